@@ -1,0 +1,26 @@
+"""cxdash: the frame around every page: page config, shared filters, navigation."""
+
+import streamlit as st
+
+from cxdash import ui
+
+st.set_page_config(page_title="cxdash", page_icon=":material/support_agent:", layout="wide",
+                   initial_sidebar_state="expanded")
+
+pages = st.navigation({
+    "Reports": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    ],
+    "Data": [
+        st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:"),
+    ],
+})
+
+try:
+    store = ui.store()
+    period, filters = ui.sidebar_filters(store)
+except Exception as error:  # noqa: BLE001 - a broken data folder must not take the app down
+    st.error(f"The data folder could not be opened: {type(error).__name__}: {error}")
+    st.stop()
+ui.set_context(store, period, filters)
+ui.run_page(pages)

@@ -1,0 +1,34 @@
+"""DuckDB connections and the SQL files of sql/, run only with bound parameters."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+MEMORY_LIMIT = "900MB"
+
+
+def connect(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A connection with the project's limits: two threads (the machine's cores), bounded memory."""
+    return duckdb.connect(database, config={"threads": 2, "memory_limit": MEMORY_LIMIT})
+
+
+@cache
+def load_sql(name: str) -> str:
+    """The text of sql/NAME.sql; names come from code, never from users."""
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"not a query name: {name!r}")
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def run_query(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
+    """Run sql/NAME.sql on a fresh cursor with bound parameters and fetch it whole."""
+    cursor = con.cursor()
+    try:
+        return cursor.execute(load_sql(name), params or {}).df()
+    finally:
+        cursor.close()

@@ -1,0 +1,216 @@
+"""KPI figures for a period and the shared filters: values, comparisons, status and trends."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+
+from cxdash.metrics import KPI_NAMES, METRICS, definition, ratio, status, target_text
+from cxdash.store import Store
+
+COST = "cost_per_contact_usd"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The shared sidebar filters; an empty tuple means every value."""
+
+    channels: tuple[str, ...] = ()
+    queues: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+
+    def params(self) -> dict:
+        return {"channels": list(self.channels), "queues": list(self.queues), "teams": list(self.teams)}
+
+    @property
+    def splits_costs(self) -> bool:
+        """Costs are booked per channel, so a queue or team filter leaves them without a basis."""
+        return bool(self.queues or self.teams)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive local dates."""
+
+    start: date
+    end: date
+    label: str = field(default="", compare=False)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def is_whole_months(self) -> bool:
+        return self.start.day == 1 and self.end.day == calendar.monthrange(self.end.year, self.end.month)[1]
+
+    def previous(self) -> Period:
+        """The period of the same length just before; whole months step back by as many months."""
+        if self.is_whole_months:
+            months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+            return Period(_add_months(self.start, -months), self.start - timedelta(days=1))
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    def last_year(self) -> Period:
+        """The same dates a year earlier (28 February stands in for 29 February)."""
+        if self.is_whole_months:
+            start = _add_months(self.start, -12)
+            end = _add_months(self.end.replace(day=1), -12)
+            return Period(start, end.replace(day=calendar.monthrange(end.year, end.month)[1]))
+        return Period(_minus_year(self.start), _minus_year(self.end))
+
+    def __str__(self) -> str:
+        return self.label or f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _minus_year(day: date) -> date:
+    return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
+
+
+def last_full_month(today: date) -> Period:
+    end = today.replace(day=1) - timedelta(days=1)
+    return Period(end.replace(day=1), end, label=f"{end:%B %Y}")
+
+
+def default_period(last_day_with_data: date | None, today: date) -> Period:
+    """The last full month before today, or before the data ends when the data is older."""
+    anchor = today if last_day_with_data is None else min(today, last_day_with_data + timedelta(days=1))
+    return last_full_month(anchor)
+
+
+def _measures(store: Store, start: date, end: date, filters: Filters) -> pd.DataFrame:
+    frame = store.query("kpi_measures_daily", start=start, end=end, **filters.params())
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    costs = store.query("cost_daily", start=start, end=end, channels=list(filters.channels))
+    costs["day"] = pd.to_datetime(costs["day"]).dt.date
+    frame = frame.merge(costs, on="day", how="left")
+    # cost per contact counts only days that have cost data, so served contacts there only
+    frame["served_with_cost"] = frame["served"].where(frame["cost_usd"].notna(), 0)
+    return frame
+
+
+def _values(frame: pd.DataFrame, store: Store, filters: Filters) -> dict[str, float | None]:
+    totals = frame.drop(columns=["day"]).sum(numeric_only=True, min_count=1).to_dict() \
+        if len(frame) else {}
+    values: dict[str, float | None] = {}
+    for name in KPI_NAMES:
+        if name == COST:
+            cost = totals.get("cost_usd")
+            served = totals.get("served_with_cost") or 0
+            values[name] = None if filters.splits_costs or cost is None or pd.isna(cost) \
+                or served <= 0 else float(cost) / served
+            continue
+        value = ratio(totals, name, store.settings) if totals else None
+        values[name] = None if value is None or pd.isna(value) else float(value)
+    values["contacts"] = int(totals.get("contacts", 0) or 0)
+    return values
+
+
+def kpi_values(store: Store, period: Period, filters: Filters = Filters()) -> dict[str, float | None]:
+    """The figures of the tiles for one period, by metric name (None where the data has no basis)."""
+    return _values(_measures(store, period.start, period.end, filters), store, filters)
+
+
+def _window(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
+    return frame[(frame["day"] >= period.start) & (frame["day"] <= period.end)]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the overview tiles show: one row per KPI plus its trend."""
+
+    period: Period
+    previous: Period
+    last_year: Period
+    tiles: pd.DataFrame  # metric, label, value, previous, last_year, change_pct, ..., status
+    trend: pd.DataFrame  # metric, day, value (long)
+
+
+def overview(store: Store, period: Period, filters: Filters = Filters()) -> Overview:
+    """Tiles and trends for a period against the previous period and the same period last year."""
+    previous, last_year = period.previous(), period.last_year()
+    start = min(previous.start, last_year.start)
+    frame = _measures(store, start, period.end, filters)
+    current = _values(_window(frame, period), store, filters)
+    before = _values(_window(frame, previous), store, filters)
+    year_ago = _values(_window(frame, last_year), store, filters)
+
+    rows = []
+    for name in KPI_NAMES:
+        metric = METRICS[name]
+        target = store.settings.targets.get(name)
+        value, prior, ago = current[name], before[name], year_ago[name]
+        rows.append({
+            "metric": name,
+            "label": metric.label,
+            "unit": metric.unit,
+            "value": value,
+            "previous": prior,
+            "last_year": ago,
+            "change": None if value is None or prior is None else value - prior,
+            "change_pct": _change_pct(value, prior),
+            "change_last_year_pct": _change_pct(value, ago),
+            "status": status(name, value, target),
+            "target": target_text(name, target),
+            "definition": definition(name, store.settings).text,
+            "higher_is_better": metric.higher_is_better,
+        })
+    return Overview(period, previous, last_year, pd.DataFrame(rows),
+                    _trend(_window(frame, period), store, filters, period))
+
+
+def _change_pct(value: float | None, reference: float | None) -> float | None:
+    if value is None or reference is None or reference == 0:
+        return None
+    return 100.0 * (value - reference) / abs(reference)
+
+
+def _trend(frame: pd.DataFrame, store: Store, filters: Filters, period: Period) -> pd.DataFrame:
+    """Each KPI by day (by ISO week for periods over 92 days), as a long frame."""
+    if frame.empty:
+        return pd.DataFrame(columns=["metric", "day", "value"])
+    frame = frame.copy()
+    if period.days > 92:
+        frame["day"] = pd.to_datetime(frame["day"]).dt.to_period("W-SUN").dt.start_time.dt.date
+        frame = frame.groupby("day", as_index=False).sum(numeric_only=True, min_count=1)
+    pieces = []
+    for name in KPI_NAMES:
+        if name == COST:
+            if filters.splits_costs:
+                continue
+            served = frame["served_with_cost"].where(frame["served_with_cost"] > 0)
+            values = frame["cost_usd"] / served
+        else:
+            values = ratio(frame, name, store.settings)
+        pieces.append(pd.DataFrame({"metric": name, "day": frame["day"], "value": values.astype(float)}))
+    return pd.concat(pieces, ignore_index=True)
+
+
+def contacts_by_channel(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
+    """Contacts per channel and day in the period."""
+    frame = store.query("contacts_by_channel_day", start=period.start, end=period.end,
+                        **filters.params())
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    return frame
+
+
+def filter_options(store: Store) -> dict[str, list[str]]:
+    """The values each shared filter offers, most contacts first."""
+    frame = store.query("filter_options")
+    return {dimension: list(group["value"]) for dimension, group in frame.groupby("dimension")}
+
+
+def data_span(store: Store) -> tuple[date, date] | None:
+    frame = store.query("filter_options")
+    if frame.empty:
+        return None
+    return (pd.Timestamp(frame["first_day"].min()).date(), pd.Timestamp(frame["last_day"].max()).date())

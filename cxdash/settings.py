@@ -1,0 +1,167 @@
+"""Settings of a data folder (DATA/cxdash.toml): time zone, KPI targets, metric-definition variants."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cxdash.contract import ASYNC_CHANNELS_DEFAULT, CHANNELS, LIVE_CHANNELS_DEFAULT
+
+SETTINGS_FILE = "cxdash.toml"
+CSAT_METHODS = ("top2box", "good_bad", "mean")
+SERVICE_LEVEL_ABANDON_POLICIES = ("offered", "answered_only", "abandon_within_threshold_meets")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A KPI target: `good` meets it; between `good` and `warn` is amber; beyond `warn` is red.
+
+    For a band metric (AHT), `low` and `high` bound the green zone and `warn_low`/`warn_high` the amber.
+    """
+
+    good: float | None = None
+    warn: float | None = None
+    low: float | None = None
+    high: float | None = None
+    warn_low: float | None = None
+    warn_high: float | None = None
+    source: str = ""
+
+
+# Defaults from the seed documents (../shared/seeds): the green line is the operating target,
+# the amber line the pilot-phase target where the seeds give one.
+DEFAULT_TARGETS: dict[str, Target] = {
+    "csat_pct": Target(good=86, warn=85, source="seed: CSAT 86-93%; pilot >= 85%"),
+    "nps": Target(good=40, warn=30, source="seed: NPS 40-65; >= 30 strong for many services"),
+    "fcr_pct": Target(good=78, warn=75, source="seed: FCR 78-88%; pilot >= 75%"),
+    "aht_seconds": Target(low=240, high=420, warn_low=200, warn_high=480,
+                          source="seed: AHT 240-420 s"),
+    "asa_seconds": Target(good=30, warn=40, source="seed: ASA <= 30 s"),
+    "abandon_rate_pct": Target(good=4, warn=5, source="seed: abandon <= 4%; pilot <= 5%"),
+    "service_level_pct": Target(good=80, warn=75, source="seed: service level 80/20"),
+    "first_response_target_pct": Target(good=90, warn=80,
+                                        source="seed: first response within 2 h (email, social)"),
+    "cost_per_contact_usd": Target(good=8, warn=10,
+                                   source="seed: blended $6-8; pilot <= $10"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a data folder can configure; every field has a default from the seed documents."""
+
+    timezone: str = "America/Los_Angeles"
+    service_level_seconds: float = 20.0
+    short_abandon_seconds: float = 5.0
+    service_level_abandons: str = "offered"
+    csat_method: str = "top2box"
+    live_channels: tuple[str, ...] = LIVE_CHANNELS_DEFAULT
+    async_channels: tuple[str, ...] = ASYNC_CHANNELS_DEFAULT
+    first_response_seconds: dict[str, float] = field(
+        default_factory=lambda: {"email": 7200.0, "social": 7200.0, "sms": 7200.0})
+    targets: dict[str, Target] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
+    problems: tuple[str, ...] = ()
+
+    def fingerprint(self) -> str:
+        """A short hash of the fields that change prepared data (rollups depend on them)."""
+        relevant = {k: v for k, v in asdict(self).items() if k not in ("targets", "problems")}
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def data_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """The data folder: an explicit one, else $CXDASH_DATA, else `data/` beside the app."""
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    if os.environ.get("CXDASH_DATA"):
+        return Path(os.environ["CXDASH_DATA"]).expanduser().resolve()
+    return (Path(__file__).resolve().parent.parent / "data").resolve()
+
+
+def load_settings(folder: Path) -> Settings:
+    """Read DATA/cxdash.toml; an unreadable file or a bad value falls back to the default and is reported."""
+    path = folder / SETTINGS_FILE
+    if not path.exists():
+        return Settings()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        return Settings(problems=(f"{path.name}: could not be read ({error}); defaults used",))
+    return settings_from_dict(raw, source=path.name)
+
+
+def settings_from_dict(raw: dict, source: str = SETTINGS_FILE) -> Settings:
+    """Build settings from a parsed TOML document, keeping defaults for anything invalid."""
+    settings = Settings()
+    problems: list[str] = []
+    changes: dict = {}
+    metrics = raw.get("metrics", {})
+
+    timezone = raw.get("timezone")
+    if timezone is not None:
+        try:
+            ZoneInfo(str(timezone))
+            changes["timezone"] = str(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(f"{source}: timezone {timezone!r} is not an IANA zone name; "
+                            f"{settings.timezone} used")
+
+    def number(key: str, minimum: float, maximum: float) -> None:
+        if key in metrics:
+            value = metrics[key]
+            if isinstance(value, int | float) and not isinstance(value, bool) and \
+                    minimum <= value <= maximum:
+                changes[key] = float(value)
+            else:
+                problems.append(f"{source}: metrics.{key} = {value!r} must be a number in "
+                                f"{minimum:g}..{maximum:g}; default {getattr(settings, key):g} used")
+
+    def choice(key: str, allowed: tuple[str, ...]) -> None:
+        if key in metrics:
+            if metrics[key] in allowed:
+                changes[key] = metrics[key]
+            else:
+                problems.append(f"{source}: metrics.{key} = {metrics[key]!r} must be one of "
+                                f"{', '.join(allowed)}; default {getattr(settings, key)} used")
+
+    def channel_list(key: str) -> None:
+        if key in metrics:
+            value = metrics[key]
+            if isinstance(value, list) and value and all(str(c).lower() in CHANNELS for c in value):
+                changes[key] = tuple(str(c).lower() for c in value)
+            else:
+                problems.append(f"{source}: metrics.{key} must list channels from "
+                                f"{', '.join(CHANNELS)}; default used")
+
+    number("service_level_seconds", 1, 3600)
+    number("short_abandon_seconds", 0, 600)
+    choice("service_level_abandons", SERVICE_LEVEL_ABANDON_POLICIES)
+    choice("csat_method", CSAT_METHODS)
+    channel_list("live_channels")
+    channel_list("async_channels")
+
+    response = metrics.get("first_response_seconds")
+    if response is not None:
+        if isinstance(response, dict) and all(
+                str(k).lower() in CHANNELS and isinstance(v, int | float) and v > 0
+                for k, v in response.items()):
+            changes["first_response_seconds"] = {str(k).lower(): float(v) for k, v in response.items()}
+        else:
+            problems.append(f"{source}: metrics.first_response_seconds must map channels to "
+                            "positive seconds; default used")
+
+    targets = dict(settings.targets)
+    for name, spec in (raw.get("targets") or {}).items():
+        if not isinstance(spec, dict) or not all(
+                k in Target.__dataclass_fields__ and k != "source"
+                and isinstance(v, int | float) and not isinstance(v, bool) for k, v in spec.items()):
+            problems.append(f"{source}: targets.{name} must be a table of numbers "
+                            "(good, warn, low, high, warn_low, warn_high); ignored")
+            continue
+        targets[name] = Target(**{k: float(v) for k, v in spec.items()}, source=source)
+    changes["targets"] = targets
+    return replace(settings, **changes, problems=tuple(problems))

@@ -1,0 +1,200 @@
+"""The Streamlit edge: the cached store, the shared sidebar filters and widgets pages share.
+
+This is the only module of the package that imports streamlit; everything it calls runs without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from cxdash import kpis
+from cxdash.ingest import TABLES, source_files
+from cxdash.metrics import METRICS, format_value
+from cxdash.settings import SETTINGS_FILE, data_dir
+from cxdash.store import Store
+
+log = logging.getLogger("cxdash")
+
+STATUS_BADGE = {"green": ("On target", "green"), "amber": ("Near target", "orange"),
+                "red": ("Off target", "red"), "none": ("No target", "gray")}
+
+
+def _signature(folder: Path) -> tuple:
+    """What decides whether the prepared store is current: every source file's size and time."""
+    stats = []
+    for spec in TABLES.values():
+        for path in source_files(folder, spec):
+            stat = path.stat()
+            stats.append((str(path), stat.st_size, stat.st_mtime_ns))
+    settings = folder / SETTINGS_FILE
+    if settings.exists():
+        stats.append((str(settings), settings.stat().st_size, settings.stat().st_mtime_ns))
+    return tuple(stats)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _open_store(folder: str, signature: tuple) -> Store:
+    with st.status("Preparing the data…", expanded=False) as progress:
+        bar = st.progress(0.0)
+
+        def report(fraction: float, message: str) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+        store = Store.open(Path(folder), progress=report)
+        progress.update(label=f"Data ready ({store.report.seconds:.1f} s)", state="complete")
+    return store
+
+
+def store() -> Store:
+    """The prepared store of the data folder; makes the demo first when there are no interactions."""
+    folder = data_dir()
+    if not source_files(folder, TABLES["interactions"]):
+        from cxdash.demo import write_demo
+
+        with st.spinner(f"No interactions in {folder}: writing the Living Well demo operation…"):
+            summary = write_demo(folder)
+        st.session_state["demo_made"] = (f"The data folder {folder} had no interactions, so cxdash "
+                                         f"made the Living Well demo: {summary.interactions:,} "
+                                         "interactions over three years. Put your own exports in "
+                                         "its interactions/ folder to replace it.")
+    return _open_store(str(folder), _signature(folder))
+
+
+def today(store: Store) -> date:
+    return datetime.now(ZoneInfo(store.settings.timezone)).date()
+
+
+def sidebar_filters(store: Store) -> tuple[kpis.Period, kpis.Filters]:
+    """The shared filters: date range, channel, queue, team; each kept in the URL."""
+    span = kpis.data_span(store)
+    default = kpis.default_period(span[1] if span else None, today(store))
+    options = kpis.filter_options(store)
+    with st.sidebar:
+        st.header("Filters")
+        low = min(span[0], default.start) if span else default.start
+        high = max(span[1], default.end) if span else default.end
+        picked = st.date_input("Period", value=(default.start, default.end), min_value=low,
+                               max_value=high, key="period", bind="query-params",
+                               help="Local dates, inclusive, in " + store.settings.timezone +
+                                    ". Default: the last full month.")
+        channels = st.multiselect("Channel", options.get("channel", []), key="channel",
+                                  bind="query-params", placeholder="All channels")
+        queues = st.multiselect("Queue", options.get("queue", []), key="queue",
+                                bind="query-params", placeholder="All queues")
+        teams = st.multiselect("Team", options.get("team", []), key="team",
+                               bind="query-params", placeholder="All teams")
+        st.caption("The URL keeps these filters: copy it to share this view.")
+    if isinstance(picked, tuple | list) and len(picked) == 2:
+        period = kpis.Period(picked[0], picked[1])
+        if period == default:
+            period = default
+    elif isinstance(picked, tuple | list) and len(picked) == 1:
+        period = kpis.Period(picked[0], picked[0])
+    else:
+        period = default
+    return period, kpis.Filters(tuple(channels), tuple(queues), tuple(teams))
+
+
+def data_problem_banner(store: Store) -> None:
+    """A short warning when files were unreadable or rows set aside, pointing to Data health."""
+    report = store.report
+    if store.settings.problems:
+        st.warning("Settings: " + " ".join(store.settings.problems))
+    if report.clean:
+        return
+    messages = report.messages()
+    with st.expander(f"⚠️ Data problems: {report.rows_set_aside:,} rows set aside, "
+                     f"{len(report.unreadable)} unreadable file(s). Details on the Data health page.",
+                     expanded=False):
+        for line in messages[:20]:
+            st.markdown(f"- {line}")
+        if len(messages) > 20:
+            st.markdown(f"- … and {len(messages) - 20} more on the Data health page")
+
+
+def kpi_tiles(overview: kpis.Overview, columns: int = 4) -> None:
+    """One tile per KPI: value, change against the previous period, status, definition on hover."""
+    tiles = overview.tiles
+    trend = overview.trend
+    rows = [tiles.iloc[i:i + columns] for i in range(0, len(tiles), columns)]
+    for row in rows:
+        cells = st.columns(columns)
+        for cell, (_, tile) in zip(cells, row.iterrows(), strict=False):
+            name = tile["metric"]
+            metric = METRICS[name]
+            with cell:
+                series = trend.loc[trend["metric"] == name, "value"].dropna().tolist()
+                delta = None
+                if tile["change"] is not None and not pd.isna(tile["change"]):
+                    delta = _delta_text(name, tile["change"], tile["change_pct"])
+                color = "normal" if metric.higher_is_better is not False else "inverse"
+                if metric.higher_is_better is None:
+                    color = "off"
+                year = format_value(name, tile["last_year"])
+                st.metric(
+                    metric.label, format_value(name, tile["value"]), delta=delta, delta_color=color,
+                    help=f"{tile['definition']}\n\n{tile['target'].capitalize()}.",
+                    border=True, chart_data=series if len(series) > 1 else None,
+                    delta_description="vs previous period",
+                )
+                text, badge_color = STATUS_BADGE[tile["status"]]
+                st.badge(text, color=badge_color, help=tile["target"])
+                st.caption(f"Same period last year: {year}")
+
+
+def _delta_text(name: str, change: float, change_pct: float | None) -> str:
+    unit = METRICS[name].unit
+    if unit == "pct":
+        text = f"{change:+.1f} pts"
+    elif unit == "usd":
+        text = f"{'+' if change >= 0 else '−'}${abs(change):,.2f}"
+    elif unit == "seconds":
+        text = f"{change:+,.1f} s"
+    elif unit == "count":
+        text = f"{change:+,.0f}"
+    else:
+        text = f"{change:+.2f}"
+    if change_pct is not None and not pd.isna(change_pct) and unit in ("count", "usd", "seconds"):
+        text += f" ({change_pct:+.1f}%)"
+    return text
+
+
+def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None):
+    st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=file_name,
+                       mime="text/csv", key=key or f"download-{file_name}", on_click="ignore",
+                       icon=":material/download:")
+
+
+def run_page(page) -> None:
+    """Run a page; an unexpected error becomes a message, never a traceback in the browser."""
+    try:
+        page.run()
+    except Exception as error:  # noqa: BLE001 - the page must stay up whatever went wrong
+        log.error("page failed: %s", traceback.format_exc())
+        st.error(f"Something went wrong while drawing this page: {type(error).__name__}: {error}. "
+                 "The details are in the server log; the other pages still work.")
+        if os.environ.get("CXDASH_DEBUG"):
+            st.code(traceback.format_exc())
+
+
+def set_context(store: Store, period: kpis.Period, filters: kpis.Filters) -> None:
+    """What the frame decided this run (store and filters), for the page that runs next."""
+    st.session_state["_cxdash_context"] = (store, period, filters)
+
+
+def context() -> tuple[Store, kpis.Period, kpis.Filters]:
+    """The store and the shared filters of this run, as the frame in app.py set them."""
+    return st.session_state["_cxdash_context"]
+
+
+def demo_notice() -> None:
+    if "demo_made" in st.session_state:
+        st.info(st.session_state["demo_made"], icon=":material/science:")

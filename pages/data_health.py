@@ -1,0 +1,55 @@
+"""Data health: every file checked against the contract, freshness, and the rows set aside."""
+
+import streamlit as st
+
+from cxdash import health, ui
+from cxdash.metrics import KPI_NAMES, METRICS, definition
+
+store, _, _ = ui.context()
+report = store.report
+st.title("Data health")
+st.caption(f"Data folder: `{store.folder}` · prepared in {report.seconds:.2f} s · "
+           "rows read = rows used + rows set aside, for every file")
+
+fresh = health.freshness(store)
+read, aside = report.rows_read, report.rows_set_aside
+cells = st.columns(5)
+cells[0].metric("Files", f"{len(report.files):,}", border=True)
+cells[1].metric("Rows read", f"{read:,}", border=True)
+cells[2].metric("Rows used", f"{read - aside:,}", border=True)
+cells[3].metric("Rows set aside", f"{aside:,}", border=True,
+                help="Rows that break the data contract. They are kept, not dropped: see below.")
+cells[4].metric("Last day with contacts", str(fresh["last_day"] or "–"), border=True,
+                help=f"Newest file changed at {fresh['newest_file_at']:%Y-%m-%d %H:%M} UTC"
+                if fresh["newest_file_at"] else None)
+
+if report.clean:
+    st.success("Every file passes the data contract.", icon=":material/check_circle:")
+else:
+    for line in report.messages():
+        st.warning(line, icon=":material/warning:")
+
+st.subheader("Files")
+files = health.files_frame(report)
+st.dataframe(files, hide_index=True)
+ui.download_csv(files, "files.csv", "Download file list (CSV)")
+
+problems = health.problems_frame(report)
+if len(problems):
+    st.subheader("Problems")
+    st.dataframe(problems, hide_index=True)
+
+st.subheader("Rows set aside")
+with_rows = [f.path for f in report.files if f.rows_set_aside]
+if not with_rows:
+    st.caption("No rows were set aside.")
+else:
+    chosen = st.selectbox("File", ["All files", *with_rows], key="set_aside_file")
+    rows = health.set_aside_rows(store, "" if chosen == "All files" else chosen)
+    st.dataframe(rows, hide_index=True)
+    ui.download_csv(rows, "set_aside_rows.csv", "Download set-aside rows (CSV)")
+
+st.subheader("Definitions in effect")
+st.caption(f"From `{store.folder / 'cxdash.toml'}` where present, else the seed documents' defaults.")
+st.dataframe([{"KPI": METRICS[n].label, "definition": definition(n, store.settings).text}
+              for n in KPI_NAMES], hide_index=True)
