@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -35,7 +36,7 @@ from cxdash.db import connect, load_sql
 from cxdash.settings import Settings
 
 STORE_DIR = ".cxdash"
-STORE_VERSION = 3
+STORE_VERSION = 5  # 4: single-column checks read the values as written
 
 Progress = Callable[[float, str], None]
 
@@ -206,6 +207,10 @@ def prepare(folder: Path, settings: Settings, progress: Progress | None = None) 
     report_progress = progress or (lambda fraction, message: None)
     with _store_lock(store):
         manifest = _load_manifest(store)
+        if not manifest["files"]:
+            # a new, unreadable or older manifest: outputs an earlier run left cannot be trusted
+            for name in TABLES:
+                shutil.rmtree(store / name, ignore_errors=True)
         entries: dict[str, dict] = manifest["files"]
         current: dict[str, tuple[TableSpec, Path, os.stat_result]] = {}
         for spec in TABLES.values():
@@ -309,6 +314,13 @@ def _typed_select(spec: TableSpec, present: dict[str, str]) -> tuple[list[str], 
     return items, checks
 
 
+def _problem_list(checks: list[str]) -> str:
+    """A SQL list of the problems a row has among the checks (an empty list when none apply)."""
+    if not checks:
+        return "[]::struct(\"column\" varchar, problem varchar)[]"
+    return "list_filter([" + ", ".join(checks) + "], lambda p: p is not null)"
+
+
 def _table_checks(spec: TableSpec) -> list[str]:
     """Checks that involve more than one column or a fixed vocabulary."""
     if spec.name == "interactions":
@@ -327,6 +339,7 @@ def _table_checks(spec: TableSpec) -> list[str]:
         return [
             _problem(f"lower(channel) not in ({channels})", "channel", "unknown channel"),
             _problem(f"lower(cost_type) not in ({types})", "cost_type", "unknown cost type"),
+            _problem("day(month) <> 1", "month", "not the first day of a month"),
         ]
     if spec.name == "qa":
         return [_problem("score > max_score or score < 0 or max_score <= 0", "score",
@@ -359,24 +372,21 @@ def _validate_file(con: duckdb.DuckDBPyConnection, folder: Path, store: Path, sp
         else:
             report.ignored_columns.append(name)
 
-    items, checks = _typed_select(spec, present)
-    checks += _table_checks(spec)
+    items, column_checks = _typed_select(spec, present)
     key = spec.key
     typed_sql = (
         f"create or replace temp table staged_typed as select *, {spec.sort_column} as sort_time "
         "from (select source_row, " + ", ".join(items) + " from staged_raw)"
     )
     con.execute(typed_sql)
-    if spec.name == "interactions" and "abandoned" not in present:
-        # the contract derives abandonment from a missing answer on live channels
-        con.execute("update staged_typed set abandoned = (answered_at is null "
-                    "and channel in ('phone', 'chat'))")
     if spec.name == "costs":
         con.execute("update staged_typed set channel = lower(channel), "
                     "cost_type = lower(cost_type)")
 
-    problem_list = "list_filter([" + ", ".join(checks) + "], lambda p: p is not null)" \
-        if checks else "[]::struct(\"column\" varchar, problem varchar)[]"
+    # checks of one column read the value as written (staged_raw): in staged_typed a value that
+    # does not cast is already null, and would pass as empty
+    con.execute("create or replace temp table staged_column_problems as select source_row, "
+                f"{_problem_list(column_checks)} as problems from staged_raw")
     duplicate_check = ""
     if key:
         duplicate_check = (
@@ -386,7 +396,9 @@ def _validate_file(con: duckdb.DuckDBPyConnection, folder: Path, store: Path, sp
         )
     con.execute(
         "create or replace temp table staged_problems as select source_row, "
-        f"list_concat({problem_list}{duplicate_check}) as problems from staged_typed"
+        f"list_concat(staged_column_problems.problems, {_problem_list(_table_checks(spec))}"
+        f"{duplicate_check}) as problems "
+        "from staged_typed join staged_column_problems using (source_row)"
     )
 
     if key:
@@ -396,7 +408,7 @@ def _validate_file(con: duckdb.DuckDBPyConnection, folder: Path, store: Path, sp
         ) if (store / spec.name / "clean").is_dir() else []
         if clean_elsewhere:
             rows = con.execute(load_sql("duplicates_elsewhere"),
-                               {"paths": [str(p) for p in clean_elsewhere]}).fetchall()
+                               {"paths": [str(p) for p in clean_elsewhere], "key": key}).fetchall()
             if rows:
                 report.duplicates_of = sorted({source for _, source in rows})
                 con.execute("create or replace temp table staged_elsewhere "
@@ -404,8 +416,8 @@ def _validate_file(con: duckdb.DuckDBPyConnection, folder: Path, store: Path, sp
                 con.executemany("insert into staged_elsewhere values (?, ?)", rows)
                 con.execute(
                     "update staged_problems set problems = list_append(problems, "
-                    "{'column': 'interaction_id', 'problem': "
-                    "'repeats an id already used in another file'}) "
+                    f"{{'column': '{key}', 'problem': "
+                    "'repeats an id already used in ' || staged_elsewhere.source_file}) "
                     "from staged_elsewhere where staged_problems.source_row = "
                     "staged_elsewhere.source_row"
                 )
@@ -432,7 +444,8 @@ def _validate_file(con: duckdb.DuckDBPyConnection, folder: Path, store: Path, sp
         ).fetchone()
         report.first_day, report.last_day = first, last
     con.execute("drop table if exists staged_raw; drop table if exists staged_typed; "
-                "drop table if exists staged_problems; drop table if exists staged_elsewhere")
+                "drop table if exists staged_problems; drop table if exists staged_elsewhere; "
+                "drop table if exists staged_column_problems")
     return report
 
 

@@ -82,6 +82,14 @@ def data_dir(explicit: str | os.PathLike | None = None) -> Path:
     return (Path(__file__).resolve().parent.parent / "data").resolve()
 
 
+def demo_scale() -> float:
+    """Volume of the demo the app makes on first start: $CXDASH_DEMO_SCALE, else 1 (the full demo)."""
+    try:
+        return max(float(os.environ.get("CXDASH_DEMO_SCALE", "1")), 0.001)
+    except ValueError:
+        return 1.0
+
+
 def load_settings(folder: Path) -> Settings:
     """Read DATA/cxdash.toml; an unreadable file or a bad value falls back to the default and is reported."""
     path = folder / SETTINGS_FILE
@@ -100,6 +108,9 @@ def settings_from_dict(raw: dict, source: str = SETTINGS_FILE) -> Settings:
     problems: list[str] = []
     changes: dict = {}
     metrics = raw.get("metrics", {})
+    if not isinstance(metrics, dict):
+        problems.append(f"{source}: metrics must be a table of settings; defaults used")
+        metrics = {}
 
     timezone = raw.get("timezone")
     if timezone is not None:
@@ -147,15 +158,22 @@ def settings_from_dict(raw: dict, source: str = SETTINGS_FILE) -> Settings:
     response = metrics.get("first_response_seconds")
     if response is not None:
         if isinstance(response, dict) and all(
-                str(k).lower() in CHANNELS and isinstance(v, int | float) and v > 0
-                for k, v in response.items()):
-            changes["first_response_seconds"] = {str(k).lower(): float(v) for k, v in response.items()}
+                str(k).lower() in CHANNELS and isinstance(v, int | float) and not isinstance(v, bool)
+                and v > 0 for k, v in response.items()):
+            # a channel not named keeps its default target rather than dropping out of the KPI
+            changes["first_response_seconds"] = {
+                **settings.first_response_seconds,
+                **{str(k).lower(): float(v) for k, v in response.items()}}
         else:
             problems.append(f"{source}: metrics.first_response_seconds must map channels to "
                             "positive seconds; default used")
 
     targets = dict(settings.targets)
-    for name, spec in (raw.get("targets") or {}).items():
+    raw_targets = raw.get("targets") or {}
+    if not isinstance(raw_targets, dict):
+        problems.append(f"{source}: targets must be a table of KPI targets; defaults used")
+        raw_targets = {}
+    for name, spec in raw_targets.items():
         if not isinstance(spec, dict) or not all(
                 k in Target.__dataclass_fields__ and k != "source"
                 and isinstance(v, int | float) and not isinstance(v, bool) for k, v in spec.items()):

@@ -16,9 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from cxdash import kpis
-from cxdash.ingest import TABLES, source_files
+from cxdash.ingest import TABLES, prepare, source_files
 from cxdash.metrics import METRICS, format_value
-from cxdash.settings import SETTINGS_FILE, data_dir
+from cxdash.settings import SETTINGS_FILE, data_dir, demo_scale, load_settings
 from cxdash.store import Store
 
 log = logging.getLogger("cxdash")
@@ -40,17 +40,14 @@ def _signature(folder: Path) -> tuple:
     return tuple(stats)
 
 
+# the file signature each data folder was last prepared for, by this server process
+_PREPARED: dict[str, tuple] = {}
+
+
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _open_store(folder: str, signature: tuple) -> Store:
-    with st.status("Preparing the data…", expanded=False) as progress:
-        bar = st.progress(0.0)
-
-        def report(fraction: float, message: str) -> None:
-            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
-
-        store = Store.open(Path(folder), progress=report)
-        progress.update(label=f"Data ready ({store.report.seconds:.1f} s)", state="complete")
-    return store
+    """One store per data folder and state of its files (the signature keys the cache)."""
+    return Store.open(Path(folder))
 
 
 def store() -> Store:
@@ -60,12 +57,21 @@ def store() -> Store:
         from cxdash.demo import write_demo
 
         with st.spinner(f"No interactions in {folder}: writing the Living Well demo operation…"):
-            summary = write_demo(folder)
+            summary = write_demo(folder, scale=demo_scale())
         st.session_state["demo_made"] = (f"The data folder {folder} had no interactions, so cxdash "
                                          f"made the Living Well demo: {summary.interactions:,} "
-                                         "interactions over three years. Put your own exports in "
-                                         "its interactions/ folder to replace it.")
-    return _open_store(str(folder), _signature(folder))
+                                         f"interactions from {summary.start} to {summary.end}. Put "
+                                         "your own exports in its interactions/ folder to replace it.")
+    signature = _signature(folder)
+    if _PREPARED.get(str(folder)) != signature:
+        # validate and summarise new or changed files here, with progress, so that the cached
+        # open below finds nothing left to do (a cached function may not draw into this page)
+        bar = st.progress(0.0, text="Preparing the data…")
+        prepare(folder, load_settings(folder), progress=lambda fraction, message: bar.progress(
+            min(max(fraction, 0.0), 1.0), text=f"Preparing the data: {message}"))
+        bar.empty()
+        _PREPARED[str(folder)] = signature
+    return _open_store(str(folder), signature)
 
 
 def today(store: Store) -> date:

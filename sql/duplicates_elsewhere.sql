@@ -1,15 +1,20 @@
 -- Rows of the staged file whose key is already used by another prepared file.
--- grain: one row per staged row that repeats an id. params: $paths (prepared clean files).
+-- grain: one row per staged row that repeats an id. params: $paths (prepared clean files),
+-- $key (the table's key column, from the contract).
 -- output: source_row, source_file (the file that already holds the id).
 with prepared as (
-    select interaction_id, source_file from read_parquet($paths)
+    select columns(lambda c: c = $key) as record_key, source_file from read_parquet($paths)
+),
+
+staged as (
+    select source_row, columns(lambda c: c = $key) as record_key from staged_typed
 ),
 
 final as (
-    select staged_typed.source_row, any_value(prepared.source_file) as source_file
-    from staged_typed
-    join prepared using (interaction_id)
-    group by staged_typed.source_row
+    select staged.source_row, min(prepared.source_file) as source_file
+    from staged
+    join prepared using (record_key)
+    group by staged.source_row
 )
 
 select * from final order by source_row

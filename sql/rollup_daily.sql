@@ -17,7 +17,9 @@ classified as (
         coalesce(team, '(none)') as team,
         list_contains($live_channels, channel) as is_live,
         list_contains($async_channels, channel) as is_async,
-        coalesce(abandoned, false) as is_abandoned,
+        -- the contract derives an absent abandoned flag: a live contact never answered abandoned
+        coalesce(abandoned, answered_at is null and list_contains($live_channels, channel))
+            as is_abandoned,
         answered_at is not null as is_answered,
         epoch(answered_at - arrived_at) as wait_seconds,
         -- for an abandoned contact, ended_at is when the customer left the queue

@@ -1,0 +1,126 @@
+"""The app as users use it: `streamlit run` in Debian's Chromium, clicked with Playwright."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from cxdash.metrics import format_value
+from tests.conftest import ARTIFACTS, ROOT
+
+pytestmark = pytest.mark.browser
+
+PAGE_TITLES = {"Overview": "Overview", "Data health": "Data health"}
+
+
+def kpis_json(folder, start: str, end: str, *channels: str) -> dict:
+    """The figures the command line prints: the same numbers the tiles must show."""
+    command = [sys.executable, "-m", "cxdash", "kpis", "--data", str(folder), "--start", start,
+               "--end", end, "--json"]
+    for channel in channels:
+        command += ["--channel", channel]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def wait_until_idle(page) -> None:
+    """Wait for Streamlit to finish the current run (the status widget disappears)."""
+    page.wait_for_selector('[data-testid="stApp"]')
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def tiles(page) -> dict[str, str]:
+    """Label -> shown value of every KPI tile on the page."""
+    page.wait_for_selector('[data-testid="stMetric"]')
+    result = {}
+    for metric in page.locator('[data-testid="stMetric"]').all():
+        label = metric.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        value = metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+        result[label] = value
+    return result
+
+
+def assert_no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Traceback" not in page.content()
+    assert page.get_by_text("Something went wrong").count() == 0
+
+
+def expected_tiles(figures: dict) -> dict[str, str]:
+    labels = {"contacts": "Contacts", "csat_pct": "CSAT", "aht_seconds": "AHT", "asa_seconds": "ASA",
+              "abandon_rate_pct": "Abandon rate", "service_level_pct": "Service level",
+              "fcr_pct": "FCR", "nps": "NPS", "ces": "CES",
+              "cost_per_contact_usd": "Cost per contact",
+              "first_response_target_pct": "First response in target",
+              "response_rate_pct": "Survey response rate"}
+    return {label: format_value(name, figures[name]) for name, label in labels.items()}
+
+
+def test_every_page_renders_without_an_exception(page, served_app):
+    page.goto(served_app)
+    wait_until_idle(page)
+    page.get_by_role("heading", name="Overview").wait_for()
+    assert_no_exception(page)
+    page.screenshot(path=ARTIFACTS / "overview.png", full_page=True)
+    for link, title in PAGE_TITLES.items():
+        page.locator('[data-testid="stSidebarNav"]').get_by_text(link, exact=True).click()
+        page.get_by_role("heading", name=title).wait_for()
+        wait_until_idle(page)
+        assert_no_exception(page)
+        page.screenshot(path=ARTIFACTS / f"page_{title.lower().replace(' ', '_')}.png", full_page=True)
+
+
+def test_tiles_show_the_same_numbers_as_kpis_json(page, served_app, demo_folder):
+    page.goto(served_app)
+    wait_until_idle(page)
+    shown = tiles(page)
+    expected = expected_tiles(kpis_json(demo_folder, "2026-10-01", "2026-10-31"))
+    assert shown == {label: shown.get(label) for label in expected}  # every tile is there
+    assert shown == expected
+
+
+def test_picking_a_channel_changes_the_url_and_the_numbers(page, served_app, demo_folder):
+    page.goto(served_app)
+    wait_until_idle(page)
+    before = tiles(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="Channel").click()
+    page.get_by_role("option", name="phone", exact=True).click()
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(r"channel=phone"))
+    wait_until_idle(page)
+    expected = expected_tiles(kpis_json(demo_folder, "2026-10-01", "2026-10-31", "phone"))
+    page.wait_for_function(
+        "(value) => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
+        ".some(e => e.innerText.trim() === value)", arg=expected["Contacts"])
+    after = tiles(page)
+    assert after == expected
+    assert after["Contacts"] != before["Contacts"]
+    assert parse_qs(urlparse(page.url).query)["channel"] == ["phone"]
+    page.screenshot(path=ARTIFACTS / "overview_phone.png", full_page=True)
+
+
+def test_a_shared_url_opens_the_same_filtered_view(page, served_app, demo_folder):
+    page.goto(f"{served_app}/?channel=chat&channel=email&period=2026-09-01&period=2026-09-30")
+    wait_until_idle(page)
+    expected = expected_tiles(kpis_json(demo_folder, "2026-09-01", "2026-09-30", "chat", "email"))
+    assert tiles(page) == expected
+
+
+def test_data_health_downloads_the_file_list(page, served_app):
+    page.goto(f"{served_app}/data_health")
+    page.get_by_role("heading", name="Data health").wait_for()
+    wait_until_idle(page)
+    assert_no_exception(page)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download file list (CSV)").click()
+    text = open(download_info.value.path(), encoding="utf-8").read()
+    header = text.splitlines()[0]
+    assert header.startswith("table,file,status,rows_read,rows_used,rows_set_aside")
+    assert text.count("interactions/month=") == 36

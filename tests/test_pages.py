@@ -1,0 +1,110 @@
+"""AppTest over every page: each renders without an exception, on the demo and on bad or empty data."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cxdash import cli
+from tests.builders import write_interactions
+
+PAGES = ["pages/overview.py", "pages/data_health.py"]
+
+
+def _run(at, page: str | None = None):
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _kpis_json(folder: Path, start: str, end: str, capsys, *channels: str) -> dict:
+    capsys.readouterr()
+    args = ["kpis", "--data", str(folder), "--start", start, "--end", end, "--json"]
+    for channel in channels:
+        args += ["--channel", channel]
+    assert cli.main(args) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_every_page_listed_in_the_frame_exists_and_is_listed():
+    frame = (Path(__file__).resolve().parent.parent / "app.py").read_text()
+    on_disk = sorted(p.as_posix() for p in Path("pages").glob("*.py"))
+    assert sorted(PAGES) == on_disk
+    for page in PAGES:
+        assert f'"{page}"' in frame
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_on_the_demo_without_an_exception(app_test, demo_folder, page):
+    at = _run(app_test(demo_folder), page)
+    assert at.title and at.title[0].value in ("Overview", "Data health")
+    assert not at.error
+
+
+def test_overview_defaults_to_the_last_full_month_of_the_data(app_test, demo_folder, capsys):
+    at = _run(app_test(demo_folder))
+    assert at.date_input(key="period").value == (date(2026, 10, 1), date(2026, 10, 31))
+    expected = _kpis_json(demo_folder, "2026-10-01", "2026-10-31", capsys)
+    tiles = {metric.label: metric.value for metric in at.metric}
+    assert tiles["Contacts"] == f"{expected['contacts']:,}"
+    assert tiles["CSAT"] == f"{expected['csat_pct']:.1f}%"
+    assert tiles["AHT"] == f"{expected['aht_seconds']:,.0f} s"
+    assert tiles["Cost per contact"] == f"${expected['cost_per_contact_usd']:,.2f}"
+
+
+def test_channel_filter_from_the_url_changes_the_tiles(app_test, demo_folder, capsys):
+    at = _run(app_test(demo_folder, {"channel": "email"}))
+    assert at.multiselect(key="channel").value == ["email"]
+    expected = _kpis_json(demo_folder, "2026-10-01", "2026-10-31", capsys, "email")
+    tiles = {metric.label: metric.value for metric in at.metric}
+    assert tiles["Contacts"] == f"{expected['contacts']:,}"
+    # ASA belongs to the live channels: email alone has no basis for it
+    assert expected["asa_seconds"] is None and tiles["ASA"] == "–"
+    assert tiles["First response in target"] == f"{expected['first_response_target_pct']:.1f}%"
+
+
+def test_a_period_without_contacts_says_so_instead_of_showing_empty_tiles(app_test, tmp_path):
+    folder = tmp_path / "gap"
+    # contacts in January and March 2026 only: February, picked from the URL, has none
+    write_interactions(folder, [
+        {"interaction_id": "a", "channel": "phone", "arrived_at": "2026-01-15 18:00"},
+        {"interaction_id": "b", "channel": "chat", "arrived_at": "2026-03-15 18:00"},
+    ])
+    at = _run(app_test(folder, {"period": ["2026-02-01", "2026-02-28"]}))
+    assert at.date_input(key="period").value == (date(2026, 2, 1), date(2026, 2, 28))
+    assert any("No contacts match" in i.value for i in at.info)
+    assert not at.metric
+
+
+def test_a_corrupt_file_is_named_on_screen_and_the_rest_of_the_data_is_used(app_test, demo_folder,
+                                                                            tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(demo_folder, folder, ignore=shutil.ignore_patterns(".cxdash"))
+    broken = folder / "interactions" / "month=2026-12-01" / "broken.parquet"
+    broken.parent.mkdir(parents=True)
+    broken.write_bytes(b"this is not parquet")
+    at = _run(app_test(folder))
+    problems = " ".join(e.label for e in at.expander)
+    assert "1 unreadable file" in problems
+    assert at.metric and at.metric[0].value != "0"
+    at.switch_page("pages/data_health.py")
+    at.run()
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "interactions/month=2026-12-01/broken.parquet" in warnings
+    assert "could not be read" in warnings
+
+
+def test_an_empty_folder_gets_the_demo_and_the_page_says_so(app_test, tmp_path, monkeypatch):
+    monkeypatch.setenv("CXDASH_DEMO_SCALE", "0.01")
+    at = _run(app_test(tmp_path / "empty"))
+    notices = " ".join(i.value for i in at.info)
+    assert "had no interactions" in notices and "demo" in notices
+    assert at.metric

@@ -1,0 +1,449 @@
+"""A contract test for every file of sql/: grain, not-null keys and the identities between measures."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from cxdash.contract import CHANNELS
+from cxdash.db import SQL_DIR, connect, load_sql
+from cxdash.ingest import rollup_parameters, store_path
+from cxdash.store import Store
+from tests.builders import (
+    write_costs,
+    write_costs_csv,
+    write_csv,
+    write_interactions,
+    write_raw_parquet,
+)
+
+SQL_FILES = sorted(path.stem for path in SQL_DIR.glob("*.sql"))
+GRAIN = ["day", "channel", "queue", "team"]
+JANUARY = {"start": date(2024, 1, 1), "end": date(2024, 1, 31)}
+ALL = {"channels": [], "queues": [], "teams": []}
+
+
+# --- a small but varied operation -----------------------------------------------------------------
+
+def _operation(first: int, count: int) -> list[dict]:
+    """Contacts of every channel over three local days (9-11 January 2024), with every outcome:
+    answered fast and slow, short and long abandons, abandons left empty (derived), ratings."""
+    start = datetime(2024, 1, 9, 16, 0, tzinfo=UTC)  # 08:00 in Los Angeles
+    rows = []
+    for number in range(first, first + count):
+        channel = CHANNELS[number % len(CHANNELS)]
+        arrived = start + timedelta(minutes=61 * number)
+        live = channel in ("phone", "chat")
+        gives_up = number % 4 == 0 and channel != "email"
+        row = {
+            "interaction_id": f"i{number:03d}",
+            "channel": channel,
+            "arrived_at": arrived,
+            "queue": ("billing", "orders", None)[number % 3],
+            "team": ("north", "south")[number % 2] if number % 7 else None,
+            "customer_id": f"c{number % 11}",
+        }
+        if gives_up:
+            row["ended_at"] = arrived + timedelta(seconds=(number * 3) % 40)
+            # every third abandon leaves the flag empty, for the contract to derive it
+            row["abandoned"] = None if live and number % 3 == 0 else True
+        elif channel != "self_service" and number % 9 != 5:
+            wait = (number * 13) % (60 if live else 9000)
+            row |= {"answered_at": arrived + timedelta(seconds=wait), "abandoned": False,
+                    "talk_seconds": 100.0 + number, "hold_seconds": (number % 3) * 10.0,
+                    "wrap_seconds": None if number % 5 == 0 else 30.0,
+                    "csat_score": (None, 1, 2, 3, 4, 5)[number % 6],
+                    "nps_score": None if number % 4 == 1 else number % 11,
+                    "ces_score": None if number % 3 == 1 else 1 + number % 7,
+                    "resolved_first_contact": None if number % 5 == 2 else number % 2 == 0}
+        else:
+            row["abandoned"] = False if not live else None
+        rows.append(row)
+    return rows
+
+
+@dataclass
+class Prepared:
+    folder: Path
+    store: Store
+    live_contacts: int
+
+    @property
+    def clean_interactions(self) -> list[str]:
+        return [str(p) for p in sorted((store_path(self.folder) / "interactions" / "clean").glob("*"))]
+
+    @property
+    def rollups(self) -> list[str]:
+        return [str(p) for p in sorted((store_path(self.folder) / "interactions" / "rollup").glob("*"))]
+
+    def sql(self, name: str, params: dict) -> pd.DataFrame:
+        return self.store.query(name, **params)
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("contract")
+    first, second = _operation(0, 30), _operation(30, 30)
+    # day 10 January starts in the first file and ends in the second
+    write_interactions(folder, first, "interactions/2024-01-a.parquet")
+    write_interactions(folder, second, "interactions/2024-01-b.parquet")
+    write_interactions(folder, [
+        {"interaction_id": "i001", "channel": "phone", "arrived_at": "2024-01-10 18:00"},
+        {"interaction_id": "x1", "channel": "fax", "arrived_at": "2024-01-10 18:00", "csat_score": 9},
+    ], "interactions/2024-01-c.parquet")
+    write_costs(folder, [
+        {"month": "2024-01-01", "channel": "phone", "cost_type": "labor", "amount_usd": 3100.0},
+        {"month": "2024-01-01", "channel": "chat", "cost_type": "labor", "amount_usd": 620.0},
+        {"month": "2024-01-01", "channel": "shared", "cost_type": "facilities", "amount_usd": 310.0},
+        {"month": "2024-01-01", "channel": "phone", "cost_type": "one_time", "amount_usd": 5000.0},
+        {"month": "2024-02-01", "channel": "phone", "cost_type": "labor", "amount_usd": 2900.0},
+    ])
+    write_costs_csv(folder, [
+        {"month": "2024-01-01", "channel": "email", "cost_type": "labor", "amount_usd": "tbd"},
+    ], "costs/extra.csv")
+    live = sum(1 for row in first + second if row["channel"] in ("phone", "chat"))
+    store = Store.open(folder)
+    yield Prepared(folder, store, live)
+    store.close()
+
+
+def _rows(sql: str, params: dict) -> list[tuple]:
+    con = connect()
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+# --- checks shared by the contracts -------------------------------------------------------------------
+
+def assert_unique(frame: pd.DataFrame, columns: list[str]) -> None:
+    assert not frame.duplicated(columns).any(), f"grain {columns} is not unique"
+
+
+def assert_not_null(frame: pd.DataFrame, columns: list[str]) -> None:
+    for column in columns:
+        assert frame[column].notna().all(), f"{column} has nulls"
+
+
+def assert_measures_are_counts(frame: pd.DataFrame, keys: list[str]) -> None:
+    measures = frame.drop(columns=keys)
+    assert measures.notna().all().all()
+    assert (measures >= 0).all().all()
+
+
+def assert_measure_identities(frame: pd.DataFrame) -> None:
+    f = frame
+    assert (f["served"] <= f["contacts"]).all()
+    assert (f["handled"] <= f["served"]).all()
+    assert (f["live_offered"] == f["live_answered"] + f["live_abandoned"]).all()
+    assert (f["live_answered_within_threshold"] <= f["live_answered"]).all()
+    assert (f["live_abandoned_within_threshold"] <= f["live_abandoned"]).all()
+    assert (f["async_responded_within_target"] <= f["async_contacts"]).all()
+    assert (f["csat_good"] + f["csat_bad"] <= f["csat_rated"]).all()
+    assert (f["csat_rated"] <= f["csat_score_sum"]).all() and \
+        (f["csat_score_sum"] <= 5 * f["csat_rated"]).all()
+    assert (f["nps_promoters"] + f["nps_detractors"] <= f["nps_responses"]).all()
+    assert (f["ces_responses"] <= f["ces_score_sum"]).all() and \
+        (f["ces_score_sum"] <= 7 * f["ces_responses"]).all()
+    assert (f["fcr_resolved"] <= f["fcr_known"]).all()
+
+
+# --- one contract per file -------------------------------------------------------------------------------
+
+def rollup_daily(p: Prepared) -> None:
+    frames = [p.sql("rollup_daily", {**rollup_parameters(p.store.settings), "path": path})
+              for path in p.clean_interactions]
+    frame = pd.concat(frames, ignore_index=True)
+    for part in frames:
+        assert_unique(part, GRAIN)
+    assert_not_null(frame, GRAIN)
+    assert_measures_are_counts(frame, GRAIN)
+    assert_measure_identities(frame)
+    [(clean_rows,)] = _rows("select count(*) from read_parquet($paths)", {"paths": p.clean_interactions})
+    assert frame["contacts"].sum() == clean_rows == 60
+    # every live contact is answered, abandoned or a short abandon: nothing falls between
+    assert (frame["live_answered"] + frame["live_abandoned"] + frame["live_short_abandoned"]).sum() \
+        == (frame["live_offered"] + frame["live_short_abandoned"]).sum() == p.live_contacts
+    assert set(frame["channel"]) == set(CHANNELS)
+
+
+def load_daily(p: Prepared) -> None:
+    frame = p.sql("load_daily", {"paths": p.rollups})
+    assert_unique(frame, GRAIN)
+    assert_not_null(frame, GRAIN)
+    assert_measures_are_counts(frame, GRAIN)
+    assert_measure_identities(frame)
+    [by_file] = _rows("select sum(contacts), sum(served) from read_parquet($paths)", {"paths": p.rollups})
+    assert (frame["contacts"].sum(), frame["served"].sum()) == by_file
+    # 10 January is in both files and still one row per grain
+    tenth = frame[pd.to_datetime(frame["day"]).dt.date == date(2024, 1, 10)]
+    assert len(tenth) and not tenth.duplicated(GRAIN).any()
+
+
+def kpi_measures_daily(p: Prepared) -> None:
+    frame = p.sql("kpi_measures_daily", {**JANUARY, **ALL})
+    assert_unique(frame, ["day"])
+    assert_not_null(frame, ["day"])
+    assert_measures_are_counts(frame, ["day"])
+    assert_measure_identities(frame)
+    assert frame["contacts"].sum() == 60
+    assert list(pd.to_datetime(frame["day"]).dt.date) == [date(2024, 1, d) for d in (9, 10, 11)]
+    # filters split the total without loss
+    by_channel = sum(p.sql("kpi_measures_daily", {**JANUARY, **ALL, "channels": [c]})["contacts"].sum()
+                     for c in CHANNELS)
+    assert by_channel == 60
+    one_day = p.sql("kpi_measures_daily", {"start": date(2024, 1, 10), "end": date(2024, 1, 10), **ALL})
+    assert len(one_day) == 1
+
+
+def contacts_by_channel_day(p: Prepared) -> None:
+    frame = p.sql("contacts_by_channel_day", {**JANUARY, **ALL})
+    assert_unique(frame, ["day", "channel"])
+    assert_not_null(frame, ["day", "channel", "contacts", "served"])
+    assert (frame["served"] <= frame["contacts"]).all()
+    measures = p.sql("kpi_measures_daily", {**JANUARY, **ALL})
+    assert frame["contacts"].sum() == measures["contacts"].sum()
+    assert frame["served"].sum() == measures["served"].sum()
+    phone = p.sql("contacts_by_channel_day", {**JANUARY, **ALL, "channels": ["phone"]})
+    assert set(phone["channel"]) == {"phone"}
+
+
+def cost_daily(p: Prepared) -> None:
+    blended = p.sql("cost_daily", {**JANUARY, "channels": []})
+    assert_unique(blended, ["day"])
+    assert_not_null(blended, ["day", "cost_usd"])
+    assert len(blended) == 31
+    # one-time left out; shared counts in the blended figure only
+    assert blended["cost_usd"].sum() == pytest.approx(3100 + 620 + 310)
+    phone = p.sql("cost_daily", {**JANUARY, "channels": ["phone"]})
+    assert phone["cost_usd"].sum() == pytest.approx(3100)
+    assert phone["cost_usd"].tolist() == pytest.approx([100.0] * 31)
+    leap = p.sql("cost_daily", {"start": date(2024, 2, 1), "end": date(2024, 2, 29), "channels": []})
+    assert len(leap) == 29 and leap["cost_usd"].sum() == pytest.approx(2900)
+
+
+def filter_options(p: Prepared) -> None:
+    frame = p.sql("filter_options", {})
+    assert_unique(frame, ["dimension", "value"])
+    assert_not_null(frame, ["dimension", "value", "contacts", "first_day", "last_day"])
+    assert set(frame["dimension"]) == {"channel", "queue", "team"}
+    for _, group in frame.groupby("dimension"):
+        assert group["contacts"].sum() == 60
+    assert (frame["first_day"] <= frame["last_day"]).all()
+    assert "(none)" in set(frame[frame["dimension"] == "queue"]["value"])
+
+
+def set_aside_rows(p: Prepared) -> None:
+    frame = p.sql("set_aside_rows", {"source_file": "", "limit": 1000})
+    assert_unique(frame, ["source_file", "source_row"])
+    assert_not_null(frame, ["source_file", "source_row", "reason"])
+    assert len(frame) == p.store.report.rows_set_aside == 3
+    assert set(frame["source_file"]) == {"interactions/2024-01-c.parquet", "costs/extra.csv"}
+    one = p.sql("set_aside_rows", {"source_file": "costs/extra.csv", "limit": 1000})
+    assert one["reason"].tolist() == ["amount_usd: not a valid number"]
+    assert len(p.sql("set_aside_rows", {"source_file": "", "limit": 2})) == 2
+
+
+def _staged(con: duckdb.DuckDBPyConnection) -> None:
+    """The temp tables the validation queries read, made by hand: rows 1 and 3 have problems."""
+    con.execute("""
+        create temp table staged_raw as select * from (values
+            (0::bigint, 'a', 'phone', '5'), (1, 'b', 'fax', '9'), (2, 'c', 'chat', '4'),
+            (3, 'a', 'phone', '3')) as t(source_row, interaction_id, channel, csat_score)
+    """)
+    con.execute("""
+        create temp table staged_typed as
+        select source_row, interaction_id, channel, try_cast(csat_score as integer) as csat_score,
+            timestamptz '2024-01-10 18:00:00+00' - to_minutes(source_row) as sort_time
+        from staged_raw
+    """)
+    con.execute("""
+        create temp table staged_problems as select * from (values
+            (0::bigint, []::struct("column" varchar, problem varchar)[]),
+            (1, [{'column': 'channel', 'problem': 'unknown channel'},
+                 {'column': 'csat_score', 'problem': 'outside 1-5'}]),
+            (2, []),
+            (3, [{'column': 'interaction_id', 'problem': 'repeats an id seen earlier in this file'}])
+        ) as t(source_row, problems)
+    """)
+
+
+def _with_staged(check: Callable[[duckdb.DuckDBPyConnection], None]) -> Callable[[Prepared], None]:
+    def run(_: Prepared) -> None:
+        con = connect()
+        try:
+            _staged(con)
+            check(con)
+        finally:
+            con.close()
+    return run
+
+
+def _frame(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
+    return con.execute(load_sql(name), params or {}).df()
+
+
+def validation_counts(con: duckdb.DuckDBPyConnection) -> None:
+    assert _frame(con, "validation_counts").to_dict("records") == [{"rows_read": 4, "rows_set_aside": 2}]
+
+
+def validation_problems(con: duckdb.DuckDBPyConnection) -> None:
+    frame = _frame(con, "validation_problems")
+    assert_unique(frame, ["column", "problem"])
+    assert_not_null(frame, ["column", "problem", "rows"])
+    assert sorted(frame.itertuples(index=False, name=None)) == [
+        ("channel", "unknown channel", 1), ("csat_score", "outside 1-5", 1),
+        ("interaction_id", "repeats an id seen earlier in this file", 1)]
+
+
+def clean_rows(con: duckdb.DuckDBPyConnection) -> None:
+    frame = _frame(con, "clean_rows", {"source_file": "interactions/x.parquet"})
+    # rows read 4 - set aside 2; in time order (row 2 arrived before row 0)
+    assert frame["interaction_id"].tolist() == ["c", "a"]
+    assert "source_row" not in frame and "sort_time" not in frame
+    assert set(frame["source_file"]) == {"interactions/x.parquet"}
+
+
+def rejected_rows(con: duckdb.DuckDBPyConnection) -> None:
+    frame = _frame(con, "rejected_rows", {"source_file": "interactions/x.parquet"})
+    assert_unique(frame, ["source_row"])
+    assert frame["source_row"].tolist() == [2, 4]  # 1-based
+    assert frame["reason"].tolist() == [
+        "channel: unknown channel; csat_score: outside 1-5",
+        "interaction_id: repeats an id seen earlier in this file"]
+    # the values as written, as text
+    assert frame["csat_score"].tolist() == ["9", "3"]
+    assert set(frame["source_file"]) == {"interactions/x.parquet"}
+
+
+def duplicates_elsewhere(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    earlier = write_raw_parquet(folder, "earlier.parquet", {
+        "interaction_id": ["c", "z"], "source_file": ["interactions/early.parquet"] * 2})
+    later = write_raw_parquet(folder, "later.parquet", {
+        "interaction_id": ["c", "a"], "source_file": ["interactions/late.parquet"] * 2})
+    frame = _frame(con, "duplicates_elsewhere", {"paths": [str(earlier), str(later)],
+                                                 "key": "interaction_id"})
+    assert_unique(frame, ["source_row"])
+    # staged 'a' appears twice (rows 0 and 3); 'c' (row 2) is in both files: named once
+    assert sorted(frame.itertuples(index=False, name=None)) == [
+        (0, "interactions/late.parquet"), (2, "interactions/early.parquet"),
+        (3, "interactions/late.parquet")]
+
+
+def stage_parquet_file(folder: Path) -> None:
+    path = write_raw_parquet(folder, "raw.parquet", {"interaction_id": ["a", "b", "c"],
+                                                     "csat_score": [5, None, 3]})
+    con = connect()
+    try:
+        con.execute(load_sql("stage_parquet_file"), {"path": str(path)})
+        frame = con.execute("select * from staged_raw order by source_row").df()
+        types = dict(con.execute("select column_name, column_type from (describe staged_raw)").fetchall())
+    finally:
+        con.close()
+    assert frame["source_row"].tolist() == [0, 1, 2]
+    assert frame["interaction_id"].tolist() == ["a", "b", "c"]
+    assert types["csat_score"] == "BIGINT"  # as written: typing is validation's job
+
+
+def stage_csv_file(folder: Path) -> None:
+    path = write_csv(folder, "raw.csv", [{"month": "2024-01-01", "amount_usd": "12.5"},
+                                         {"month": "January", "amount_usd": "n/a"}])
+    con = connect()
+    try:
+        con.execute(load_sql("stage_csv_file"), {"path": str(path)})
+        frame = con.execute("select * from staged_raw order by source_row").df()
+        types = set(con.execute("select column_type from (describe staged_raw) "
+                                "where column_name <> 'source_row'").fetchall())
+    finally:
+        con.close()
+    assert frame["source_row"].tolist() == [0, 1]
+    assert frame["amount_usd"].tolist() == ["12.5", "n/a"]
+    assert types == {("VARCHAR",)}
+
+
+def _in_folder(check: Callable[[Path], None]) -> Callable[[Prepared], None]:
+    def run(p: Prepared) -> None:
+        scratch = p.folder / "scratch"
+        scratch.mkdir(exist_ok=True)
+        check(scratch)
+    return run
+
+
+def _staged_in_folder(check: Callable[[duckdb.DuckDBPyConnection, Path], None]):
+    def run(p: Prepared) -> None:
+        scratch = p.folder / "scratch"
+        scratch.mkdir(exist_ok=True)
+        _with_staged(lambda con: check(con, scratch))(p)
+    return run
+
+
+CONTRACTS: dict[str, Callable[[Prepared], None]] = {
+    "rollup_daily": rollup_daily,
+    "load_daily": load_daily,
+    "kpi_measures_daily": kpi_measures_daily,
+    "contacts_by_channel_day": contacts_by_channel_day,
+    "cost_daily": cost_daily,
+    "filter_options": filter_options,
+    "set_aside_rows": set_aside_rows,
+    "validation_counts": _with_staged(validation_counts),
+    "validation_problems": _with_staged(validation_problems),
+    "clean_rows": _with_staged(clean_rows),
+    "rejected_rows": _with_staged(rejected_rows),
+    "duplicates_elsewhere": _staged_in_folder(duplicates_elsewhere),
+    "stage_parquet_file": _in_folder(stage_parquet_file),
+    "stage_csv_file": _in_folder(stage_csv_file),
+}
+
+
+@pytest.mark.parametrize("name", SQL_FILES)
+def test_sql_file_meets_its_contract(name, prepared):
+    if name not in CONTRACTS:
+        pytest.fail(f"sql/{name}.sql has no contract test: add one to CONTRACTS in {Path(__file__).name}")
+    CONTRACTS[name](prepared)
+
+
+def test_every_contract_names_an_existing_sql_file():
+    assert sorted(CONTRACTS) == SQL_FILES
+
+
+# --- how the files are written ---------------------------------------------------------------------------
+
+def _header_and_body(name: str) -> tuple[str, str]:
+    lines = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8").splitlines()
+    header = []
+    while lines and lines[0].startswith("--"):
+        header.append(lines.pop(0))
+    body = "\n".join(line.split("--", 1)[0] for line in lines)
+    return "\n".join(header), body
+
+
+@pytest.mark.parametrize("name", SQL_FILES)
+def test_sql_file_binds_values_and_never_formats_them(name):
+    header, body = _header_and_body(name)
+    # {name}, {0}, {} are Python format fields; DuckDB struct literals ({'key': value}) are fine
+    assert not re.search(r"\{\s*\w*\s*(![rsa])?\s*(:[^}']*)?\}", body), f"{name}: format braces"
+    assert not re.search(r"%\(\w+\)s|%s\b", body), f"{name}: %-formatting"
+
+
+@pytest.mark.parametrize("name", SQL_FILES)
+def test_sql_file_lists_exactly_the_parameters_it_uses_in_its_header(name):
+    header, body = _header_and_body(name)
+    used = set(re.findall(r"\$(\w+)", body))
+    listed = set(re.findall(r"\$(\w+)", header))
+    assert used <= listed, f"{name}: used but not listed: {sorted(used - listed)}"
+    assert listed <= used, f"{name}: listed but not used: {sorted(listed - used)}"
+
+
+@pytest.mark.parametrize("name", SQL_FILES)
+def test_sql_file_states_its_grain_and_ends_with_the_final_step(name):
+    header, body = _header_and_body(name)
+    assert "grain:" in header
+    assert re.search(r"select \* from final\b[^;]*;?\s*$", body.strip()), name
