@@ -157,6 +157,7 @@ def _hour_starts_utc(days: np.ndarray) -> np.ndarray:
 
 
 def _in_window(days: np.ndarray, event: dict) -> np.ndarray:
+    """Which days fall inside a dated event."""
     return (days >= np.datetime64(event["start"])) & (days <= np.datetime64(event["end"]))
 
 
@@ -255,9 +256,9 @@ def _month(plan: _Plan, first: int, last: int, rng: np.random.Generator, id_pref
                              rng.exponential(1.0, n) * HOLD_MEAN[channel] * slowdown, 0))
     wrap = np.round(_lognormal(rng, WRAP_MEAN[channel] * slowdown, 0.4, n))
     dip = answered & plan.dip[day] & (team == DIP_TEAM)
-    resolved = rng.random(n) < TIER_FCR[tier - 1] - 0.07 * dip
+    # self-service knows the outcome only when the visitor answers "did this solve it?" (10%)
+    resolved = rng.random(n) < np.where(self_service, 0.7, TIER_FCR[tier - 1] - 0.07 * dip)
     resolved_known = answered | (self_service & (rng.random(n) < 0.1))
-    resolved = np.where(self_service, rng.random(n) < 0.7, resolved)
 
     # one latent satisfaction drives all three surveys: resolution and waiting move it
     waited = np.where(live, 0.6 * np.minimum(wait / 120, 3), 0.12 * np.minimum(wait / 3600, 8))

@@ -144,16 +144,17 @@ def kpi_tiles(overview: kpis.Overview, columns: int = 4) -> None:
                 color = "normal" if metric.higher_is_better is not False else "inverse"
                 if metric.higher_is_better is None:
                     color = "off"
-                year = format_value(name, tile["last_year"])
-                st.metric(
-                    metric.label, format_value(name, tile["value"]), delta=delta, delta_color=color,
-                    help=f"{tile['definition']}\n\n{tile['target'].capitalize()}.",
-                    border=True, chart_data=series if len(series) > 1 else None,
-                    delta_description="vs previous period",
-                )
                 text, badge_color = STATUS_BADGE[tile["status"]]
-                st.badge(text, color=badge_color, help=tile["target"])
-                st.caption(f"Same period last year: {year}")
+                with st.container(border=True):
+                    st.metric(
+                        metric.label, format_value(name, tile["value"]), delta=delta,
+                        delta_color=color, help=f"{tile['definition']}\n\n{tile['target'].capitalize()}.",
+                        chart_data=series if len(series) > 1 else None,
+                        delta_description="vs previous period" if delta else None,
+                    )
+                    target = f" {tile['target']}" if tile["status"] != "none" else ""
+                    st.caption(f":{badge_color}-badge[{text}]{target} · "
+                               f"last year {format_value(name, tile['last_year'])}")
 
 
 def _delta_text(name: str, change: float, change_pct: float | None) -> str:
@@ -161,7 +162,8 @@ def _delta_text(name: str, change: float, change_pct: float | None) -> str:
     if unit == "pct":
         text = f"{change:+.1f} pts"
     elif unit == "usd":
-        text = f"{'+' if change >= 0 else '−'}${abs(change):,.2f}"
+        # an ASCII minus: Streamlit reads the delta's sign from its first character
+        text = f"{'+' if change >= 0 else '-'}${abs(change):,.2f}"
     elif unit == "seconds":
         text = f"{change:+,.1f} s"
     elif unit == "count":

@@ -13,13 +13,14 @@ st.caption(f"Data folder: `{store.folder}` · prepared in {report.seconds:.2f} s
 
 fresh = health.freshness(store)
 read, aside = report.rows_read, report.rows_set_aside
-cells = st.columns(5)
+cells = st.columns([1, 1, 1, 1, 1.6])
 cells[0].metric("Files", f"{len(report.files):,}", border=True)
 cells[1].metric("Rows read", f"{read:,}", border=True)
 cells[2].metric("Rows used", f"{read - aside:,}", border=True)
 cells[3].metric("Rows set aside", f"{aside:,}", border=True,
                 help="Rows that break the data contract. They are kept, not dropped: see below.")
-cells[4].metric("Last day with contacts", str(fresh["last_day"] or "–"), border=True,
+cells[4].metric("Last day with contacts",
+                f"{fresh['last_day']:%d %b %Y}" if fresh["last_day"] else "–", border=True,
                 help=f"Newest file changed at {fresh['newest_file_at']:%Y-%m-%d %H:%M} UTC"
                 if fresh["newest_file_at"] else None)
 

@@ -29,10 +29,9 @@ def kpis_json(folder, start: str, end: str, *channels: str) -> dict:
 
 
 def wait_until_idle(page) -> None:
-    """Wait for Streamlit to finish the current run (the status widget disappears)."""
-    page.wait_for_selector('[data-testid="stApp"]')
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    """Wait until Streamlit has finished the current run and drawn every element."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')")
 
 
 def tiles(page) -> dict[str, str]:

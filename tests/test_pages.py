@@ -108,3 +108,11 @@ def test_an_empty_folder_gets_the_demo_and_the_page_says_so(app_test, tmp_path, 
     notices = " ".join(i.value for i in at.info)
     assert "had no interactions" in notices and "demo" in notices
     assert at.metric
+
+
+def test_a_fall_in_cost_per_contact_shows_as_a_fall():
+    from cxdash.ui import _delta_text
+
+    # Streamlit reads the arrow from the first character: it must be an ASCII minus
+    assert _delta_text("cost_per_contact_usd", -0.58, -7.4) == "-$0.58 (-7.4%)"
+    assert _delta_text("cost_per_contact_usd", 0.5, 7.0) == "+$0.50 (+7.0%)"
