@@ -50,7 +50,7 @@ def freshness(store: Store) -> dict:
     """When the newest file changed and the last local day with interactions."""
     files = store.report.files
     newest = max((f.modified_ns for f in files), default=None)
-    span = store.query("filter_options")
+    span = store.query_once("filter_options")
     return {
         "newest_file_at": datetime.fromtimestamp(newest / 1e9, UTC) if newest else None,
         "last_day": pd.Timestamp(span["last_day"].max()).date() if len(span) else None,

@@ -171,10 +171,14 @@ def _store_lock(store: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _write_parquet(table: pa.Table, path: Path) -> None:
+def _write_query(con: duckdb.DuckDBPyConnection, name: str, params: dict, path: Path) -> None:
+    """Write the result of sql/NAME.sql to a parquet file batch by batch, so memory stays bounded."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    pq.write_table(table, temporary, compression="zstd", row_group_size=122_880)
+    batches = con.sql(load_sql(name), params=params).to_arrow_reader(122_880)
+    with pq.ParquetWriter(temporary, batches.schema, compression="zstd") as writer:
+        for batch in batches:
+            writer.write_batch(batch, row_group_size=122_880)
     os.replace(temporary, path)
 
 
@@ -232,7 +236,8 @@ def prepare(folder: Path, settings: Settings, progress: Progress | None = None) 
                 entry = entries.pop(ident)
                 _remove_outputs(store, entry["table"], file_key(entry["table"], entry["path"]))
 
-        con = connect()
+        # spill to the store's own folder rather than hold a large file's stages in memory
+        con = connect(temp_directory=store / "spill")
         try:
             con.execute("set TimeZone = 'UTC'")
             ordered = sorted(stale, key=lambda ident: (list(TABLES).index(ident.split(":")[0]),
@@ -431,12 +436,11 @@ def _validate_file(con: duckdb.DuckDBPyConnection, folder: Path, store: Path, sp
     ]
 
     file_id = file_key(spec.name, relative)
-    clean = con.sql(load_sql("clean_rows"), params={"source_file": relative}).to_arrow_table()
-    _write_parquet(clean, store / spec.name / "clean" / f"{file_id}.parquet")
+    _write_query(con, "clean_rows", {"source_file": relative},
+                 store / spec.name / "clean" / f"{file_id}.parquet")
     if report.rows_set_aside:
-        rejected = con.sql(load_sql("rejected_rows"),
-                           params={"source_file": relative}).to_arrow_table()
-        _write_parquet(rejected, store / spec.name / "rejected" / f"{file_id}.parquet")
+        _write_query(con, "rejected_rows", {"source_file": relative},
+                     store / spec.name / "rejected" / f"{file_id}.parquet")
     if spec.name == "interactions" and report.rows_used:
         first, last = con.execute(
             "select min(arrived_at)::date::varchar, max(arrived_at)::date::varchar "
@@ -455,9 +459,8 @@ def _build_rollup(con: duckdb.DuckDBPyConnection, store: Path, entry: dict,
     clean_path = store / "interactions" / "clean" / f"{file_id}.parquet"
     if not clean_path.exists():
         return
-    rollup = con.sql(load_sql("rollup_daily"),
-                     params={**rollup_parameters(settings), "path": str(clean_path)}).to_arrow_table()
-    _write_parquet(rollup, store / "interactions" / "rollup" / f"{file_id}.parquet")
+    _write_query(con, "rollup_daily", {**rollup_parameters(settings), "path": str(clean_path)},
+                 store / "interactions" / "rollup" / f"{file_id}.parquet")
 
 
 def rollup_parameters(settings: Settings) -> dict:

@@ -63,7 +63,13 @@ class Period:
         return Period(_minus_year(self.start), _minus_year(self.end))
 
     def __str__(self) -> str:
-        return self.label or f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
+        if self.label:
+            return self.label
+        if self.is_whole_months:
+            if (self.start.year, self.start.month) == (self.end.year, self.end.month):
+                return f"{self.start:%B %Y}"
+            return f"{self.start:%b %Y} – {self.end:%b %Y}"
+        return f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
 
 
 def _add_months(day: date, months: int) -> date:
@@ -205,12 +211,12 @@ def contacts_by_channel(store: Store, period: Period, filters: Filters = Filters
 
 def filter_options(store: Store) -> dict[str, list[str]]:
     """The values each shared filter offers, most contacts first."""
-    frame = store.query("filter_options")
+    frame = store.query_once("filter_options")
     return {dimension: list(group["value"]) for dimension, group in frame.groupby("dimension")}
 
 
 def data_span(store: Store) -> tuple[date, date] | None:
-    frame = store.query("filter_options")
+    frame = store.query_once("filter_options")
     if frame.empty:
         return None
     return (pd.Timestamp(frame["first_day"].min()).date(), pd.Timestamp(frame["last_day"].max()).date())

@@ -45,6 +45,7 @@ class Store:
         self.settings = settings
         self.report = report
         self._lock = threading.Lock()
+        self._memo: dict[str, pd.DataFrame] = {}
         self._db = connect()
         self._register()
 
@@ -91,6 +92,13 @@ class Store:
     def query(self, name: str, **params) -> pd.DataFrame:
         """Run sql/NAME.sql with bound parameters on its own cursor."""
         return run_query(self._db, name, params)
+
+    def query_once(self, name: str) -> pd.DataFrame:
+        """A parameterless query's result, computed once: a store's data never changes."""
+        with self._lock:
+            if name not in self._memo:
+                self._memo[name] = self.query(name)
+            return self._memo[name].copy()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self._db.cursor()

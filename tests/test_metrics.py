@@ -625,3 +625,9 @@ def test_an_absent_abandoned_flag_is_derived_from_the_answer_on_the_configured_l
     live_sms = figures(tmp_path, '[metrics]\nlive_channels = ["phone", "chat", "sms"]\n'
                                  'async_channels = ["email", "social"]\n')
     assert live_sms["abandon_rate_pct"] == pytest.approx(200 / 3)
+
+
+def test_periods_read_as_months_when_they_are_whole_months():
+    assert str(Period(date(2026, 9, 1), date(2026, 9, 30))) == "September 2026"
+    assert str(Period(date(2026, 7, 1), date(2026, 9, 30))) == "Jul 2026 – Sep 2026"
+    assert str(Period(date(2026, 9, 2), date(2026, 9, 30))) == "02 Sep 2026 – 30 Sep 2026"

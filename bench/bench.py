@@ -1,0 +1,335 @@
+"""Benchmark: a 10-million-interaction demo, cxdash's preparation and page queries against plain pandas.
+
+Run with `make bench` (or `.venv/bin/python bench/bench.py [--fresh] [--scale X] [--repeat N]`).
+Each measurement runs in a fresh Python process, so times include what a restarted app pays and
+peak memory (max RSS) belongs to that step alone. Quote medians and ratios: the machines are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out"
+DEMO_END = date(2026, 10, 31)
+PERIOD = (date(2026, 10, 1), date(2026, 10, 31))  # the overview's default: the last full month
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- workers: each runs in its own process and prints one JSON line --------------------------
+
+def worker_demo(folder: Path, scale: float) -> dict:
+    from cxdash.demo import write_demo
+
+    started = time.perf_counter()
+    summary = write_demo(folder, end=DEMO_END, scale=scale, seed=7)
+    return {"seconds": time.perf_counter() - started, "interactions": summary.interactions,
+            "peak_mb": peak_mb()}
+
+
+def worker_prepare(folder: Path) -> dict:
+    """Validate, set aside and summarise whatever changed (everything, on a fresh folder)."""
+    from cxdash.ingest import prepare
+    from cxdash.settings import load_settings
+
+    started = time.perf_counter()
+    report = prepare(folder, load_settings(folder))
+    return {"seconds": time.perf_counter() - started, "reprocessed": len(report.reprocessed),
+            "rows_read": report.rows_read, "rows_set_aside": report.rows_set_aside,
+            "peak_mb": peak_mb()}
+
+
+def _overview_page(store, period, filters) -> dict:
+    """Every query the frame and the overview page run for one view."""
+    from cxdash import kpis
+
+    span = kpis.data_span(store)
+    kpis.filter_options(store)
+    summary = kpis.overview(store, period, filters)
+    kpis.contacts_by_channel(store, period, filters)
+    return {"span": span, "summary": summary}
+
+
+def _data_health_page(store) -> None:
+    from cxdash import health, kpis
+
+    kpis.data_span(store)
+    kpis.filter_options(store)
+    health.files_frame(store.report)
+    health.problems_frame(store.report)
+    health.freshness(store)
+    health.set_aside_rows(store)
+
+
+def worker_restart(folder: Path) -> dict:
+    """What a restarted app does before the overview shows: imports, open the store, query."""
+    started = time.perf_counter()
+    from cxdash import kpis
+    from cxdash.store import Store
+
+    store = Store.open(folder)
+    opened = time.perf_counter()
+    _overview_page(store, kpis.Period(*PERIOD), kpis.Filters())
+    return {"seconds": time.perf_counter() - started, "open_seconds": opened - started,
+            "peak_mb": peak_mb()}
+
+
+def worker_queries(folder: Path, repeat: int) -> dict:
+    """Warm page queries: each page's queries together, repeated; medians in milliseconds."""
+    from cxdash import kpis
+    from cxdash.store import Store
+
+    store = Store.open(folder)
+    period, everything = kpis.Period(*PERIOD), kpis.Filters()
+    views = {
+        "overview": lambda: _overview_page(store, period, everything),
+        "overview, phone+chat, one queue": lambda: _overview_page(
+            store, period, kpis.Filters(("phone", "chat"), ("orders",), ())),
+        "overview, whole year": lambda: _overview_page(
+            store, kpis.Period(date(2025, 11, 1), date(2026, 10, 31)), everything),
+        "data health": lambda: _data_health_page(store),
+    }
+    result = {}
+    for name, run in views.items():
+        run()  # warm
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - started) * 1000)
+        result[name] = statistics.median(times)
+    figures = kpis.kpi_values(store, period, everything)
+    daily_rows = store.cursor().execute("select count(*) from daily").fetchone()[0]
+    return {"median_ms": result, "figures": figures, "daily_rows": daily_rows, "peak_mb": peak_mb()}
+
+
+def worker_pandas(folder: Path) -> dict:
+    """The same overview figures with plain pandas: read the needed columns of every file, group."""
+    started = time.perf_counter()
+    import pandas as pd
+
+    from cxdash.kpis import Period
+
+    columns = ["channel", "arrived_at", "answered_at", "ended_at", "abandoned", "talk_seconds",
+               "hold_seconds", "wrap_seconds", "resolved_first_contact", "csat_score", "nps_score",
+               "ces_score"]
+    frame = pd.read_parquet(folder / "interactions", columns=columns)
+    costs = pd.concat([pd.read_parquet(p) for p in sorted((folder / "costs").glob("*.parquet"))]
+                      + [pd.read_csv(p) for p in sorted((folder / "costs").glob("*.csv"))])
+    read = time.perf_counter()
+
+    live, asynchronous = ["phone", "chat"], ["email", "social", "sms"]
+    frame["day"] = frame["arrived_at"].dt.tz_convert("America/Los_Angeles").dt.date
+    is_live = frame["channel"].isin(live)
+    answered = frame["answered_at"].notna()
+    abandoned = frame["abandoned"].fillna(~answered & is_live).astype(bool)
+    wait = (frame["answered_at"] - frame["arrived_at"]).dt.total_seconds()
+    in_queue = (frame["ended_at"] - frame["arrived_at"]).dt.total_seconds()
+    short = is_live & abandoned & (in_queue < 5).fillna(False)
+    handle = frame[["talk_seconds", "hold_seconds", "wrap_seconds"]]
+    measures = pd.DataFrame({
+        "day": frame["day"],
+        "contacts": 1,
+        "served": answered | ((frame["channel"] == "self_service") & ~abandoned),
+        "offered": is_live & ~short,
+        "live_answered": is_live & answered,
+        "live_abandoned": is_live & abandoned & ~short,
+        "within_threshold": is_live & answered & (wait <= 20),
+        "live_wait": wait.where(is_live & answered, 0.0),
+        "handled": answered & handle.notna().any(axis=1),
+        "handle_seconds": handle.fillna(0).sum(axis=1).where(answered & handle.notna().any(axis=1), 0.0),
+        "async": frame["channel"].isin(asynchronous),
+        "async_in_target": frame["channel"].isin(asynchronous) & answered & (wait <= 7200),
+        "rated": frame["csat_score"].notna(),
+        "good": frame["csat_score"] >= 4,
+        "nps_responses": frame["nps_score"].notna(),
+        "promoters": frame["nps_score"] >= 9,
+        "detractors": frame["nps_score"] <= 6,
+        "ces_responses": frame["ces_score"].notna(),
+        "ces_sum": frame["ces_score"].fillna(0),
+        "fcr_known": frame["resolved_first_contact"].notna(),
+        "fcr_resolved": frame["resolved_first_contact"].fillna(False).astype(bool),
+    })
+    daily = measures.groupby("day").sum()
+    costs = costs[costs["cost_type"] != "one_time"]
+    monthly_cost = costs.groupby(pd.to_datetime(costs["month"]).dt.date)["amount_usd"].sum()
+
+    def figures(period: Period) -> dict:
+        window = daily.loc[period.start:period.end].sum()
+        cost = monthly_cost.loc[period.start:period.end].sum()  # whole months: the month's total
+        ratio = lambda top, bottom: float(top / bottom) if bottom else None  # noqa: E731
+        return {
+            "contacts": int(window["contacts"]),
+            "csat_pct": ratio(100 * window["good"], window["rated"]),
+            "response_rate_pct": ratio(100 * window["rated"], window["served"]),
+            "nps": ratio(100 * (window["promoters"] - window["detractors"]), window["nps_responses"]),
+            "ces": ratio(window["ces_sum"], window["ces_responses"]),
+            "fcr_pct": ratio(100 * window["fcr_resolved"], window["fcr_known"]),
+            "aht_seconds": ratio(window["handle_seconds"], window["handled"]),
+            "asa_seconds": ratio(window["live_wait"], window["live_answered"]),
+            "abandon_rate_pct": ratio(100 * window["live_abandoned"], window["offered"]),
+            "service_level_pct": ratio(100 * window["within_threshold"], window["offered"]),
+            "first_response_target_pct": ratio(100 * window["async_in_target"], window["async"]),
+            "cost_per_contact_usd": ratio(cost, window["served"]),
+        }
+
+    period = Period(*PERIOD)
+    result = figures(period)
+    figures(period.previous())
+    figures(period.last_year())
+    return {"seconds": time.perf_counter() - started, "read_seconds": read - started,
+            "figures": result, "rows": len(frame), "peak_mb": peak_mb()}
+
+
+WORKERS = {"demo": worker_demo, "prepare": worker_prepare, "restart": worker_restart,
+           "queries": worker_queries, "pandas": worker_pandas}
+
+
+def run_worker(name: str, *args) -> dict:
+    command = [sys.executable, __file__, "--worker", name, *map(str, args)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def browser_first_view(folder: Path) -> dict | None:
+    """`streamlit run` afresh on prepared files: seconds until Chromium shows the KPI tiles."""
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        return None
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import CHROMIUM_ARGS, _free_port
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1"], cwd=ROOT, env={**os.environ, "CXDASH_DATA": str(folder)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:  # the user starts the app, then opens the page once it listens
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.05)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            opened = time.perf_counter()
+            page.goto(url)
+            page.wait_for_selector('[data-testid="stMetricValue"]', timeout=120_000)
+            shown = time.perf_counter()
+            page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=120_000)
+            charts = time.perf_counter()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    return {"from_server_start": shown - started, "from_page_open": shown - opened,
+            "charts_from_page_open": charts - opened}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--scale", type=float, default=9.15, help="demo scale (9.15: ~10M contacts)")
+    parser.add_argument("--repeat", type=int, default=21, help="repetitions of each timing")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the demo even if present")
+    args = parser.parse_args()
+    if args.worker:
+        name, *rest = args.worker
+        folder = Path(rest[0])
+        extra = [float(rest[1])] if name == "demo" else [int(rest[1])] if name == "queries" else []
+        print(json.dumps(WORKERS[name](folder, *extra), default=str))
+        return
+
+    folder = OUT / f"data-scale-{args.scale:g}"
+    print(f"cxdash benchmark: {os.cpu_count()} cores; data in {folder}")
+    if args.fresh or not (folder / "interactions").is_dir():
+        shutil.rmtree(folder, ignore_errors=True)
+        demo = run_worker("demo", folder, args.scale)
+        print(f"demo written:            {demo['interactions']:,} interactions in "
+              f"{demo['seconds']:.1f} s (peak {demo['peak_mb']:.0f} MB)")
+    shutil.rmtree(folder / ".cxdash", ignore_errors=True)
+
+    cold = run_worker("prepare", folder)
+    print(f"prepare, all files:      {cold['seconds']:.1f} s for {cold['rows_read']:,} rows in "
+          f"{cold['reprocessed']} files, {cold['rows_set_aside']} set aside "
+          f"(peak {cold['peak_mb']:.0f} MB)")
+
+    # adding one month's file: take the last month away, prepare, put it back, time the prepare
+    last = sorted((folder / "interactions").iterdir())[-1]
+    aside = OUT / "month-aside"
+    shutil.rmtree(aside, ignore_errors=True)
+    shutil.move(last, aside)
+    run_worker("prepare", folder)
+    shutil.move(aside, last)
+    added = run_worker("prepare", folder)
+    print(f"prepare, one month added: {added['seconds']:.2f} s, {added['reprocessed']} file "
+          f"reprocessed (peak {added['peak_mb']:.0f} MB)")
+    unchanged = run_worker("prepare", folder)
+    print(f"prepare, nothing changed: {unchanged['seconds'] * 1000:.0f} ms, "
+          f"{unchanged['reprocessed']} files reprocessed")
+
+    restarts = [run_worker("restart", folder) for _ in range(5)]
+    restart = statistics.median(r["seconds"] for r in restarts)
+    print(f"restart to overview figures (fresh process, median of 5): {restart:.2f} s "
+          f"(peak {max(r['peak_mb'] for r in restarts):.0f} MB)")
+
+    views = [browser_first_view(folder) for _ in range(3)]
+    if views[0]:
+        print("streamlit run afresh, first page in Chromium (median of 3): tiles "
+              f"{statistics.median(v['from_page_open'] for v in views):.2f} s and charts "
+              f"{statistics.median(v['charts_from_page_open'] for v in views):.2f} s after opening "
+              f"the page; tiles {statistics.median(v['from_server_start'] for v in views):.2f} s "
+              "after starting the server")
+    else:
+        print("streamlit run afresh -> tiles visible: skipped, /usr/bin/chromium is missing")
+
+    queries = run_worker("queries", folder, args.repeat)
+    print(f"warm page queries (median of {args.repeat}; daily table {queries['daily_rows']:,} rows, "
+          f"peak {queries['peak_mb']:.0f} MB):")
+    for name, ms in queries["median_ms"].items():
+        print(f"  {name:<34} {ms:7.1f} ms")
+
+    pandas_runs = [run_worker("pandas", folder) for _ in range(3)]
+    pandas_seconds = statistics.median(r["seconds"] for r in pandas_runs)
+    pandas_read = statistics.median(r["read_seconds"] for r in pandas_runs)
+    print(f"plain pandas, same overview figures (median of 3): {pandas_seconds:.2f} s "
+          f"({pandas_read:.2f} s reading {pandas_runs[0]['rows']:,} rows; "
+          f"peak {max(r['peak_mb'] for r in pandas_runs):.0f} MB)")
+
+    ours, theirs = queries["figures"], pandas_runs[0]["figures"]
+    mismatched = [name for name in ours if not (
+        (ours[name] is None and theirs[name] is None)
+        or (ours[name] is not None and theirs[name] is not None
+            and abs(ours[name] - theirs[name]) <= 1e-9 * max(1.0, abs(theirs[name]))))]
+    print("figures agree with pandas: " + ("yes, all 12" if not mismatched else
+                                          f"NO: {', '.join(mismatched)}"))
+    overview_ms = queries["median_ms"]["overview"]
+    print(f"ratio, pandas / warm overview queries: {pandas_seconds * 1000 / overview_ms:,.0f}x; "
+          f"pandas / restart to overview: {pandas_seconds / restart:.1f}x")
+    if mismatched:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
