@@ -141,14 +141,16 @@ def kpi_tiles(overview: kpis.Overview, columns: int = 4) -> None:
                 delta = None
                 if tile["change"] is not None and not pd.isna(tile["change"]):
                     delta = _delta_text(name, tile["change"], tile["change_pct"])
+                unchanged = bool(delta) and _is_no_change(delta)
                 color = "normal" if metric.higher_is_better is not False else "inverse"
-                if metric.higher_is_better is None:
+                if metric.higher_is_better is None or unchanged:
                     color = "off"
                 text, badge_color = STATUS_BADGE[tile["status"]]
                 with st.container(border=True):
                     st.metric(
                         metric.label, format_value(name, tile["value"]), delta=delta,
-                        delta_color=color, help=f"{tile['definition']}\n\n{tile['target'].capitalize()}.",
+                        delta_color=color, delta_arrow="off" if unchanged else "auto",
+                        help=f"{tile['definition']}\n\n{tile['target'].capitalize()}.",
                         chart_data=series if len(series) > 1 else None,
                         delta_description="vs previous period" if delta else None,
                     )
@@ -157,19 +159,22 @@ def kpi_tiles(overview: kpis.Overview, columns: int = 4) -> None:
                                f"last year {format_value(name, tile['last_year'])}")
 
 
+# how each unit's change is shown: decimals, and the text around the number
+_CHANGE_FORMAT = {"pct": (1, "{} pts"), "usd": (2, "${}"), "seconds": (1, "{} s"), "count": (0, "{}")}
+
+
+def _is_no_change(delta: str) -> bool:
+    """A change that rounds to nothing at the precision shown ("±0.0 pts")."""
+    return delta.startswith("±")
+
+
 def _delta_text(name: str, change: float, change_pct: float | None) -> str:
+    """The change as a tile shows it; its first character is the sign Streamlit reads (ASCII)."""
     unit = METRICS[name].unit
-    if unit == "pct":
-        text = f"{change:+.1f} pts"
-    elif unit == "usd":
-        # an ASCII minus: Streamlit reads the delta's sign from its first character
-        text = f"{'+' if change >= 0 else '-'}${abs(change):,.2f}"
-    elif unit == "seconds":
-        text = f"{change:+,.1f} s"
-    elif unit == "count":
-        text = f"{change:+,.0f}"
-    else:
-        text = f"{change:+.2f}"
+    decimals, pattern = _CHANGE_FORMAT.get(unit, (2, "{}"))
+    rounded = round(change, decimals)
+    sign = "±" if rounded == 0 else "+" if rounded > 0 else "-"
+    text = sign + pattern.format(f"{abs(rounded):,.{decimals}f}")
     if change_pct is not None and not pd.isna(change_pct) and unit in ("count", "usd", "seconds"):
         text += f" ({change_pct:+.1f}%)"
     return text

@@ -13,7 +13,7 @@ st.caption(f"Data folder: `{store.folder}` · prepared in {report.seconds:.2f} s
 
 fresh = health.freshness(store)
 read, aside = report.rows_read, report.rows_set_aside
-cells = st.columns([1, 1, 1, 1, 1.6])
+cells = st.columns([0.6, 1.3, 1.3, 1.1, 1.4])
 cells[0].metric("Files", f"{len(report.files):,}", border=True)
 cells[1].metric("Rows read", f"{read:,}", border=True)
 cells[2].metric("Rows used", f"{read - aside:,}", border=True)

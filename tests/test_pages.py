@@ -116,3 +116,11 @@ def test_a_fall_in_cost_per_contact_shows_as_a_fall():
     # Streamlit reads the arrow from the first character: it must be an ASCII minus
     assert _delta_text("cost_per_contact_usd", -0.58, -7.4) == "-$0.58 (-7.4%)"
     assert _delta_text("cost_per_contact_usd", 0.5, 7.0) == "+$0.50 (+7.0%)"
+
+
+def test_a_change_that_rounds_to_nothing_reads_as_no_change():
+    from cxdash.ui import _delta_text
+
+    assert _delta_text("fcr_pct", -0.04, None) == "±0.0 pts"
+    assert _delta_text("asa_seconds", -2.25, -11.0) == "-2.2 s (-11.0%)"
+    assert _delta_text("contacts", 1122, 3.7) == "+1,122 (+3.7%)"
