@@ -175,7 +175,8 @@ def _delta_text(name: str, change: float, change_pct: float | None) -> str:
     rounded = round(change, decimals)
     sign = "±" if rounded == 0 else "+" if rounded > 0 else "-"
     text = sign + pattern.format(f"{abs(rounded):,.{decimals}f}")
-    if change_pct is not None and not pd.isna(change_pct) and unit in ("count", "usd", "seconds"):
+    if sign != "±" and change_pct is not None and not pd.isna(change_pct) \
+            and unit in ("count", "usd", "seconds"):
         text += f" ({change_pct:+.1f}%)"
     return text
 

@@ -122,5 +122,6 @@ def test_a_change_that_rounds_to_nothing_reads_as_no_change():
     from cxdash.ui import _delta_text
 
     assert _delta_text("fcr_pct", -0.04, None) == "±0.0 pts"
+    assert _delta_text("asa_seconds", -0.01, -0.05) == "±0.0 s"
     assert _delta_text("asa_seconds", -2.25, -11.0) == "-2.2 s (-11.0%)"
     assert _delta_text("contacts", 1122, 3.7) == "+1,122 (+3.7%)"
