@@ -110,20 +110,27 @@ def sidebar_filters(store: Store) -> tuple[kpis.Period, kpis.Filters]:
 
 
 def data_problem_banner(store: Store) -> None:
-    """A short warning when files were unreadable or rows set aside, pointing to Data health."""
+    """A warning naming the files with unreadable data or rows set aside, linking to Data health."""
     report = store.report
     if store.settings.problems:
         st.warning("Settings: " + " ".join(store.settings.problems))
     if report.clean:
         return
-    messages = report.messages()
-    with st.expander(f"⚠️ Data problems: {report.rows_set_aside:,} rows set aside, "
-                     f"{len(report.unreadable)} unreadable file(s). Details on the Data health page.",
-                     expanded=False):
-        for line in messages[:20]:
+    troubled = [f for f in report.files if f.unreadable or f.rows_set_aside]
+    def trouble(file) -> str:
+        if file.unreadable:
+            return "unreadable, skipped"
+        return f"{file.rows_set_aside:,} row{'s' if file.rows_set_aside != 1 else ''} set aside"
+
+    named = "; ".join(f"`{f.path}` ({trouble(f)})" for f in troubled[:3])
+    more = f"; and {len(troubled) - 3} more files" if len(troubled) > 3 else ""
+    st.warning(f"Some data breaks the data contract and is not used: {named}{more}. "
+               "Rows set aside are kept, not lost: see them on the Data health page.",
+               icon=":material/warning:")
+    with st.expander("Which columns, and how many rows"):
+        for line in report.messages():
             st.markdown(f"- {line}")
-        if len(messages) > 20:
-            st.markdown(f"- … and {len(messages) - 20} more on the Data health page")
+    st.page_link("pages/data_health.py", label="Open Data health", icon=":material/health_and_safety:")
 
 
 def kpi_tiles(overview: kpis.Overview, columns: int = 4) -> None:

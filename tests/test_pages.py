@@ -91,8 +91,8 @@ def test_a_corrupt_file_is_named_on_screen_and_the_rest_of_the_data_is_used(app_
     broken.parent.mkdir(parents=True)
     broken.write_bytes(b"this is not parquet")
     at = _run(app_test(folder))
-    problems = " ".join(e.label for e in at.expander)
-    assert "1 unreadable file" in problems
+    banner = " ".join(w.value for w in at.warning)
+    assert "`interactions/month=2026-12-01/broken.parquet` (unreadable, skipped)" in banner
     assert at.metric and at.metric[0].value != "0"
     at.switch_page("pages/data_health.py")
     at.run()
