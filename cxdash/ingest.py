@@ -36,7 +36,7 @@ from cxdash.db import connect, load_sql
 from cxdash.settings import Settings
 
 STORE_DIR = ".cxdash"
-STORE_VERSION = 5  # 4: single-column checks read the values as written
+STORE_VERSION = 5  # 4: one-column checks read values as written; 5: abandonment derived in the rollup
 
 Progress = Callable[[float, str], None]
 
