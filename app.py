@@ -10,6 +10,7 @@ st.set_page_config(page_title="cxdash", page_icon=":material/support_agent:", la
 pages = st.navigation({
     "Reports": [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/quality.py", title="Quality", icon=":material/sentiment_satisfied:"),
     ],
     "Data": [
         st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:"),

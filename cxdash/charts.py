@@ -35,3 +35,111 @@ def channel_share(frame: pd.DataFrame) -> go.Figure:
     figure.update_traces(textinfo="percent+label", sort=False)
     figure.update_layout(showlegend=False)
     return _layout(figure)
+
+
+# --- quality ---------------------------------------------------------------------------------------
+
+SIGNAL_COLORS = {"in control": "#1f5f8b", "too few ratings": "#b8c2cc", "below limit": "#c0392b",
+                 "above limit": "#2e8b57", "run below": "#e08e0b", "run above": "#7bb661"}
+SURVEY_LABELS = {"nps": "NPS", "ces": "CES (1-7)", "fcr_pct": "FCR %"}
+
+
+def _status(units: pd.DataFrame) -> pd.Series:
+    status = units["signal"].where(units["signal"] != "", "in control")
+    return status.where(units["judged"] | (units["signal"] != ""), "too few ratings")
+
+
+def csat_control_chart(units: pd.DataFrame, grain: str, value_label: str = "CSAT %") -> go.Figure:
+    """CSAT per unit with the center line, control limits and 7-day rolling value; points carry
+    their unit's first day (customdata[0]) so a selection names the unit."""
+    frame = units[units["n"] > 0].copy()
+    frame["status"] = _status(frame)
+    frame["unit"] = frame["start"].astype(str)
+    frame["wilson"] = frame.apply(lambda r: f"{r['wilson_low']:.1f}–{r['wilson_high']:.1f}"
+                                  if pd.notna(r["wilson_low"]) else "–", axis=1)
+    figure = px.scatter(
+        frame, x="start", y="value", color="status", color_discrete_map=SIGNAL_COLORS,
+        category_orders={"status": list(SIGNAL_COLORS)},
+        custom_data=["unit", "n", "wilson", "lcl", "ucl"],
+        labels={"start": "", "value": value_label, "status": ""})
+    figure.update_traces(
+        marker=dict(size=9, line=dict(width=1, color="white")),
+        hovertemplate="%{x|%a %d %b %Y}<br>" + value_label + " %{y:.1f} from %{customdata[1]:,} "
+                      "ratings<br>95% interval %{customdata[2]}<br>limits %{customdata[3]:.1f}–"
+                      "%{customdata[4]:.1f}<extra>%{fullData.name}</extra>")
+    figure.update_traces(selector=dict(name="too few ratings"),
+                         marker=dict(symbol="circle-open", color=SIGNAL_COLORS["too few ratings"]))
+    shape = "hvh" if grain == "day" else "hv"
+    every = units.dropna(subset=["lcl"])
+    figure.add_scatter(x=every["start"], y=every["ucl"], mode="lines", line_shape=shape,
+                       line=dict(color="rgba(120,130,140,0.6)", width=1, dash="dot"),
+                       name="control limits", hoverinfo="skip", legendgroup="limits")
+    figure.add_scatter(x=every["start"], y=every["lcl"], mode="lines", line_shape=shape,
+                       line=dict(color="rgba(120,130,140,0.6)", width=1, dash="dot"),
+                       fill="tonexty", fillcolor="rgba(120,130,140,0.08)", name="control limits",
+                       hoverinfo="skip", legendgroup="limits", showlegend=False)
+    if len(every):
+        figure.add_scatter(x=every["start"], y=every["center"], mode="lines",
+                           line=dict(color="rgba(60,60,60,0.8)", width=1, dash="dash"),
+                           name="center (baseline)", hoverinfo="skip")
+    if units["rolling"].notna().any():
+        figure.add_scatter(x=units["start"], y=units["rolling"], mode="lines",
+                           line=dict(color="#3a9ad9", width=2), name="7-day rolling",
+                           hovertemplate="7-day rolling %{y:.1f}<extra></extra>")
+    figure.update_layout(legend=dict(orientation="h", y=-0.15), clickmode="event+select")
+    return _layout(figure).update_layout(hovermode="closest")
+
+
+def csat_compare(frame: pd.DataFrame, value_label: str = "CSAT %") -> go.Figure:
+    """This period against the previous period and last year, on the current period's axis."""
+    frame = frame.assign(date=frame["start"].astype(str))
+    figure = px.line(frame, x="x", y="value", color="series", custom_data=["date", "ratings"],
+                     color_discrete_map={"This period": "#1f5f8b", "Previous period": "#9aa5b1",
+                                         "Last year": "#e0a100"},
+                     labels={"x": "", "value": value_label, "series": ""})
+    figure.update_traces(hovertemplate="%{customdata[0]}: %{y:.1f} (%{customdata[1]:,} ratings)"
+                                       "<extra>%{fullData.name}</extra>")
+    return _layout(figure)
+
+
+def survey_trends(frame: pd.DataFrame, grain: str) -> go.Figure:
+    """NPS, CES and FCR on the same units, one panel each with its own scale."""
+    frame = frame.assign(label=frame["metric"].map(SURVEY_LABELS),
+                         shown=frame["rolling"] if grain == "day" else frame["value"])
+    figure = px.line(frame, x="start", y="shown", facet_row="label", markers=grain != "day",
+                     labels={"start": "", "shown": "", "label": ""}, height=420,
+                     category_orders={"label": list(SURVEY_LABELS.values())})
+    figure.update_yaxes(matches=None)
+    figure.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
+    return _layout(figure)
+
+
+def score_distribution(frame: pd.DataFrame) -> go.Figure:
+    figure = px.bar(frame, x="score", y="share_pct", color="series", barmode="group",
+                    color_discrete_map={"This period": "#1f5f8b", "Baseline": "#b8c2cc"},
+                    labels={"score": "CSAT score", "share_pct": "% of ratings", "series": ""})
+    return _layout(figure).update_layout(hovermode="x unified")
+
+
+def tier_shares(trend: pd.DataFrame) -> go.Figure:
+    figure = px.bar(trend, x="start", y="share_pct", color="tier",
+                    color_discrete_map={"tier 1": "#1f5f8b", "tier 2": "#e0a100", "tier 3": "#c8553d"},
+                    labels={"start": "", "share_pct": "% of contacts with a tier", "tier": ""})
+    return _layout(figure)
+
+
+def qa_items(frame: pd.DataFrame) -> go.Figure:
+    figure = px.bar(frame, x="qa_score_pct", y="item", orientation="h",
+                    labels={"qa_score_pct": "QA score %", "item": ""},
+                    height=max(260, 24 * len(frame)))
+    figure.update_layout(yaxis=dict(autorange="reversed"))
+    return _layout(figure).update_layout(hovermode="closest")
+
+
+def qa_coverage(agents: pd.DataFrame, low: float, high: float) -> go.Figure:
+    """Evaluations per week for each agent against the target band."""
+    figure = px.bar(agents, x="agent", y="evaluations_per_week", color="team",
+                    labels={"agent": "", "evaluations_per_week": "Evaluations per week", "team": ""})
+    figure.add_hrect(y0=low, y1=high, fillcolor="rgba(46,139,87,0.12)", line_width=0,
+                     annotation_text=f"target {low:g}–{high:g}", annotation_position="top left")
+    return _layout(figure).update_layout(hovermode="closest")

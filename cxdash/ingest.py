@@ -36,7 +36,8 @@ from cxdash.db import connect, load_sql
 from cxdash.settings import Settings
 
 STORE_DIR = ".cxdash"
-STORE_VERSION = 5  # 4: one-column checks read values as written; 5: abandonment derived in the rollup
+STORE_VERSION = 6  # 4: one-column checks read values as written; 5: abandonment derived in the rollup;
+# 6: a detailed rollup by agent and tier beside the daily one
 
 Progress = Callable[[float, str], None]
 
@@ -199,7 +200,7 @@ def _save_manifest(store: Path, manifest: dict) -> None:
 
 
 def _remove_outputs(store: Path, table: str, key: str) -> None:
-    for kind in ("clean", "rejected", "rollup"):
+    for kind in ("clean", "rejected", "detail", "rollup"):
         (store / table / kind / f"{key}.parquet").unlink(missing_ok=True)
 
 
@@ -459,7 +460,11 @@ def _build_rollup(con: duckdb.DuckDBPyConnection, store: Path, entry: dict,
     clean_path = store / "interactions" / "clean" / f"{file_id}.parquet"
     if not clean_path.exists():
         return
-    _write_query(con, "rollup_daily", {**rollup_parameters(settings), "path": str(clean_path)},
+    # the detailed rollup (by agent and tier) feeds the quality drill-down; the daily rollup, the
+    # same measures summed to day x channel x queue x team, feeds the overview
+    detail = store / "interactions" / "detail" / f"{file_id}.parquet"
+    _write_query(con, "rollup_daily", {**rollup_parameters(settings), "path": str(clean_path)}, detail)
+    _write_query(con, "load_daily", {"paths": [str(detail)]},
                  store / "interactions" / "rollup" / f"{file_id}.parquet")
 
 

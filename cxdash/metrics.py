@@ -66,9 +66,26 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
            "response target / asynchronous contacts."),
     Metric("cost_per_contact_usd", "Cost per contact", "usd", "${:,.2f}", False,
            "Operating cost (one-time costs excluded) / served contacts (answered or self-served)."),
+    Metric("tier1_share_pct", "Resolved at tier 1", "pct", "{:.1f}%", True,
+           "Contacts whose highest support tier was 1 / contacts with a tier recorded."),
+    Metric("tier2_share_pct", "Escalated to tier 2", "pct", "{:.1f}%", None,
+           "Contacts whose highest support tier was 2 (product and technical specialists) / "
+           "contacts with a tier recorded."),
+    Metric("tier3_share_pct", "Escalated to tier 3", "pct", "{:.1f}%", None,
+           "Contacts whose highest support tier was 3 (managers, clinical advisors) / contacts "
+           "with a tier recorded."),
+    Metric("qa_score_pct", "QA score", "pct", "{:.1f}%", True,
+           "Quality evaluations: points given / points possible, over every scorecard item."),
+    Metric("qa_evaluations_per_agent_week", "QA evaluations per agent-week", "count", "{:.1f}",
+           None, "Evaluations made / (agents x weeks in the period)."),
 )}
 
-KPI_NAMES: tuple[str, ...] = tuple(METRICS)
+# the figures of the executive overview, in tile order; the rest belong to the pages that use them
+KPI_NAMES: tuple[str, ...] = (
+    "contacts", "csat_pct", "response_rate_pct", "nps", "ces", "fcr_pct", "aht_seconds",
+    "asa_seconds", "abandon_rate_pct", "service_level_pct", "first_response_target_pct",
+    "cost_per_contact_usd")
+TIER_SHARES: tuple[str, ...] = ("tier1_share_pct", "tier2_share_pct", "tier3_share_pct")
 
 
 def _channels(channels: tuple[str, ...]) -> str:
@@ -144,6 +161,18 @@ def definition(name: str, settings: Settings) -> Definition:
         return Definition((("cost_usd", 1),), ("served",), 1,
                           METRICS[name].summary + " Costs are monthly and spread evenly over the "
                           "month's days; only days with cost data count.")
+    if name in TIER_SHARES:
+        tier = TIER_SHARES.index(name) + 1
+        return Definition(((f"tier_{tier}", 1),), ("tier_1", "tier_2", "tier_3"), 100,
+                          METRICS[name].summary + " The seed escalation matrix: tier 1 resolves "
+                          "85%, tier 2 handles 10-13%, tier 3 2-5%.")
+    if name == "qa_score_pct":
+        return Definition((("qa_points", 1),), ("qa_points_possible",), 100, METRICS[name].summary)
+    if name == "qa_evaluations_per_agent_week":
+        return Definition((("qa_evaluations", 1),), ("agent_weeks",), 1,
+                          "QA coverage: evaluations made in the period / (agents x weeks in the "
+                          "period), counting every agent who handled contacts or was evaluated in "
+                          "it (seed: review 4-6 interactions per agent per week).")
     raise KeyError(f"unknown metric {name!r}")
 
 

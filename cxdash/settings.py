@@ -48,6 +48,13 @@ DEFAULT_TARGETS: dict[str, Target] = {
                                         source="seed: first response within 2 h (email, social)"),
     "cost_per_contact_usd": Target(good=8, warn=10,
                                    source="seed: blended $6-8; pilot <= $10"),
+    "tier1_share_pct": Target(good=85, warn=80, source="seed: tier 1 resolves 85% of cases"),
+    "tier2_share_pct": Target(low=10, high=13, warn_low=8, warn_high=15,
+                              source="seed: tier 2 handles 10-13%"),
+    "tier3_share_pct": Target(low=2, high=5, warn_low=1, warn_high=7,
+                              source="seed: tier 3 handles 2-5%"),
+    "qa_evaluations_per_agent_week": Target(low=4, high=6, warn_low=3, warn_high=8,
+                                            source="seed: review 4-6 interactions per agent per week"),
 }
 
 

@@ -79,14 +79,25 @@ class Store:
                         {"paths": [str(p) for p in rollups]})
         else:
             # no interactions yet: the same columns, no rows, so every page query still runs
-            con.execute("create or replace table daily as " + load_sql("rollup_daily"),
-                        {**rollup_parameters(self.settings), "path": str(self._empty_source())})
+            con.execute("create or replace table daily as " + load_sql("load_daily"),
+                        {"paths": [str(self._empty_rollup())]})
+        # the detailed rollup stays on disk (sorted by day, so a date range reads few row groups);
+        # a local day at a file boundary has rows in two files, so queries of it always sum
+        details = store / "interactions" / "detail"
+        source = str(details / "*.parquet") if any(details.glob("*.parquet")) else \
+            str(self._empty_rollup())
+        con.execute(f"create or replace view quality as select * from read_parquet({_literal(source)})")
 
-    def _empty_source(self) -> Path:
-        path = store_path(self.folder) / "empty_interactions.parquet"
+    def _empty_rollup(self) -> Path:
+        """A detailed rollup with no rows, for a folder without interactions (columns, no data)."""
+        path = store_path(self.folder) / "empty_rollup.parquet"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(contract_schema(TABLES["interactions"].columns).empty_table(), path)
+            source = store_path(self.folder) / "empty_interactions.parquet"
+            pq.write_table(contract_schema(TABLES["interactions"].columns).empty_table(), source)
+            empty = self._db.sql(load_sql("rollup_daily"), params={
+                **rollup_parameters(self.settings), "path": str(source)}).to_arrow_table()
+            pq.write_table(empty, path)
         return path
 
     def query(self, name: str, **params) -> pd.DataFrame:

@@ -219,3 +219,32 @@ def context() -> tuple[Store, kpis.Period, kpis.Filters]:
 def demo_notice() -> None:
     if "demo_made" in st.session_state:
         st.info(st.session_state["demo_made"], icon=":material/science:")
+
+
+def pick_from_chart(chart_key: str, target: str):
+    """An on_select callback: the first selected point's customdata[0] becomes widget `target`'s value."""
+    def pick() -> None:
+        event = st.session_state.get(chart_key)
+        points = event.selection.points if event is not None else []
+        for point in points:
+            data = point.get("customdata")
+            if data:
+                st.session_state[target] = str(data[0])
+                return
+    return pick
+
+
+def pick_from_table(table_key: str, values: list, target: str):
+    """An on_select callback: the selected row's value becomes widget `target`'s value."""
+    def pick() -> None:
+        event = st.session_state.get(table_key)
+        rows = event.selection.rows if event is not None else []
+        if rows and rows[0] < len(values):
+            st.session_state[target] = str(values[rows[0]])
+    return pick
+
+
+def forget_unless_in(key: str, options: list) -> None:
+    """Drop a widget's remembered value that the current options no longer offer."""
+    if st.session_state.get(key) is not None and st.session_state[key] not in options:
+        st.session_state[key] = None

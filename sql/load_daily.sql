@@ -1,4 +1,6 @@
--- The daily measures of all prepared files, summed (a local day can span two source files).
+-- The daily measures of prepared files, summed to the overview's grain: agent and tier summed out,
+-- and a local day that spans two source files made one row. Used at preparation (one file's
+-- detailed rollup to its daily rollup) and when a store opens (every daily rollup).
 -- grain: local day x channel x queue x team. params: $paths (rollup files).
 -- output: day, channel, queue, team and every measure of rollup_daily.sql.
 with rollups as (
@@ -6,7 +8,12 @@ with rollups as (
 ),
 
 final as (
-    select day, channel, queue, team, sum(columns(* exclude (day, channel, queue, team)))
+    select
+        day,
+        channel,
+        queue,
+        team,
+        sum(columns(lambda c: c not in ('day', 'channel', 'queue', 'team', 'agent', 'tier')))
     from rollups
     group by all
 )

@@ -1,10 +1,11 @@
 -- Daily measures of one prepared interactions file: the numerators and denominators every KPI needs.
 -- Every per-contact definition (live vs async, short abandon, service level, survey buckets) is made
 -- here, once; the metric registry (cxdash/metrics.py) only divides these sums.
--- grain: local day x channel x queue x team.
+-- grain: local day x channel x queue x team x agent x tier (tier may be null; the store keeps this
+-- grain for the quality drill-down and sums agent and tier out for the overview, see load_daily.sql).
 -- params: $path, $timezone, $live_channels, $async_channels, $service_level_seconds,
 --         $short_abandon_seconds, $response_channels, $response_seconds.
--- output: day, channel, queue, team, then the measures below (counts and sums of seconds or scores).
+-- output: day, channel, queue, team, agent, tier, then the measures below (counts and sums of seconds or scores).
 with interactions as (
     select * from read_parquet($path)
 ),
@@ -15,6 +16,8 @@ classified as (
         channel,
         coalesce(queue, '(none)') as queue,
         coalesce(team, '(none)') as team,
+        coalesce(agent_id, '(none)') as agent,
+        tier,
         list_contains($live_channels, channel) as is_live,
         list_contains($async_channels, channel) as is_async,
         -- the contract derives an absent abandoned flag: a live contact never answered abandoned
@@ -50,6 +53,8 @@ final as (
         channel,
         queue,
         team,
+        agent,
+        tier,
         count(*) as contacts,
         count(*) filter (where is_answered or (channel = 'self_service' and not is_abandoned))
             as served,
@@ -71,15 +76,23 @@ final as (
         count(*) filter (where csat_score >= 4) as csat_good,
         count(*) filter (where csat_score <= 2) as csat_bad,
         coalesce(sum(csat_score), 0) as csat_score_sum,
+        count(*) filter (where csat_score = 1) as csat_1,
+        count(*) filter (where csat_score = 2) as csat_2,
+        count(*) filter (where csat_score = 3) as csat_3,
+        count(*) filter (where csat_score = 4) as csat_4,
+        count(*) filter (where csat_score = 5) as csat_5,
         count(nps_score) as nps_responses,
         count(*) filter (where nps_score >= 9) as nps_promoters,
         count(*) filter (where nps_score <= 6) as nps_detractors,
         count(ces_score) as ces_responses,
         coalesce(sum(ces_score), 0) as ces_score_sum,
         count(resolved_first_contact) as fcr_known,
-        count(*) filter (where resolved_first_contact) as fcr_resolved
+        count(*) filter (where resolved_first_contact) as fcr_resolved,
+        count(*) filter (where tier = 1) as tier_1,
+        count(*) filter (where tier = 2) as tier_2,
+        count(*) filter (where tier = 3) as tier_3
     from flagged
     group by all
 )
 
-select * from final order by day, channel, queue, team
+select * from final order by day, channel, queue, team, agent, tier

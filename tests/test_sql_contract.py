@@ -26,6 +26,7 @@ from tests.builders import (
 
 SQL_FILES = sorted(path.stem for path in SQL_DIR.glob("*.sql"))
 GRAIN = ["day", "channel", "queue", "team"]
+DETAIL_GRAIN = [*GRAIN, "agent", "tier"]
 JANUARY = {"start": date(2024, 1, 1), "end": date(2024, 1, 31)}
 ALL = {"channels": [], "queues": [], "teams": []}
 
@@ -57,6 +58,7 @@ def _operation(first: int, count: int) -> list[dict]:
         elif channel != "self_service" and number % 9 != 5:
             wait = (number * 13) % (60 if live else 9000)
             row |= {"answered_at": arrived + timedelta(seconds=wait), "abandoned": False,
+                    "agent_id": f"a{number % 4}", "tier": None if number % 8 == 3 else 1 + number % 3,
                     "talk_seconds": 100.0 + number, "hold_seconds": (number % 3) * 10.0,
                     "wrap_seconds": None if number % 5 == 0 else 30.0,
                     "csat_score": (None, 1, 2, 3, 4, 5)[number % 6],
@@ -156,6 +158,17 @@ def assert_measure_identities(frame: pd.DataFrame) -> None:
     assert (f["fcr_resolved"] <= f["fcr_known"]).all()
 
 
+def assert_detail_identities(frame: pd.DataFrame) -> None:
+    """The score distribution and tier counts of the detailed rollup add up to the totals."""
+    f = frame
+    assert (f[[f"csat_{k}" for k in range(1, 6)]].sum(axis=1) == f["csat_rated"]).all()
+    assert (f["csat_4"] + f["csat_5"] == f["csat_good"]).all()
+    assert (f["csat_1"] + f["csat_2"] == f["csat_bad"]).all()
+    assert (sum(k * f[f"csat_{k}"] for k in range(1, 6)) == f["csat_score_sum"]).all()
+    tiers = f["tier_1"] + f["tier_2"] + f["tier_3"]
+    assert (tiers == f["contacts"].where(f["tier"].notna(), 0)).all()
+
+
 # --- one contract per file -------------------------------------------------------------------------------
 
 def rollup_daily(p: Prepared) -> None:
@@ -163,10 +176,13 @@ def rollup_daily(p: Prepared) -> None:
               for path in p.clean_interactions]
     frame = pd.concat(frames, ignore_index=True)
     for part in frames:
-        assert_unique(part, GRAIN)
-    assert_not_null(frame, GRAIN)
-    assert_measures_are_counts(frame, GRAIN)
+        assert_unique(part, DETAIL_GRAIN)
+    assert_not_null(frame, [*GRAIN, "agent"])  # tier stays null where no tier is recorded
+    assert_measures_are_counts(frame, DETAIL_GRAIN)
     assert_measure_identities(frame)
+    assert_detail_identities(frame)
+    assert set(frame["tier"].dropna()) == {1, 2, 3} and frame["tier"].isna().any()
+    assert {"a0", "a1", "a2", "a3", "(none)"} == set(frame["agent"])
     [(clean_rows,)] = _rows("select count(*) from read_parquet($paths)", {"paths": p.clean_interactions})
     assert frame["contacts"].sum() == clean_rows == 60
     # every live contact is answered, abandoned or a short abandon: nothing falls between
