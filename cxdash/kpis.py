@@ -65,6 +65,8 @@ class Period:
     def __str__(self) -> str:
         if self.label:
             return self.label
+        if self.start == self.end:
+            return f"{self.start:%a %d %b %Y}"
         if self.is_whole_months:
             if (self.start.year, self.start.month) == (self.end.year, self.end.month):
                 return f"{self.start:%B %Y}"

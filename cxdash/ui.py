@@ -213,6 +213,14 @@ def set_context(store: Store, period: kpis.Period, filters: kpis.Filters) -> Non
 
 def context() -> tuple[Store, kpis.Period, kpis.Filters]:
     """The store and the shared filters of this run, as the frame in app.py set them."""
+    if "_cxdash_context" not in st.session_state:
+        # A server whose first visitor opens a page's URL (a shared link) runs that page alone, by
+        # Streamlit's older pages/-folder rule, until app.py has called st.navigation once. Turn
+        # that rule off and run again, through the frame, at the same URL.
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     return st.session_state["_cxdash_context"]
 
 

@@ -64,10 +64,11 @@ st.subheader("Drill down")
 units = chart.units
 labels = {str(u): quality.unit_label(chart, u) for u in units.loc[units["n"] > 0, "start"]}
 ui.forget_unless_in("at", list(labels))
-at = st.selectbox(f"{grain.capitalize()} to break down", list(labels), index=None, key="at",
-                  bind="query-params", format_func=labels.get,
+at = st.selectbox(f"{grain.capitalize()} to break down (its first day)", list(labels), index=None,
+                  key="at", bind="query-params",  # the URL keeps the option's text: a plain date
                   placeholder="Click a point on the chart, or pick one here")
 if at:
+    st.caption(labels[at])
     unit = quality.unit_of(chart, date.fromisoformat(at))
     by = st.segmented_control("Break down by", quality.DIMENSIONS, default="team", key="by",
                               bind="query-params", format_func=str.capitalize) or "team"
@@ -87,7 +88,7 @@ if at:
         rated = st.checkbox("Only contacts with a CSAT rating", value=True, key="rated",
                             bind="query-params")
         rows = quality.interactions_behind(store, unit, filters, by, segment, rated)
-        st.markdown(f"**{len(rows):,} interactions** · {by} {segment} · {unit}")
+        st.markdown(f"**{len(rows):,} interactions** · {by.capitalize()}: {segment} · {unit}")
         st.dataframe(rows, hide_index=True)
         ui.download_csv(rows, f"interactions_{at}_{by}_{segment}.csv", "Download interactions (CSV)",
                         key="download-interactions")
