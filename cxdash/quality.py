@@ -184,7 +184,7 @@ def unit_start(days: pd.Series, grain: str) -> pd.Series:
     """The first day of the day's unit: itself, its ISO week's Monday or its month's first day."""
     stamps = pd.to_datetime(days)
     if grain == "week":
-        return (stamps - pd.to_timedelta(stamps.dt.weekday, unit="D")).dt.date
+        return (stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")).dt.date
     if grain == "month":
         return stamps.dt.to_period("M").dt.start_time.dt.date
     return stamps.dt.date

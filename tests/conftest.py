@@ -38,6 +38,19 @@ def demo_folder(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def full_demo(tmp_path_factory) -> Path:
+    """The demo at full volume (scale 1, about 1.1 million contacts), as `make run` shows it:
+    enough ratings a day for the planted CSAT dip to stand out from noise."""
+    from cxdash.demo import write_demo
+    from cxdash.store import Store
+
+    folder = tmp_path_factory.mktemp("full_demo")
+    write_demo(folder, end=DEMO_END, scale=1.0, seed=7)
+    Store.open(folder).close()
+    return folder
+
+
 def _clear_streamlit_caches() -> None:
     st.cache_data.clear()
     st.cache_resource.clear()
