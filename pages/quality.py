@@ -14,8 +14,9 @@ ui.demo_notice()
 ui.data_problem_banner(store)
 
 left, middle, right = st.columns([2, 2, 3])
-grain = left.segmented_control("View", quality.GRAINS, default="day", key="grain",
-                               bind="query-params", format_func=str.capitalize) or "day"
+# options are the words shown, which the URL keeps too (grain=Week)
+grain = (left.segmented_control("View", [g.capitalize() for g in quality.GRAINS], default="Day",
+                                key="grain", bind="query-params") or "Day").lower()
 adjust = middle.toggle("Allow for day-to-day variation", value=True, key="laney", bind="query-params",
                        help="Laney p′: widen the limits by the spread the baseline shows beyond "
                             "sampling noise, so a large operation is not alarmed by ordinary days.")
@@ -70,8 +71,8 @@ at = st.selectbox(f"{grain.capitalize()} to break down (its first day)", list(la
 if at:
     st.caption(labels[at])
     unit = quality.unit_of(chart, date.fromisoformat(at))
-    by = st.segmented_control("Break down by", quality.DIMENSIONS, default="team", key="by",
-                              bind="query-params", format_func=str.capitalize) or "team"
+    by = (st.segmented_control("Break down by", [d.capitalize() for d in quality.DIMENSIONS],
+                               default="Team", key="by", bind="query-params") or "Team").lower()
     table = quality.segment_movers(store, unit, chart.baseline, filters, by)
     st.caption(f"**{unit}** against the baseline, {chart.baseline}. Rate effect = share of the "
                f"{grain}'s ratings × change in the segment's CSAT; mix effect = change in the share "

@@ -12,7 +12,7 @@ import pytest
 from cxdash import cli
 from tests.builders import write_interactions
 
-PAGES = ["pages/overview.py", "pages/data_health.py"]
+PAGES = ["pages/overview.py", "pages/quality.py", "pages/data_health.py"]
 
 
 def _run(at, page: str | None = None):
@@ -44,7 +44,7 @@ def test_every_page_listed_in_the_frame_exists_and_is_listed():
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_the_demo_without_an_exception(app_test, demo_folder, page):
     at = _run(app_test(demo_folder), page)
-    assert at.title and at.title[0].value in ("Overview", "Data health")
+    assert at.title and at.title[0].value in ("Overview", "Quality", "Data health")
     assert not at.error
 
 
@@ -125,3 +125,89 @@ def test_a_change_that_rounds_to_nothing_reads_as_no_change():
     assert _delta_text("asa_seconds", -0.01, -0.05) == "±0.0 s"
     assert _delta_text("asa_seconds", -2.25, -11.0) == "-2.2 s (-11.0%)"
     assert _delta_text("contacts", 1122, 3.7) == "+1,122 (+3.7%)"
+
+
+# --- the quality page ------------------------------------------------------------------------------
+
+APRIL = {"period": ["2026-04-01", "2026-04-30"]}
+
+
+def _quality(at):
+    return _run(at, "pages/quality.py")
+
+
+def test_quality_page_flags_the_dip_and_drills_down_to_the_interactions(app_test, full_demo):
+    from cxdash import quality
+    from cxdash.kpis import Filters, Period
+    from cxdash.store import Store
+
+    at = _quality(app_test(full_demo, APRIL))
+    tiles = {metric.label: metric.value for metric in at.metric}
+    with Store.open(full_demo) as store:
+        chart = quality.csat_chart(store, Period(date(2026, 4, 1), date(2026, 4, 30)))
+        assert tiles["CSAT"] == f"{quality.ratio_of(chart, 'csat_pct', store.settings):.1f}%"
+        assert tiles["Ratings"] == f"{chart.ratings:,}"
+        outside = int(chart.signals["signal"].str.endswith("limit").sum())
+        assert tiles["Days outside the limits"] == str(outside) and outside >= 8
+        # pick a flagged day, as a click on its point does
+        at.selectbox(key="at").set_value("2026-04-14").run()
+        assert not at.exception
+        day = Period(date(2026, 4, 14), date(2026, 4, 14))
+        expected = quality.segment_movers(store, day, chart.baseline, Filters(), "team")
+        movers = at.dataframe[1].value
+        assert movers["segment"].tolist() == expected["segment"].tolist()
+        assert movers["segment"].iloc[0] == "Team Evening"
+        at.selectbox(key="segment").set_value("Team Evening").run()
+        assert not at.exception
+        rows = at.dataframe[2].value
+        behind = quality.interactions_behind(store, day, Filters(), "team", "Team Evening")
+        assert len(rows) == len(behind) == movers["ratings"].iloc[0]
+        assert "customer_id" not in rows.columns
+        at.checkbox(key="rated").uncheck().run()
+        assert len(at.dataframe[2].value) > len(rows)
+        at.segmented_control(key="by").set_value("Agent").run()
+        assert not at.exception
+        agents = set(at.dataframe[1].value["segment"]) - {"(none)"}  # self-service has no agent
+        assert len(agents) == 24 and all(agent.startswith("agent_") for agent in agents)
+        assert at.selectbox(key="segment").value is None  # a team is not an agent
+
+
+def test_quality_page_url_restores_the_drill_down(app_test, full_demo):
+    at = _quality(app_test(full_demo, {**APRIL, "at": "2026-04-14", "by": "Tier", "segment": "tier 1"}))
+    assert at.selectbox(key="at").value == "2026-04-14"
+    assert at.segmented_control(key="by").value == "Tier"
+    assert at.dataframe[1].value["segment"].iloc[0] == "tier 1"
+    assert at.selectbox(key="segment").value == "tier 1"
+    assert len(at.dataframe[2].value) > 0
+
+
+def test_quality_page_week_view_and_plain_p_chart(app_test, full_demo):
+    at = _quality(app_test(full_demo, APRIL))
+    at.segmented_control(key="grain").set_value("Week").run()
+    assert not at.exception
+    tiles = {metric.label: metric.value for metric in at.metric}
+    assert tiles["Weeks outside the limits"] == "3"
+    assert at.selectbox(key="at").options[0] == "2026-04-01"  # the first week, cut to the period
+    widened = " ".join(c.value for c in at.caption)
+    assert "widened" in widened
+    at.toggle(key="laney").set_value(False).run()
+    assert not at.exception
+    assert "widened" not in " ".join(c.value for c in at.caption)
+
+
+def test_quality_page_says_when_there_are_no_ratings(app_test, tmp_path):
+    folder = tmp_path / "unrated"
+    write_interactions(folder, [
+        {"interaction_id": "a", "channel": "phone", "arrived_at": "2026-03-15 18:00"},
+    ])
+    at = _quality(app_test(folder, {"period": ["2026-03-01", "2026-03-31"]}))
+    assert any("No CSAT ratings match" in i.value for i in at.info)
+    assert not at.metric
+
+
+def test_quality_page_on_the_small_demo_shows_uncertain_days_not_alarms(app_test, demo_folder):
+    at = _quality(app_test(demo_folder, APRIL))
+    # about seven ratings a day at 3% volume: too few to judge any single day
+    assert {metric.label: metric.value for metric in at.metric}["Days outside the limits"] == "0"
+    for tab in ("NPS, CES and FCR", "Score distribution", "QA", "Escalations"):
+        assert any(t.label == tab for t in at.tabs)
