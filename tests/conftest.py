@@ -77,16 +77,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def served_app(demo_folder):
-    """`streamlit run app.py` over the demo folder on a free loopback port; yields its base URL."""
+def _serve(folder: Path, log_name: str):
+    """`streamlit run app.py` over a data folder on a free loopback port; yields its base URL."""
     port = _free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "streamlit.log", "w")
+    log = open(ARTIFACTS / log_name, "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env={**os.environ, "CXDASH_DATA": str(demo_folder)}, stdout=log,
+        cwd=ROOT, env={**os.environ, "CXDASH_DATA": str(folder)}, stdout=log,
         stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -99,7 +98,7 @@ def served_app(demo_folder):
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"streamlit did not start; see {ARTIFACTS / 'streamlit.log'}")
+            pytest.fail(f"streamlit did not start; see {ARTIFACTS / log_name}")
         time.sleep(0.3)
     yield url
     process.terminate()
@@ -108,6 +107,18 @@ def served_app(demo_folder):
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def served_app(demo_folder):
+    """The app over the small demo; yields its base URL."""
+    yield from _serve(demo_folder, "streamlit.log")
+
+
+@pytest.fixture(scope="session")
+def served_full_demo(full_demo):
+    """The app over the full-volume demo, freshly started: its first visitor opens a shared URL."""
+    yield from _serve(full_demo, "streamlit_full_demo.log")
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import subprocess
@@ -15,7 +17,7 @@ from tests.conftest import ARTIFACTS, ROOT
 
 pytestmark = pytest.mark.browser
 
-PAGE_TITLES = {"Overview": "Overview", "Data health": "Data health"}
+PAGE_TITLES = {"Overview": "Overview", "Quality": "Quality", "Data health": "Data health"}
 
 
 def kpis_json(folder, start: str, end: str, *channels: str) -> dict:
@@ -123,3 +125,66 @@ def test_data_health_downloads_the_file_list(page, served_app):
     header = text.splitlines()[0]
     assert header.startswith("table,file,status,rows_read,rows_used,rows_set_aside")
     assert text.count("interactions/month=") == 36
+
+
+def click_chart_point(page, trace_name: str, unit: str) -> None:
+    """Click the point of the first Plotly chart whose trace is `trace_name` and unit `unit`,
+    as a user does: move over it (Plotly picks points by hover), then click."""
+    chart = page.locator(".js-plotly-plot").first
+    chart.scroll_into_view_if_needed()
+    trace, point = page.evaluate(
+        """([name, unit]) => {
+            const data = document.querySelector('.js-plotly-plot').data;
+            const trace = data.findIndex(t => t.name === name);
+            const point = trace < 0 ? -1 : data[trace].customdata.findIndex(c => c[0] === unit);
+            return [trace, point];
+        }""", [trace_name, unit])
+    assert trace >= 0 and point >= 0, f"no {trace_name} point for {unit}"
+    box = chart.locator(".scatterlayer .trace").nth(trace).locator("path.point").nth(point).bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+
+
+def click_first_row(page, table) -> None:
+    """Tick the selection box of a dataframe's first row (the grid is a canvas: click by position)."""
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)  # left column, below the 35 px header
+
+
+def test_quality_flagged_day_to_team_to_interactions_csv(page, served_full_demo):
+    # a fresh server whose first visitor opens a shared link straight at the page
+    page.goto(f"{served_full_demo}/quality?period=2026-04-01&period=2026-04-30")
+    page.get_by_role("heading", name="Quality").wait_for()
+    wait_until_idle(page)
+    assert_no_exception(page)
+    page.screenshot(path=ARTIFACTS / "quality.png")
+
+    click_chart_point(page, "below limit", "2026-04-14")
+    page.wait_for_url(re.compile(r"at=2026-04-14"))
+    wait_until_idle(page)
+    page.get_by_text("Break down by").wait_for()
+    movers = page.locator('[data-testid="stDataFrame"]').nth(1)
+    click_first_row(page, movers)  # rank 1: the team that moved CSAT most
+    page.wait_for_url(re.compile(r"segment=Team\+Evening"))
+    wait_until_idle(page)
+    assert_no_exception(page)
+    heading = page.get_by_text(re.compile(r"^[0-9,]+ interactions · Team: Team Evening"))
+    shown = int(heading.inner_text().split()[0].replace(",", ""))
+    assert shown > 20
+    page.screenshot(path=ARTIFACTS / "quality_drill_down.png")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download interactions (CSV)").click()
+    download = download_info.value
+    assert download.suggested_filename == "interactions_2026-04-14_team_Team Evening.csv"
+    rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+    assert len(rows) == shown
+    assert "customer_id" not in rows[0]
+    assert {row["team"] for row in rows} == {"Team Evening"}
+    assert {row["arrived_local"][:10] for row in rows} == {"2026-04-14"}
+    assert all(row["csat_score"] in {"1", "2", "3", "4", "5"} for row in rows)
+    query = parse_qs(urlparse(page.url).query)
+    assert query["at"] == ["2026-04-14"] and query["segment"] == ["Team Evening"]
+    assert query["period"] == ["2026-04-01", "2026-04-30"]

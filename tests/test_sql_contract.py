@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -21,6 +23,7 @@ from tests.builders import (
     write_costs_csv,
     write_csv,
     write_interactions,
+    write_qa,
     write_raw_parquet,
 )
 
@@ -29,6 +32,10 @@ GRAIN = ["day", "channel", "queue", "team"]
 DETAIL_GRAIN = [*GRAIN, "agent", "tier"]
 JANUARY = {"start": date(2024, 1, 1), "end": date(2024, 1, 31)}
 ALL = {"channels": [], "queues": [], "teams": []}
+TIMEZONE = "America/Los_Angeles"  # the settings' default, in which the store makes local days
+LOCAL = ZoneInfo(TIMEZONE)
+DAYS = {"start": date(2024, 1, 9), "end": date(2024, 1, 11)}  # the local days with contacts
+DIMENSIONS = ("channel", "queue", "team", "agent", "tier")
 
 
 # --- a small but varied operation -----------------------------------------------------------------
@@ -71,6 +78,43 @@ def _operation(first: int, count: int) -> list[dict]:
     return rows
 
 
+def _contacts() -> list[dict]:
+    """The rows that pass validation: both interaction files, none of the third (a repeat, a fax)."""
+    return _operation(0, 30) + _operation(30, 30)
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone(LOCAL).date()
+
+
+def _segment(row: dict, dimension: str) -> str:
+    """A contact's segment, as the quality page names it: a missing value is '(none)'."""
+    if dimension == "tier":
+        return "(none)" if row.get("tier") is None else f"tier {row['tier']}"
+    return row.get("agent_id" if dimension == "agent" else dimension) or "(none)"
+
+
+def _evaluation(evaluation_id: str, interaction_id: str, agent_id: str, evaluated_at: str,
+                items: dict[str, tuple[float, float]]) -> list[dict]:
+    return [{"evaluation_id": evaluation_id, "interaction_id": interaction_id, "agent_id": agent_id,
+             "evaluated_at": evaluated_at, "item": item, "score": score, "max_score": most}
+            for item, (score, most) in items.items()]
+
+
+# QA evaluations (times in UTC; local days in Los Angeles are 8 hours behind). a3 handled contacts
+# and was never evaluated; a9 was evaluated and handled nothing in the fixture.
+QA_ROWS = [
+    *_evaluation("q1", "i008", "a0", "2024-01-10 18:00", {"greeting": (2, 2), "resolution": (3, 5)}),
+    *_evaluation("q2", "i020", "a0", "2024-01-11 18:00", {"greeting": (1, 2), "resolution": (5, 5)}),
+    *_evaluation("q3", "i001", "a1", "2024-01-10 19:00", {"greeting": (0, 2), "resolution": (4, 5)}),
+    # 12 January in UTC, still 11 January in Los Angeles: inside the range
+    *_evaluation("q4", "i002", "a2", "2024-01-12 07:30", {"greeting": (2, 2)}),
+    # 12 January in Los Angeles: outside the range
+    *_evaluation("q5", "i006", "a2", "2024-01-12 08:30", {"greeting": (2, 2), "resolution": (5, 5)}),
+    *_evaluation("q6", "i999", "a9", "2024-01-10 20:00", {"resolution": (1, 5)}),
+]
+
+
 @dataclass
 class Prepared:
     folder: Path
@@ -110,6 +154,7 @@ def prepared(tmp_path_factory):
     write_costs_csv(folder, [
         {"month": "2024-01-01", "channel": "email", "cost_type": "labor", "amount_usd": "tbd"},
     ], "costs/extra.csv")
+    write_qa(folder, QA_ROWS)
     live = sum(1 for row in first + second if row["channel"] in ("phone", "chat"))
     store = Store.open(folder)
     yield Prepared(folder, store, live)
@@ -255,6 +300,185 @@ def filter_options(p: Prepared) -> None:
         assert group["contacts"].sum() == 60
     assert (frame["first_day"] <= frame["last_day"]).all()
     assert "(none)" in set(frame[frame["dimension"] == "queue"]["value"])
+
+
+# --- the quality page --------------------------------------------------------------------------------
+
+def _segments(p: Prepared, dimension: str, **params) -> pd.DataFrame:
+    return p.sql("quality_by_segment", {**DAYS, **ALL, "dimension": dimension, **params})
+
+
+def quality_by_segment(p: Prepared) -> None:
+    contacts = _contacts()
+    measures = p.sql("kpi_measures_daily", {**DAYS, **ALL}).drop(columns=["day"]).sum()
+    for dimension in DIMENSIONS:
+        frame = _segments(p, dimension)
+        assert_unique(frame, ["segment"])
+        assert_not_null(frame, ["segment"])
+        assert_measures_are_counts(frame, ["segment"])
+        assert_measure_identities(frame)
+        # every segment, with exactly its contacts: a missing queue, team, agent or tier is '(none)'
+        assert dict(zip(frame["segment"], frame["contacts"], strict=True)) == \
+            Counter(_segment(row, dimension) for row in contacts)
+        # the segments add up to the unsegmented totals, measure by measure
+        totals = frame.drop(columns=["segment"]).sum()
+        assert set(totals.index) == set(measures.index)
+        assert totals.to_dict() == pytest.approx(measures.to_dict())
+        assert totals["contacts"] == 60
+    assert list(_segments(p, "tier")["segment"]) == ["(none)", "tier 1", "tier 2", "tier 3"]
+    # the filters split the totals without loss, and keep only their own values
+    for key, values in {"channels": CHANNELS, "queues": ("billing", "orders", "(none)"),
+                        "teams": ("north", "south", "(none)")}.items():
+        parts = [_segments(p, "agent", **{key: [value]}) for value in values]
+        assert sum(part["contacts"].sum() for part in parts) == 60
+        assert sum(part["csat_score_sum"].sum() for part in parts) == measures["csat_score_sum"]
+        own = _segments(p, key.removesuffix("s"), **{key: [values[0]]})
+        assert own["segment"].tolist() == [values[0]]
+    # one local day equals that day of the daily measures
+    tenth = {"start": date(2024, 1, 10), "end": date(2024, 1, 10)}
+    day = _segments(p, "channel", **tenth).drop(columns=["segment"]).sum()
+    assert day.to_dict() == pytest.approx(
+        p.sql("kpi_measures_daily", {**tenth, **ALL}).drop(columns=["day"]).sum().to_dict())
+    assert day["contacts"] == sum(1 for row in contacts if _local_day(row["arrived_at"]) == date(2024, 1, 10))
+    # the dimension is checked by the caller against DIMENSIONS: any other value matches no branch
+    # of the case, and the query returns one row, a null segment holding the totals
+    unknown = _segments(p, "customer_id")
+    assert len(unknown) == 1 and unknown["segment"].isna().all()
+    assert unknown["contacts"].tolist() == [60]
+    assert _segments(p, "agent", start=date(2024, 2, 1), end=date(2024, 2, 29)).empty
+
+
+BEHIND_COLUMNS = ["interaction_id", "arrived_local", "channel", "queue", "team", "agent_id", "tier",
+                  "csat_score", "nps_score", "ces_score", "resolved_first_contact", "wait_seconds",
+                  "talk_seconds", "hold_seconds", "wrap_seconds", "handle_seconds"]
+
+
+def _behind(p: Prepared, first: date, last: date, **params) -> pd.DataFrame:
+    """The interactions of local days first..last: from the first's local midnight to the next
+    day's after the last."""
+    after = last + timedelta(days=1)
+    return p.sql("interactions_behind", {
+        "from": datetime(first.year, first.month, first.day, tzinfo=LOCAL),
+        "to": datetime(after.year, after.month, after.day, tzinfo=LOCAL),
+        "timezone": TIMEZONE, **ALL, "dimension": "", "segment": "", "rated_only": False,
+        "limit": 1000, **params})
+
+
+def interactions_behind(p: Prepared) -> None:
+    contacts = sorted(_contacts(), key=lambda row: (row["arrived_at"], row["interaction_id"]))
+    everything = _behind(p, DAYS["start"], DAYS["end"])
+    assert list(everything.columns) == BEHIND_COLUMNS
+    assert "customer_id" not in everything.columns  # never selected, whatever the filters
+    assert_unique(everything, ["interaction_id"])
+    assert_not_null(everything, ["interaction_id", "arrived_local", "channel"])
+    [(clean,)] = _rows("select count(*) from read_parquet($paths)", {"paths": p.clean_interactions})
+    assert len(everything) == clean == 60
+    for column in ["wait_seconds", "talk_seconds", "hold_seconds", "wrap_seconds", "handle_seconds"]:
+        assert (everything[column].dropna() >= 0).all()
+    times = everything[["talk_seconds", "hold_seconds", "wrap_seconds"]]
+    assert everything["handle_seconds"].fillna(-1).tolist() == \
+        times.fillna({"hold_seconds": 0, "wrap_seconds": 0}).sum(axis=1, min_count=3).fillna(-1).tolist()
+
+    tenth = date(2024, 1, 10)
+    day = [row for row in contacts if _local_day(row["arrived_at"]) == tenth]
+    frame = _behind(p, tenth, tenth)
+    # exactly the day's contacts, in arrival order, shown at local time
+    assert frame["interaction_id"].tolist() == [row["interaction_id"] for row in day]
+    assert set(pd.to_datetime(frame["arrived_local"]).dt.date) == {tenth}
+    # the same contacts the quality rollup counts for the day
+    quality = _segments(p, "channel", start=tenth, end=tenth).drop(columns=["segment"]).sum()
+    assert len(frame) == quality["contacts"]
+    assert frame["csat_score"].count() == quality["csat_rated"]
+    assert frame["handle_seconds"].sum() == pytest.approx(quality["handle_seconds"])  # talk always kept
+
+    rated = _behind(p, tenth, tenth, rated_only=True)
+    assert rated["interaction_id"].tolist() == \
+        [row["interaction_id"] for row in day if row.get("csat_score") is not None]
+    assert rated["csat_score"].notna().all() and 0 < len(rated) < len(frame)
+
+    # a segment of any dimension: the same contacts, and as many as its row of quality_by_segment
+    for dimension in DIMENSIONS:
+        counts = _segments(p, dimension, start=tenth, end=tenth).set_index("segment")["contacts"]
+        for segment in sorted({_segment(row, dimension) for row in day}):
+            rows = _behind(p, tenth, tenth, dimension=dimension, segment=segment)
+            assert rows["interaction_id"].tolist() == \
+                [row["interaction_id"] for row in day if _segment(row, dimension) == segment]
+            assert len(rows) == counts[segment]
+    assert _behind(p, tenth, tenth, dimension="agent", segment="nobody").empty
+
+    # the shared filters, with '(none)' for a missing queue or team
+    channels, queues, teams = ["phone", "email", "self_service"], ["billing", "(none)"], ["north", "(none)"]
+    filtered = _behind(p, tenth, tenth, channels=channels, queues=queues, teams=teams)
+    assert filtered["interaction_id"].tolist() == [
+        row["interaction_id"] for row in day if row["channel"] in channels
+        and (row["queue"] or "(none)") in queues and (row["team"] or "(none)") in teams]
+    assert len(filtered) == 9 and filtered["queue"].isna().any() and filtered["team"].isna().any()
+    both = _behind(p, tenth, tenth, teams=["south"], dimension="agent", segment="a1", rated_only=True)
+    assert both["interaction_id"].tolist() == [
+        row["interaction_id"] for row in day if row["team"] == "south"
+        and row.get("agent_id") == "a1" and row.get("csat_score") is not None]
+    assert len(both) == 3
+
+    # the limit caps the rows and keeps the earliest
+    assert _behind(p, tenth, tenth, limit=5)["interaction_id"].tolist() == \
+        [row["interaction_id"] for row in day[:5]]
+
+
+def _qa(p: Prepared, name: str, **params) -> pd.DataFrame:
+    return p.sql(name, {**DAYS, "timezone": TIMEZONE, "teams": [], **params})
+
+
+def qa_by_item(p: Prepared) -> None:
+    frame = _qa(p, "qa_by_item")
+    assert_unique(frame, ["item"])
+    assert_not_null(frame, ["item"])
+    assert_measures_are_counts(frame, ["item"])
+    assert (frame["qa_points"] <= frame["qa_points_possible"]).all()
+    # q1, q2 and q3 score both items, q4 (11 January in Los Angeles) the greeting, q6 the
+    # resolution; q5 (12 January in Los Angeles) falls outside
+    assert list(frame.itertuples(index=False, name=None)) == [
+        ("greeting", 4, 2 + 1 + 0 + 2, 8), ("resolution", 4, 3 + 5 + 4 + 1, 20)]
+    # local dates: in UTC, q4 and q5 are both on 12 January
+    assert list(_qa(p, "qa_by_item", timezone="UTC").itertuples(index=False, name=None)) == [
+        ("greeting", 3, 3, 6), ("resolution", 4, 13, 20)]
+    later = _qa(p, "qa_by_item", end=date(2024, 1, 12))
+    assert later["evaluations"].tolist() == [5, 5]
+    # teams: a0 and a2 handled most contacts for north, a1 for south; a9 handled none: '(none)'
+    assert list(_qa(p, "qa_by_item", teams=["north"]).itertuples(index=False, name=None)) == [
+        ("greeting", 3, 5, 6), ("resolution", 2, 8, 10)]
+    assert list(_qa(p, "qa_by_item", teams=["south"]).itertuples(index=False, name=None)) == [
+        ("greeting", 1, 0, 2), ("resolution", 1, 4, 5)]
+    assert list(_qa(p, "qa_by_item", teams=["(none)"]).itertuples(index=False, name=None)) == [
+        ("resolution", 1, 1, 5)]
+    assert _qa(p, "qa_by_item", start=date(2024, 2, 1), end=date(2024, 2, 29)).empty
+
+
+def qa_by_agent(p: Prepared) -> None:
+    frame = _qa(p, "qa_by_agent")
+    assert_unique(frame, ["agent"])
+    assert_not_null(frame, ["agent", "team"])
+    assert_measures_are_counts(frame, ["agent", "team"])
+    assert (frame["qa_points"] <= frame["qa_points_possible"]).all()
+    # every agent who handled contacts (a3 was never evaluated) or was evaluated (a9 handled none);
+    # handled: the fixture's answered contacts of each agent (a0 4, a1 10, a2 13, a3 10)
+    assert list(frame.itertuples(index=False, name=None)) == [
+        ("a0", "north", 4, 2, 2 + 3 + 1 + 5, 14),
+        ("a1", "south", 10, 1, 4, 7),
+        ("a2", "north", 13, 1, 2, 2),
+        ("a3", "south", 10, 0, 0, 0),
+        ("a9", "(none)", 0, 1, 1, 5),
+    ]
+    assert frame["handled"].sum() == p.sql("kpi_measures_daily", {**DAYS, **ALL})["handled"].sum()
+    items = _qa(p, "qa_by_item")
+    assert frame["qa_points"].sum() == items["qa_points"].sum()
+    assert frame["qa_points_possible"].sum() == items["qa_points_possible"].sum()
+    # the teams filter keeps the agents of those teams, evaluated or not
+    assert _qa(p, "qa_by_agent", teams=["north"])["agent"].tolist() == ["a0", "a2"]
+    assert _qa(p, "qa_by_agent", teams=["south"])["agent"].tolist() == ["a1", "a3"]
+    assert _qa(p, "qa_by_agent", teams=["(none)"])["agent"].tolist() == ["a9"]
+    # 12 January (local): nobody handled a contact; only q5 of a2 was evaluated
+    twelfth = _qa(p, "qa_by_agent", start=date(2024, 1, 12), end=date(2024, 1, 12))
+    assert list(twelfth.itertuples(index=False, name=None)) == [("a2", "(none)", 0, 1, 7, 7)]
 
 
 def set_aside_rows(p: Prepared) -> None:
@@ -408,6 +632,10 @@ CONTRACTS: dict[str, Callable[[Prepared], None]] = {
     "contacts_by_channel_day": contacts_by_channel_day,
     "cost_daily": cost_daily,
     "filter_options": filter_options,
+    "quality_by_segment": quality_by_segment,
+    "interactions_behind": interactions_behind,
+    "qa_by_item": qa_by_item,
+    "qa_by_agent": qa_by_agent,
     "set_aside_rows": set_aside_rows,
     "validation_counts": _with_staged(validation_counts),
     "validation_problems": _with_staged(validation_problems),
