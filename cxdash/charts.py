@@ -139,6 +139,7 @@ def qa_items(frame: pd.DataFrame) -> go.Figure:
 def qa_coverage(agents: pd.DataFrame, low: float, high: float) -> go.Figure:
     """Evaluations per week for each agent against the target band."""
     figure = px.bar(agents, x="agent", y="evaluations_per_week", color="team",
+                    color_discrete_sequence=["#1f5f8b", "#3a9ad9", "#7bb661", "#e0a100", "#8e7cc3"],
                     labels={"agent": "", "evaluations_per_week": "Evaluations per week", "team": ""})
     figure.add_hrect(y0=low, y1=high, fillcolor="rgba(46,139,87,0.12)", line_width=0,
                      annotation_text=f"target {low:g}–{high:g}", annotation_position="top left")

@@ -112,7 +112,11 @@ with qa:
         agents = quality.qa_agents(store, period, filters)
         target = settings.targets.get("qa_evaluations_per_agent_week")
         teams = quality.qa_teams(agents, period, settings)
-        st.dataframe(teams, hide_index=True)
+        st.dataframe(teams, hide_index=True, column_config={
+            "qa_points": None, "qa_points_possible": None,
+            "qa_score_pct": st.column_config.NumberColumn("QA score", format="%.1f%%"),
+            "evaluations_per_agent_week": st.column_config.NumberColumn(
+                "evaluations per agent-week", format="%.1f")})
         st.caption(METRICS["qa_evaluations_per_agent_week"].label + ": "
                    + definition("qa_evaluations_per_agent_week", settings).text + " "
                    + target_text("qa_evaluations_per_agent_week", target).capitalize() + ".")
@@ -121,7 +125,10 @@ with qa:
         ui.download_csv(agents, f"qa_agents_{period.start}_{period.end}.csv", key="download-qa")
 with tiers:
     summary, trend = quality.escalations(chart, settings)
-    st.dataframe(summary.drop(columns="metric"), hide_index=True)
+    st.dataframe(summary, hide_index=True, column_config={
+        "metric": None, "share_pct": st.column_config.NumberColumn("share", format="%.1f%%"),
+        "tier": st.column_config.NumberColumn("highest tier"),
+        "status": st.column_config.TextColumn("against target")})
     st.plotly_chart(charts.tier_shares(trend), key="tiers")
     ui.download_csv(trend, f"tiers_{period.start}_{period.end}.csv", key="download-tiers")
 st.caption("Agents are shown by their pseudonymous id; customer identifiers are never shown.")
