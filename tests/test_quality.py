@@ -364,3 +364,20 @@ def test_the_demo_dip_is_flagged_and_its_team_moves_most(full_demo):
         table = quality.segment_movers(store, week, weeks.baseline, Filters(), "team")
         assert table["segment"].iloc[0] == "Team Evening"
         assert table["rate_effect"].iloc[0] < 2 * table["rate_effect"].iloc[1]  # clearly first
+
+
+def test_mean_method_chart_through_the_store(tmp_path):
+    from tests.builders import write_settings
+
+    folder = tmp_path / "mean"
+    write_interactions(folder, BASELINE_ROWS + WEEK_ROWS)
+    write_settings(folder, '[metrics]\ncsat_method = "mean"\n')
+    with Store.open(folder) as store:
+        chart = quality.csat_chart(store, WEEK, Filters(), "day")
+    # baseline scores 5 5 4 2 5 4 4 4: mean 33/8, variance 143/8 - (33/8)^2 = 0.859375
+    assert chart.center == pytest.approx(4.125)
+    tuesday = chart.units.set_index("start").loc[date(2024, 3, 5)]
+    assert tuesday["value"] == pytest.approx(4.0)  # 1, 5, 5, 5
+    assert tuesday["lcl"] == pytest.approx(4.125 - 3 * math.sqrt(0.859375) / 2)
+    assert not tuesday["judged"]  # 4 ratings; a mean is judged from 10
+    assert chart.min_ratings == 10 and math.isnan(tuesday["wilson_low"])
