@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cxdash import health, ui
-from cxdash.metrics import KPI_NAMES, METRICS, definition
+from cxdash.metrics import METRICS, definition
 
 store, _, _ = ui.context()
 report = store.report
@@ -53,4 +53,4 @@ else:
 st.subheader("Definitions in effect")
 st.caption(f"From `{store.folder / 'cxdash.toml'}` where present, else the seed documents' defaults.")
 st.dataframe([{"KPI": METRICS[n].label, "definition": definition(n, store.settings).text}
-              for n in KPI_NAMES], hide_index=True)
+              for n in METRICS], hide_index=True)
