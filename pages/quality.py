@@ -13,7 +13,7 @@ st.title("Quality")
 ui.demo_notice()
 ui.data_problem_banner(store)
 
-left, middle, right = st.columns([2, 2, 3])
+left, middle, _ = st.columns([2, 2, 3])
 # options are the words shown, which the URL keeps too (grain=Week)
 grain = (left.segmented_control("View", [g.capitalize() for g in quality.GRAINS], default="Day",
                                 key="grain", bind="query-params") or "Day").lower()
@@ -47,7 +47,7 @@ cells[3].metric("In a sustained shift", f"{shifts}", border=True,
 
 st.subheader("CSAT against its control limits")
 st.plotly_chart(charts.csat_control_chart(chart.units, grain), key="csat_chart",
-                        on_select=ui.pick_from_chart("csat_chart", "at"), selection_mode="points")
+                on_select=ui.pick_from_chart("csat_chart", "at"), selection_mode="points")
 st.caption(f"Limits: center ± 3 standard errors for each {grain}'s ratings"
            + (f", widened ×{chart.spread:.2f} for day-to-day variation" if chart.spread > 1 else "")
            + f". Fewer than {chart.min_ratings} ratings: hollow, too few to judge. "
@@ -60,6 +60,8 @@ with st.expander(f"{len(chart.signals)} flagged {grain}s, and every {grain}'s fi
 
 st.subheader("Compared with the previous period and last year")
 st.plotly_chart(charts.csat_compare(quality.compare(store, period, filters, grain)), key="compare")
+st.caption(("7-day rolling CSAT, " if grain == "day" else f"CSAT by {grain}, ")
+           + f"aligned from the start of each period: {period}; {period.previous()}; {period.last_year()}.")
 
 st.subheader("Drill down")
 units = chart.units
