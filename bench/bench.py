@@ -89,6 +89,20 @@ def worker_restart(folder: Path) -> dict:
             "peak_mb": peak_mb()}
 
 
+def _medians_ms(runs: dict, repeat: int) -> dict[str, float]:
+    """Each callable once to warm up, then `repeat` times: the median in milliseconds."""
+    result = {}
+    for name, run in runs.items():
+        run()
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - started) * 1000)
+        result[name] = statistics.median(times)
+    return result
+
+
 def worker_queries(folder: Path, repeat: int) -> dict:
     """Warm page queries: each page's queries together, repeated; medians in milliseconds."""
     from cxdash import kpis
@@ -104,15 +118,7 @@ def worker_queries(folder: Path, repeat: int) -> dict:
             store, kpis.Period(date(2025, 11, 1), date(2026, 10, 31)), everything),
         "data health": lambda: _data_health_page(store),
     }
-    result = {}
-    for name, run in views.items():
-        run()  # warm
-        times = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            run()
-            times.append((time.perf_counter() - started) * 1000)
-        result[name] = statistics.median(times)
+    result = _medians_ms(views, repeat)
     figures = kpis.kpi_values(store, period, everything)
     daily_rows = store.cursor().execute("select count(*) from daily").fetchone()[0]
     return {"median_ms": result, "figures": figures, "daily_rows": daily_rows, "peak_mb": peak_mb()}
@@ -142,15 +148,7 @@ def worker_quality(folder: Path, repeat: int) -> dict:
         "drill: same, every contact, not only rated": lambda: quality.interactions_behind(
             store, day, everything, "team", "Team Evening", rated_only=False),
     }
-    result = {}
-    for name, run in steps.items():
-        run()  # warm
-        times = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            run()
-            times.append((time.perf_counter() - started) * 1000)
-        result[name] = statistics.median(times)
+    result = _medians_ms(steps, repeat)
     movers = quality.segment_movers(store, day, chart.baseline, everything, "team")
     detail_rows = store.cursor().execute("select count(*) from quality").fetchone()[0]
     return {"median_ms": result, "detail_rows": detail_rows, "peak_mb": peak_mb(),
