@@ -122,6 +122,8 @@ with qa:
         st.caption(METRICS["qa_evaluations_per_agent_week"].label + ": "
                    + definition("qa_evaluations_per_agent_week", settings).text + " "
                    + target_text("qa_evaluations_per_agent_week", target).capitalize() + ".")
+        if filters.channels or filters.queues:
+            st.caption("QA follows the Team filter only: evaluations name an agent, not a channel or queue.")
         st.plotly_chart(charts.qa_coverage(agents, target.low, target.high), key="qa-coverage")
         st.plotly_chart(charts.qa_items(items), key="qa-items")
         ui.download_csv(agents, f"qa_agents_{period.start}_{period.end}.csv", key="download-qa")
