@@ -211,3 +211,20 @@ def test_quality_page_on_the_small_demo_shows_uncertain_days_not_alarms(app_test
     assert {metric.label: metric.value for metric in at.metric}["Days outside the limits"] == "0"
     for tab in ("NPS, CES and FCR", "Score distribution", "QA", "Escalations"):
         assert any(t.label == tab for t in at.tabs)
+
+
+def test_quality_page_with_only_the_required_columns_and_a_rating(app_test, tmp_path):
+    folder = tmp_path / "bare"
+    # no queue, team, agent, tier or QA table: every section still draws, none raises
+    write_interactions(folder, [
+        {"interaction_id": f"r{n}", "channel": "chat", "arrived_at": f"2026-03-{10 + n:02d} 18:00",
+         "answered_at": f"2026-03-{10 + n:02d} 18:01", "csat_score": 1 + n % 5} for n in range(6)
+    ])
+    at = _quality(app_test(folder, {"period": ["2026-03-01", "2026-03-15"]}))
+    assert {metric.label: metric.value for metric in at.metric}["Ratings"] == "6"
+    assert any("No QA evaluations" in i.value for i in at.info)
+    at.selectbox(key="at").set_value("2026-03-12").run()
+    assert not at.exception
+    at.selectbox(key="segment").set_value("(none)").run()
+    assert not at.exception
+    assert len(at.dataframe[2].value) == 1  # the interactions behind the row
