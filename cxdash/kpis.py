@@ -100,7 +100,14 @@ def _measures(store: Store, start: date, end: date, filters: Filters) -> pd.Data
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     costs = store.query("cost_daily", start=start, end=end, channels=list(filters.channels))
     costs["day"] = pd.to_datetime(costs["day"]).dt.date
-    frame = frame.merge(costs, on="day", how="left")
+    # a day inside the data's span with costs but no (filtered) contacts still carries its share
+    # of the month's cost; days beyond the data (a month not yet over) carry none
+    frame = frame.merge(costs, on="day", how="outer").sort_values("day", ignore_index=True)
+    span = data_span(store)
+    if span is not None:
+        frame = frame[(frame["day"] >= span[0]) & (frame["day"] <= span[1])].reset_index(drop=True)
+    measures = frame.columns.difference(["day", "cost_usd"])
+    frame[measures] = frame[measures].fillna(0)
     # cost per contact counts only days that have cost data, so served contacts there only
     frame["served_with_cost"] = frame["served"].where(frame["cost_usd"].notna(), 0)
     return frame

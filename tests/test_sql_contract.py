@@ -291,6 +291,38 @@ def cost_daily(p: Prepared) -> None:
     assert len(leap) == 29 and leap["cost_usd"].sum() == pytest.approx(2900)
 
 
+def served_by_month_channel(p: Prepared) -> None:
+    months = {"first_month": date(2023, 12, 1), "last_month": date(2024, 2, 1)}
+    frame = p.sql("served_by_month_channel", months)
+    assert_unique(frame, ["month", "channel"])
+    assert_not_null(frame, ["month", "channel"])
+    assert_measures_are_counts(frame, ["month", "channel"])
+    assert (frame["served"] <= frame["contacts"]).all() and (frame["handled"] <= frame["served"]).all()
+    assert set(pd.to_datetime(frame["month"]).dt.date) == {date(2024, 1, 1)}  # 9-11 January only
+    daily = p.sql("kpi_measures_daily", {**JANUARY, **ALL})
+    for measure in ("contacts", "served", "handled", "handle_seconds"):
+        assert frame[measure].sum() == pytest.approx(daily[measure].sum())
+    assert frame.set_index("channel")["contacts"].to_dict() == {c: 10 for c in CHANNELS}
+    assert p.sql("served_by_month_channel", {"first_month": date(2024, 2, 1),
+                                              "last_month": date(2024, 2, 1)}).empty
+
+
+def costs_by_month_channel_type(p: Prepared) -> None:
+    frame = p.sql("costs_by_month_channel_type",
+                  {"first_month": date(2024, 1, 1), "last_month": date(2024, 2, 1)})
+    assert_unique(frame, ["month", "channel", "cost_type"])
+    assert_not_null(frame, ["month", "channel", "cost_type", "amount_usd"])
+    booked = {(str(pd.Timestamp(m).date()), c, t): a for m, c, t, a in frame.itertuples(index=False)}
+    # as booked, one-time and shared included; the CSV's unreadable amount was set aside
+    assert booked == {("2024-01-01", "phone", "labor"): 3100.0, ("2024-01-01", "chat", "labor"): 620.0,
+                      ("2024-01-01", "shared", "facilities"): 310.0,
+                      ("2024-01-01", "phone", "one_time"): 5000.0,
+                      ("2024-02-01", "phone", "labor"): 2900.0}
+    january = p.sql("costs_by_month_channel_type",
+                    {"first_month": date(2024, 1, 1), "last_month": date(2024, 1, 1)})
+    assert january["amount_usd"].sum() == pytest.approx(3100 + 620 + 310 + 5000)
+
+
 def filter_options(p: Prepared) -> None:
     frame = p.sql("filter_options", {})
     assert_unique(frame, ["dimension", "value"])
@@ -632,6 +664,8 @@ CONTRACTS: dict[str, Callable[[Prepared], None]] = {
     "contacts_by_channel_day": contacts_by_channel_day,
     "cost_daily": cost_daily,
     "filter_options": filter_options,
+    "served_by_month_channel": served_by_month_channel,
+    "costs_by_month_channel_type": costs_by_month_channel_type,
     "quality_by_segment": quality_by_segment,
     "interactions_behind": interactions_behind,
     "qa_by_item": qa_by_item,
