@@ -4,6 +4,7 @@ import streamlit as st
 
 from cxdash import ui
 
+ui.navigation_only()
 st.set_page_config(page_title="cxdash", page_icon=":material/support_agent:", layout="wide",
                    initial_sidebar_state="expanded")
 

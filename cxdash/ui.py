@@ -211,16 +211,22 @@ def set_context(store: Store, period: kpis.Period, filters: kpis.Filters) -> Non
     st.session_state["_cxdash_context"] = (store, period, filters)
 
 
+def navigation_only() -> None:
+    """Until app.py has called st.navigation once, a fresh server follows Streamlit's older rule for
+    a pages/ folder: it wraps app.py in a navigation of its own, or, for a page's URL (a shared
+    link), runs that page alone, without the frame. Turn the rule off and run again, at the same
+    URL, before anything is drawn."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def context() -> tuple[Store, kpis.Period, kpis.Filters]:
     """The store and the shared filters of this run, as the frame in app.py set them."""
     if "_cxdash_context" not in st.session_state:
-        # A server whose first visitor opens a page's URL (a shared link) runs that page alone, by
-        # Streamlit's older pages/-folder rule, until app.py has called st.navigation once. Turn
-        # that rule off and run again, through the frame, at the same URL.
-        from streamlit.runtime.pages_manager import PagesManager
-
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+        navigation_only()  # a page run alone, as a fresh server does for a shared link
     return st.session_state["_cxdash_context"]
 
 

@@ -11,6 +11,7 @@ import sys
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from cxdash.metrics import format_value
 from tests.conftest import ARTIFACTS, ROOT
@@ -71,7 +72,8 @@ def test_every_page_renders_without_an_exception(page, served_app):
     page.screenshot(path=ARTIFACTS / "overview.png", full_page=True)
     for link, title in PAGE_TITLES.items():
         page.locator('[data-testid="stSidebarNav"]').get_by_text(link, exact=True).click()
-        page.get_by_role("heading", name=title).wait_for()
+        # while a page reruns, its previous elements stay until the new ones replace them
+        expect(page.get_by_role("heading", name=title)).to_have_count(1, timeout=60_000)
         wait_until_idle(page)
         assert_no_exception(page)
         page.screenshot(path=ARTIFACTS / f"page_{title.lower().replace(' ', '_')}.png", full_page=True)
