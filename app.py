@@ -12,6 +12,7 @@ pages = st.navigation({
     "Reports": [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("pages/quality.py", title="Quality", icon=":material/sentiment_satisfied:"),
+        st.Page("pages/monthly_report.py", title="Monthly report", icon=":material/summarize:"),
     ],
     "Data": [
         st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:"),

@@ -144,3 +144,22 @@ def qa_coverage(agents: pd.DataFrame, low: float, high: float) -> go.Figure:
     figure.add_hrect(y0=low, y1=high, fillcolor="rgba(46,139,87,0.12)", line_width=0,
                      annotation_text=f"target {low:g}–{high:g}", annotation_position="top left")
     return _layout(figure).update_layout(hovermode="closest")
+
+
+# --- monthly report -----------------------------------------------------------------------------------
+
+def cost_trend(trend: pd.DataFrame) -> go.Figure:
+    """Cost per contact by month for each channel, with the blended figure in black."""
+    figure = px.line(trend, x="month", y="cost_per_contact_usd", color="channel", markers=True,
+                     color_discrete_map={**CHANNEL_COLORS, "blended": "#222222"},
+                     labels={"month": "", "cost_per_contact_usd": "Cost per contact ($)", "channel": ""})
+    figure.update_traces(selector=dict(name="blended"), line=dict(width=3))
+    return _layout(figure)
+
+
+def cost_composition(composition: pd.DataFrame) -> go.Figure:
+    figure = px.bar(composition, x="amount_usd", y="cost_type", orientation="h", text="share_pct",
+                    labels={"amount_usd": "Operating cost ($)", "cost_type": ""})
+    figure.update_traces(texttemplate="%{text:.0f}%", textposition="outside")
+    figure.update_layout(yaxis=dict(autorange="reversed"))
+    return _layout(figure).update_layout(hovermode="closest")

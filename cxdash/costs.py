@@ -109,3 +109,12 @@ def month_costs(store: Store, month: date) -> MonthCosts:
         composition=composition.sort_values("amount_usd", ascending=False).reset_index(drop=True),
         one_time_usd=float(this_month.loc[this_month["cost_type"] == ONE_TIME, "amount_usd"].sum()),
         deflection=deflection(current), has_costs=bool(len(operating)))
+
+
+def months_between(first: date, last: date) -> list[str]:
+    """Every calendar month from first's to last's, as YYYY-MM."""
+    months, current = [], first.replace(day=1)
+    while current <= last:
+        months.append(current.strftime("%Y-%m"))
+        current = _add_months(current, 1)
+    return months

@@ -12,7 +12,7 @@ import pytest
 from cxdash import cli
 from tests.builders import write_interactions
 
-PAGES = ["pages/overview.py", "pages/quality.py", "pages/data_health.py"]
+PAGES = ["pages/overview.py", "pages/quality.py", "pages/monthly_report.py", "pages/data_health.py"]
 
 
 def _run(at, page: str | None = None):
@@ -44,7 +44,7 @@ def test_every_page_listed_in_the_frame_exists_and_is_listed():
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_the_demo_without_an_exception(app_test, demo_folder, page):
     at = _run(app_test(demo_folder), page)
-    assert at.title and at.title[0].value in ("Overview", "Quality", "Data health")
+    assert at.title and at.title[0].value in ("Overview", "Quality", "Monthly report", "Data health")
     assert not at.error
 
 
@@ -228,3 +228,32 @@ def test_quality_page_with_only_the_required_columns_and_a_rating(app_test, tmp_
     at.selectbox(key="segment").set_value("(none)").run()
     assert not at.exception
     assert len(at.dataframe[2].value) == 1  # the interactions behind the row
+
+
+# --- the monthly report ---------------------------------------------------------------------------
+
+def test_monthly_report_defaults_to_the_last_full_month_and_matches_the_costs(app_test, demo_folder):
+    from cxdash import costs
+    from cxdash.store import Store
+
+    at = _run(app_test(demo_folder), "pages/monthly_report.py")
+    assert at.selectbox(key="month").value == "2026-10"
+    with Store.open(demo_folder) as store:
+        expected = costs.month_costs(store, date(2026, 10, 1)).by_channel.set_index("channel")
+    tiles = {metric.label: metric.value for metric in at.metric}
+    assert tiles["Blended cost per contact"] == f"${expected.loc['blended', 'cost_per_contact_usd']:,.2f}"
+    at.selectbox(key="month").set_value("2025-06").run()
+    assert not at.exception
+    with Store.open(demo_folder) as store:
+        june = costs.month_costs(store, date(2025, 6, 1)).by_channel.set_index("channel")
+    assert {m.label: m.value for m in at.metric}["Blended cost per contact"] == \
+        f"${june.loc['blended', 'cost_per_contact_usd']:,.2f}"
+
+
+def test_monthly_report_says_when_a_month_has_no_costs(app_test, tmp_path):
+    folder = tmp_path / "no_costs"
+    write_interactions(folder, [
+        {"interaction_id": "a", "channel": "phone", "arrived_at": "2026-03-15 18:00"},
+    ])
+    at = _run(app_test(folder), "pages/monthly_report.py")
+    assert any("No costs are booked" in i.value for i in at.info)
