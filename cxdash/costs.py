@@ -13,12 +13,15 @@ from datetime import date
 import pandas as pd
 
 from cxdash.contract import CHANNELS
-from cxdash.kpis import _add_months
+from cxdash.kpis import add_months
+from cxdash.metrics import ratio
+from cxdash.settings import Settings
 from cxdash.store import Store
 
 BLENDED = "blended"
 ONE_TIME = "one_time"
 SELF_SERVICE = "self_service"
+COST = "cost_per_contact_usd"
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class MonthCosts:
     has_costs: bool
 
 
-def per_contact(served: pd.DataFrame, booked: pd.DataFrame) -> pd.DataFrame:
+def per_contact(served: pd.DataFrame, booked: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Cost per served contact per month and channel, plus a blended row per month.
 
     served: month, channel, contacts, served; booked: month, channel, cost_type, amount_usd.
@@ -51,11 +54,11 @@ def per_contact(served: pd.DataFrame, booked: pd.DataFrame) -> pd.DataFrame:
         cost_usd=("cost_usd", lambda costs: costs.sum(min_count=1)))
     months["channel"] = BLENDED
     frame = pd.concat([frame[frame["channel"] != "shared"], months], ignore_index=True)
-    frame["cost_per_contact_usd"] = frame["cost_usd"] / frame["served"].where(frame["served"] > 0)
+    frame["cost_per_contact_usd"] = ratio(frame, COST, settings)
     return frame.sort_values(["month", "channel"]).reset_index(drop=True)
 
 
-def deflection(month_rows: pd.DataFrame) -> dict:
+def deflection(month_rows: pd.DataFrame, settings: Settings) -> dict:
     """The self-service share of contacts, and what those contacts would have cost in the assisted
     channels at this month's assisted cost per contact, less what they cost in self-service."""
     rows = month_rows.set_index("channel")
@@ -64,9 +67,8 @@ def deflection(month_rows: pd.DataFrame) -> dict:
     share = 100 * float(rows["contacts"].get(SELF_SERVICE, 0.0)) / total if total else None
     assisted = rows[~rows.index.isin([BLENDED, SELF_SERVICE])]
     assisted_cost = assisted["cost_usd"].sum(min_count=1)
-    assisted_served = assisted["served"].sum()
-    assisted_cpc = float(assisted_cost) / assisted_served if assisted_served and pd.notna(assisted_cost) \
-        else None
+    assisted_cpc = None if pd.isna(assisted_cost) else \
+        ratio({"cost_usd": assisted_cost, "served": assisted["served"].sum()}, COST, settings)
     self_cpc = rows["cost_per_contact_usd"].get(SELF_SERVICE)
     saving = None
     if assisted_cpc is not None and self_cpc is not None and pd.notna(self_cpc):
@@ -80,15 +82,15 @@ def deflection(month_rows: pd.DataFrame) -> dict:
 def month_costs(store: Store, month: date) -> MonthCosts:
     """Cost per contact of a local month (its first day), with 13 months of trend."""
     month = month.replace(day=1)
-    first = _add_months(month, -12)
+    first = add_months(month, -12)
     served = store.query("served_by_month_channel", first_month=first, last_month=month)
     booked = store.query("costs_by_month_channel_type", first_month=first, last_month=month)
     for frame in (served, booked):
         frame["month"] = pd.to_datetime(frame["month"]).dt.date
     booked["amount_usd"] = booked["amount_usd"].astype(float)
-    trend = per_contact(served, booked)
+    trend = per_contact(served, booked, store.settings)
     current = trend[trend["month"] == month]
-    previous = trend[trend["month"] == _add_months(month, -1)].set_index("channel")
+    previous = trend[trend["month"] == add_months(month, -1)].set_index("channel")
     last_year = trend[trend["month"] == first].set_index("channel")
     order = [c for c in (*CHANNELS, BLENDED) if c in set(current["channel"])]
     by_channel = current.set_index("channel").loc[order].reset_index()
@@ -108,7 +110,7 @@ def month_costs(store: Store, month: date) -> MonthCosts:
         month=month, by_channel=by_channel.drop(columns="month"), trend=trend,
         composition=composition.sort_values("amount_usd", ascending=False).reset_index(drop=True),
         one_time_usd=float(this_month.loc[this_month["cost_type"] == ONE_TIME, "amount_usd"].sum()),
-        deflection=deflection(current), has_costs=bool(len(operating)))
+        deflection=deflection(current, store.settings), has_costs=bool(len(operating)))
 
 
 def months_between(first: date, last: date) -> list[str]:
@@ -116,5 +118,5 @@ def months_between(first: date, last: date) -> list[str]:
     months, current = [], first.replace(day=1)
     while current <= last:
         months.append(current.strftime("%Y-%m"))
-        current = _add_months(current, 1)
+        current = add_months(current, 1)
     return months

@@ -51,14 +51,14 @@ class Period:
         """The period of the same length just before; whole months step back by as many months."""
         if self.is_whole_months:
             months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
-            return Period(_add_months(self.start, -months), self.start - timedelta(days=1))
+            return Period(add_months(self.start, -months), self.start - timedelta(days=1))
         return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
     def last_year(self) -> Period:
         """The same dates a year earlier (28 February stands in for 29 February)."""
         if self.is_whole_months:
-            start = _add_months(self.start, -12)
-            end = _add_months(self.end.replace(day=1), -12)
+            start = add_months(self.start, -12)
+            end = add_months(self.end.replace(day=1), -12)
             return Period(start, end.replace(day=calendar.monthrange(end.year, end.month)[1]))
         return Period(_minus_year(self.start), _minus_year(self.end))
 
@@ -74,7 +74,7 @@ class Period:
         return f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
@@ -95,9 +95,15 @@ def default_period(last_day_with_data: date | None, today: date) -> Period:
     return last_full_month(anchor)
 
 
-def _measures(store: Store, start: date, end: date, filters: Filters) -> pd.DataFrame:
+def daily_measures(store: Store, start: date, end: date, filters: Filters) -> pd.DataFrame:
+    """Every measure of the daily rollup per local day, for a date range and the shared filters."""
     frame = store.query("kpi_measures_daily", start=start, end=end, **filters.params())
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    return frame
+
+
+def _measures(store: Store, start: date, end: date, filters: Filters) -> pd.DataFrame:
+    frame = daily_measures(store, start, end, filters)
     costs = store.query("cost_daily", start=start, end=end, channels=list(filters.channels))
     costs["day"] = pd.to_datetime(costs["day"]).dt.date
     # a day inside the data's span with costs but no (filtered) contacts still carries its share

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
-from cxdash.kpis import Filters, Period, _add_months
+from cxdash.kpis import Filters, Period, add_months, daily_measures
 from cxdash.metrics import TIER_SHARES, definition, ratio, status, target_text
 from cxdash.settings import Settings
 from cxdash.store import Store
@@ -216,14 +216,8 @@ def rolling(daily: pd.DataFrame, first: date, last: date, days: int = 7) -> pd.D
 def baseline_period(period: Period, grain: str) -> Period:
     """What the center line is drawn from: the 8 weeks before the period (6 months for months)."""
     if grain == "month":
-        return Period(_add_months(period.start.replace(day=1), -6), period.start - timedelta(days=1))
+        return Period(add_months(period.start.replace(day=1), -6), period.start - timedelta(days=1))
     return Period(period.start - timedelta(days=56), period.start - timedelta(days=1))
-
-
-def daily_measures(store: Store, start: date, end: date, filters: Filters) -> pd.DataFrame:
-    frame = store.query("kpi_measures_daily", start=start, end=end, **filters.params())
-    frame["day"] = pd.to_datetime(frame["day"]).dt.date
-    return frame
 
 
 @dataclass(frozen=True)
@@ -366,13 +360,13 @@ def survey_trends(chart: CsatChart, settings: Settings) -> pd.DataFrame:
     """NPS, CES and FCR per unit of the chart (7-day rolling for days), long."""
     pieces = []
     units = chart.units
+    window = rolling(chart.daily, chart.period.start, chart.period.end) if chart.grain == "day" else None
     for name in SURVEY_TRENDS:
         values = ratio(units, name, settings)
         rule = definition(name, settings)
         n = sum(units[m] for m in rule.denominator)
         frame = pd.DataFrame({"metric": name, "start": units["start"], "value": values, "responses": n})
-        if chart.grain == "day":
-            window = rolling(chart.daily, chart.period.start, chart.period.end)
+        if window is not None:
             frame["rolling"] = ratio(window, name, settings).to_numpy()
         else:
             frame["rolling"] = np.nan
