@@ -163,3 +163,52 @@ def cost_composition(composition: pd.DataFrame) -> go.Figure:
     figure.update_traces(texttemplate="%{text:.0f}%", textposition="outside")
     figure.update_layout(yaxis=dict(autorange="reversed"))
     return _layout(figure).update_layout(hovermode="closest")
+
+
+def ltv_by_cohort(cohorts: pd.DataFrame) -> go.Figure:
+    """12- and 24-month value per customer by first-order cohort; cohorts still maturing are absent."""
+    frame = cohorts.melt(id_vars=["cohort_month", "customers"], value_vars=["ltv_12m_usd", "ltv_24m_usd"],
+                         var_name="horizon", value_name="ltv_usd").dropna(subset=["ltv_usd"])
+    frame["horizon"] = frame["horizon"].map({"ltv_12m_usd": "12 months", "ltv_24m_usd": "24 months"})
+    figure = px.line(frame, x="cohort_month", y="ltv_usd", color="horizon", markers=True,
+                     custom_data=["customers"],
+                     color_discrete_map={"12 months": "#1f5f8b", "24 months": "#e0a100"},
+                     labels={"cohort_month": "First-order month (cohort)",
+                             "ltv_usd": "Value per customer ($)", "horizon": ""})
+    figure.update_traces(hovertemplate="%{x|%b %Y} cohort: $%{y:,.2f} per customer "
+                                       "(%{customdata[0]:,} customers)<extra>%{fullData.name}</extra>")
+    return _layout(figure).update_layout(hovermode="closest")
+
+
+def experience_differences(experience: pd.DataFrame) -> go.Figure:
+    """Each service-experience comparison's difference in 12-month value, with its 95% interval."""
+    frame = experience.dropna(subset=["ltv_difference_usd"]).copy()
+    frame["label"] = frame["group_a"] + "<br>vs " + frame["group_b"]
+    figure = go.Figure(go.Scatter(
+        x=frame["ltv_difference_usd"], y=frame["label"], mode="markers",
+        marker=dict(size=11, color="#1f5f8b"),
+        error_x=dict(type="data", symmetric=False,
+                     array=frame["ltv_difference_high_usd"] - frame["ltv_difference_usd"],
+                     arrayminus=frame["ltv_difference_usd"] - frame["ltv_difference_low_usd"]),
+        customdata=frame[["customers_a", "customers_b", "ltv_difference_low_usd",
+                          "ltv_difference_high_usd"]],
+        hovertemplate="%{x:+$,.2f} per customer (95% interval %{customdata[2]:$,.2f} to "
+                      "%{customdata[3]:$,.2f})<br>%{customdata[0]:,} vs %{customdata[1]:,} "
+                      "customers<extra></extra>"))
+    figure.add_vline(x=0, line=dict(color="#9aa5b1", dash="dash"))
+    figure.update_layout(xaxis_title="Difference in 12-month value per customer ($)",
+                         yaxis=dict(autorange="reversed"), height=80 + 70 * max(len(frame), 1))
+    return _layout(figure).update_layout(hovermode="closest")
+
+
+def order_rates(orders: pd.DataFrame) -> go.Figure:
+    """Monthly return and warranty-claim rates of orders."""
+    frame = orders.melt(id_vars=["month", "orders"], value_vars=["return_rate_pct", "warranty_rate_pct"],
+                        var_name="rate", value_name="pct")
+    frame["rate"] = frame["rate"].map({"return_rate_pct": "Returned", "warranty_rate_pct": "Warranty claim"})
+    figure = px.line(frame, x="month", y="pct", color="rate", markers=True, custom_data=["orders"],
+                     color_discrete_map={"Returned": "#c8553d", "Warranty claim": "#8e7cc3"},
+                     labels={"month": "", "pct": "% of orders", "rate": ""})
+    figure.update_traces(hovertemplate="%{x|%b %Y}: %{y:.1f}% of %{customdata[0]:,} orders"
+                                       "<extra>%{fullData.name}</extra>")
+    return _layout(figure)

@@ -19,6 +19,13 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-05-31") from error
 
 
+def _month(text: str) -> date:
+    try:
+        return date.fromisoformat(text + "-01")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month like 2026-10") from error
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cxdash", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -46,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     kpis.add_argument("--queue", action="append", default=[])
     kpis.add_argument("--team", action="append", default=[])
     kpis.add_argument("--json", action="store_true", help="print one JSON object")
+
+    report = with_data(commands.add_parser(
+        "report", help="write the monthly report as one self-contained HTML file"))
+    report.add_argument("--month", type=_month, required=True, help="local calendar month, YYYY-MM")
+    report.add_argument("--out", type=Path, required=True, metavar="FILE.html", help="where to write it")
+    report.add_argument("--xlsx", type=Path, metavar="FILE.xlsx", help="also write the tables as Excel")
+    report.add_argument("--json", action="store_true", help="print the headline figures as JSON")
     return parser
 
 
@@ -56,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         return _demo(folder, args)
     if args.command == "validate":
         return _validate(folder, args)
+    if args.command == "report":
+        return _report(folder, args)
     return _kpis(folder, args)
 
 
@@ -123,4 +139,28 @@ def _kpis(folder: Path, args: argparse.Namespace) -> int:
         from cxdash.metrics import METRICS, format_value
         for name, value in values.items():
             print(f"{METRICS[name].label:<26} {format_value(name, value)}")
+    return 0
+
+
+def _report(folder: Path, args: argparse.Namespace) -> int:
+    from cxdash import report
+    from cxdash.store import Store
+
+    with Store.open(folder) as store:
+        if not store.has_interactions:
+            print(f"{folder}: no interactions to report on", file=sys.stderr)
+            return 1
+        for line in store.report.messages():
+            print(f"warning: {line}", file=sys.stderr)
+        monthly = report.monthly_report(store, args.month)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report.to_html(monthly, folder.name), encoding="utf-8")
+        if args.xlsx:
+            args.xlsx.write_bytes(report.to_excel(monthly))
+        if args.json:
+            print(json.dumps(report.figures(monthly)))
+        else:
+            print(f"{args.out}: monthly report for {monthly.label}")
+            for line in report.summary(monthly):
+                print(f"  {line}")
     return 0

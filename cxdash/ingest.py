@@ -263,6 +263,7 @@ def prepare(folder: Path, settings: Settings, progress: Progress | None = None) 
                 _build_rollup(con, store, entry, settings)
                 entry["rollup_fingerprint"] = fingerprint
             _save_manifest(store, manifest)
+            _build_derived(con, store, manifest, settings, report_progress)
         finally:
             con.close()
 
@@ -466,6 +467,53 @@ def _build_rollup(con: duckdb.DuckDBPyConnection, store: Path, entry: dict,
     _write_query(con, "rollup_daily", {**rollup_parameters(settings), "path": str(clean_path)}, detail)
     _write_query(con, "load_daily", {"paths": [str(detail)]},
                  store / "interactions" / "rollup" / f"{file_id}.parquet")
+
+
+DERIVED = ("customer_outcomes", "order_months")
+
+
+def _derived_fingerprint(entries: dict, settings: Settings) -> str:
+    """What the customer-level tables depend on: every order and interaction file, and settings."""
+    files = sorted((entry["path"], entry["size_bytes"], entry["modified_ns"])
+                   for entry in entries.values() if entry["table"] in ("orders", "interactions"))
+    basis = [STORE_VERSION, settings.timezone, list(settings.coaching_queues), files]
+    return hashlib.sha256(json.dumps(basis).encode()).hexdigest()[:16]
+
+
+def _build_derived(con: duckdb.DuckDBPyConnection, store: Path, manifest: dict, settings: Settings,
+                   progress: Progress) -> None:
+    """Link orders to the service their customers had: one row per customer, and orders by month
+    split by coaching. These span every file, so they are rebuilt whenever an order or an
+    interaction file changes; unchanged data costs nothing."""
+    fingerprint = _derived_fingerprint(manifest["files"], settings)
+    folder = store / "derived"
+    outputs = [folder / f"{name}.parquet" for name in DERIVED]
+    if manifest.get("derived_fingerprint") == fingerprint and \
+            (all(path.exists() for path in outputs) or not any(path.exists() for path in outputs)):
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+
+    def clean(table: str) -> list[str]:
+        return [str(store / table / "clean" / f"{file_key(table, entry['path'])}.parquet")
+                for entry in manifest["files"].values()
+                if entry["table"] == table and entry["rows_used"]
+                and (store / table / "clean" / f"{file_key(table, entry['path'])}.parquet").exists()]
+
+    orders, interactions = clean("orders"), clean("interactions")
+    if orders:
+        progress(0.95, "Linking orders to the service their customers had")
+        if not interactions:
+            empty = folder / "no_interactions.parquet"
+            empty.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(contract_schema(INTERACTION_COLUMNS).empty_table(), empty)
+            interactions = [str(empty)]
+        _write_query(con, "customer_outcomes", {
+            "orders": orders, "interactions": interactions, "timezone": settings.timezone,
+            "coaching_queues": list(settings.coaching_queues)}, outputs[0])
+        _write_query(con, "order_months", {"orders": orders, "customers": str(outputs[0]),
+                                           "timezone": settings.timezone}, outputs[1])
+    manifest["derived_fingerprint"] = fingerprint
+    _save_manifest(store, manifest)
 
 
 def rollup_parameters(settings: Settings) -> dict:

@@ -59,6 +59,29 @@ DEFAULT_TARGETS: dict[str, Target] = {
 
 
 @dataclass(frozen=True)
+class CostModel:
+    """The cost model used when the data folder has no costs table (defaults: the seed documents).
+
+    labor = loaded hourly rate x handle hours / occupancy (idle time between contacts is paid too);
+    telephony = per-minute rate x minutes on the line (queue wait + handle time) of the telephony
+    channels; technology = seats x monthly licence per seat (shared by all channels) plus the
+    self-service platform's monthly fee.
+    """
+
+    loaded_hourly_rate_usd: float = 35.0  # seed: US agents $18-35/h; +25-40% payroll tax, benefits
+    occupancy: float = 0.85  # seed: occupancy 80-85%
+    telephony_per_minute_usd: float = 0.02  # seed: SIP trunking $0.01-0.03/min
+    telephony_channels: tuple[str, ...] = ("phone",)
+    seats: float = 24  # seed: 24 frontline agents
+    seat_licence_month_usd: float = 245.0  # seed midpoints: contact center $137.50, CRM $87.50, WFM $20
+    self_service_month_usd: float = 800.0  # seed: chatbot platform $400-1,200/month
+
+    def parameters(self) -> dict:
+        """The values sql/modeled_costs.sql binds."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a data folder can configure; every field has a default from the seed documents."""
 
@@ -72,11 +95,15 @@ class Settings:
     first_response_seconds: dict[str, float] = field(
         default_factory=lambda: {"email": 7200.0, "social": 7200.0, "sms": 7200.0})
     targets: dict[str, Target] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
+    # contacts in these queues, answered by an agent, count as product-usage coaching
+    coaching_queues: tuple[str, ...] = ("product_advice",)
+    cost_model: CostModel = field(default_factory=CostModel)
     problems: tuple[str, ...] = ()
 
     def fingerprint(self) -> str:
         """A short hash of the fields that change prepared data (rollups depend on them)."""
-        relevant = {k: v for k, v in asdict(self).items() if k not in ("targets", "problems")}
+        relevant = {k: v for k, v in asdict(self).items()
+                    if k not in ("targets", "problems", "cost_model", "coaching_queues")}
         return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -175,6 +202,19 @@ def settings_from_dict(raw: dict, source: str = SETTINGS_FILE) -> Settings:
             problems.append(f"{source}: metrics.first_response_seconds must map channels to "
                             "positive seconds; default used")
 
+    coaching = raw.get("lifetime_value", {}).get("coaching_queues") \
+        if isinstance(raw.get("lifetime_value"), dict) else None
+    if coaching is not None:
+        if isinstance(coaching, list) and all(isinstance(q, str) and q for q in coaching):
+            changes["coaching_queues"] = tuple(coaching)
+        else:
+            problems.append(f"{source}: lifetime_value.coaching_queues must list queue names; "
+                            "default used")
+
+    model = raw.get("cost_model")
+    if model is not None:
+        changes["cost_model"] = _cost_model(model, source, problems)
+
     targets = dict(settings.targets)
     raw_targets = raw.get("targets") or {}
     if not isinstance(raw_targets, dict):
@@ -190,3 +230,29 @@ def settings_from_dict(raw: dict, source: str = SETTINGS_FILE) -> Settings:
         targets[name] = Target(**{k: float(v) for k, v in spec.items()}, source=source)
     changes["targets"] = targets
     return replace(settings, **changes, problems=tuple(problems))
+
+
+def _cost_model(raw, source: str, problems: list[str]) -> CostModel:
+    """The [cost_model] table: each value checked on its own, a bad one keeps its default."""
+    default = CostModel()
+    if not isinstance(raw, dict):
+        problems.append(f"{source}: cost_model must be a table of settings; defaults used")
+        return default
+    changes: dict = {}
+    for key, value in raw.items():
+        if key not in CostModel.__dataclass_fields__:
+            problems.append(f"{source}: cost_model.{key} is not a cost-model setting; ignored")
+        elif key == "telephony_channels":
+            if isinstance(value, list) and all(str(c).lower() in CHANNELS for c in value):
+                changes[key] = tuple(str(c).lower() for c in value)
+            else:
+                problems.append(f"{source}: cost_model.telephony_channels must list channels from "
+                                f"{', '.join(CHANNELS)}; default used")
+        elif isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 \
+                and (key != "occupancy" or 0 < value <= 1):
+            changes[key] = float(value)
+        else:
+            allowed = "a number in 0..1 (not 0)" if key == "occupancy" else "a number >= 0"
+            problems.append(f"{source}: cost_model.{key} = {value!r} must be {allowed}; default "
+                            f"{getattr(default, key):g} used")
+    return replace(default, **changes)

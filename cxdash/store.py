@@ -37,6 +37,20 @@ def _empty_table_sql(name: str, columns: tuple[Column, ...]) -> str:
     return f"create or replace table {name} ({spec}, source_file VARCHAR)"
 
 
+# the columns of the customer-level tables (sql/customer_outcomes.sql, sql/order_months.sql), for a
+# folder without orders: the same columns, no rows, so every query still runs
+DERIVED_COLUMNS = {
+    "customer_outcomes": "customer_id VARCHAR, cohort_month DATE, first_order_at TIMESTAMPTZ, "
+                         "revenue_12m_usd DOUBLE, revenue_24m_usd DOUBLE, purchases_12m BIGINT, "
+                         "contacts_12m BIGINT, fcr_known_12m BIGINT, fcr_unresolved_12m BIGINT, "
+                         "nps_last_12m INTEGER, csat_good_12m BIGINT, csat_bad_12m BIGINT, "
+                         "first_coached_at TIMESTAMPTZ",
+    "order_months": "month DATE, after_coaching BOOLEAN, orders BIGINT, returned BIGINT, "
+                    "warranty_claims BIGINT, revenue_usd DOUBLE, refunds_usd DOUBLE",
+}
+COSTS_TABLE, COST_MODEL = "the costs table", "the cost model"
+
+
 class Store:
     """Prepared data of one folder, ready for the queries of sql/."""
 
@@ -45,7 +59,8 @@ class Store:
         self.settings = settings
         self.report = report
         self._lock = threading.Lock()
-        self._memo: dict[str, pd.DataFrame] = {}
+        self._memo: dict[tuple, pd.DataFrame] = {}
+        self.cost_source = COSTS_TABLE
         self._db = connect()
         self._register()
 
@@ -59,7 +74,10 @@ class Store:
         store = store_path(self.folder)
         con = self._db
         con.execute(f"set TimeZone = {_literal(self.settings.timezone)}")
+        modeled_costs = not any(f.rows_used for f in self.report.for_table("costs"))
         for name, spec in TABLES.items():
+            if name == "costs" and modeled_costs:
+                continue  # made below, from the daily rollup
             clean = store / name / "clean"
             if clean.is_dir() and any(clean.glob("*.parquet")):
                 con.execute(f"create or replace view {name} as select * from read_parquet("
@@ -87,6 +105,19 @@ class Store:
         source = str(details / "*.parquet") if any(details.glob("*.parquet")) else \
             str(self._empty_rollup())
         con.execute(f"create or replace view quality as select * from read_parquet({_literal(source)})")
+        for name, columns in DERIVED_COLUMNS.items():
+            path = store / "derived" / f"{name}.parquet"
+            if path.exists():
+                con.execute(f"create or replace view {name} as select * from read_parquet("
+                            f"{_literal(str(path))})")
+            else:
+                con.execute(f"create or replace table {name} ({columns})")
+        if modeled_costs:
+            # no costs table: the settings' cost model stands in for it, so every cost figure
+            # (overview tile, monthly report, command line) comes from one place either way
+            con.execute("create or replace table costs as " + load_sql("modeled_costs"),
+                        self.settings.cost_model.parameters())
+            self.cost_source = COST_MODEL
 
     def _empty_rollup(self) -> Path:
         """A detailed rollup with no rows, for a folder without interactions (columns, no data)."""
@@ -104,12 +135,15 @@ class Store:
         """Run sql/NAME.sql with bound parameters on its own cursor."""
         return run_query(self._db, name, params)
 
-    def query_once(self, name: str) -> pd.DataFrame:
-        """A parameterless query's result, computed once: a store's data never changes."""
+    def query_once(self, name: str, **params) -> pd.DataFrame:
+        """A query's result for these parameters, computed once: a store's data never changes.
+        Parameter values must be hashable (dates, numbers, text, tuples)."""
+        key = (name, tuple(sorted(params.items())))
         with self._lock:
-            if name not in self._memo:
-                self._memo[name] = self.query(name)
-            return self._memo[name].copy()
+            if key not in self._memo:
+                self._memo[key] = self.query(name, **{k: list(v) if isinstance(v, tuple) else v
+                                                      for k, v in params.items()})
+            return self._memo[key].copy()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self._db.cursor()

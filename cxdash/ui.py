@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from cxdash import kpis
+from cxdash import costs, kpis, lifetime, report
 from cxdash.ingest import TABLES, prepare, source_files
-from cxdash.metrics import METRICS, format_value
+from cxdash.metrics import METRICS, format_value, status, target_text
 from cxdash.settings import SETTINGS_FILE, data_dir, demo_scale, load_settings
-from cxdash.store import Store
+from cxdash.store import COST_MODEL, Store
 
 log = logging.getLogger("cxdash")
 
@@ -262,3 +262,105 @@ def forget_unless_in(key: str, options: list) -> None:
     """Drop a widget's remembered value that the current options no longer offer."""
     if st.session_state.get(key) is not None and st.session_state[key] not in options:
         st.session_state[key] = None
+
+
+# --- the monthly report ----------------------------------------------------------------------------
+
+def report_downloads(monthly: report.MonthlyReport, data_label: str) -> None:
+    """The report as one HTML file and its tables as a workbook, made only when clicked."""
+    left, right = st.columns(2)
+    stem = f"cxdash_monthly_report_{monthly.month:%Y-%m}"
+    left.download_button("Download the report (HTML)", lambda: report.to_html(monthly, data_label),
+                         file_name=f"{stem}.html", mime="text/html", on_click="ignore",
+                         icon=":material/summarize:", key="download-report", type="primary",
+                         help="One file that works offline: summary, KPIs against targets, cost per "
+                              "contact, lifetime value and returns, with interactive charts.")
+    right.download_button("Download the tables (Excel)", lambda: report.to_excel(monthly),
+                          file_name=f"{stem}.xlsx", on_click="ignore", icon=":material/table:",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key="download-report-tables", help="Every table of the report, a sheet each.")
+
+
+def cost_source_caption(monthly: report.MonthlyReport) -> None:
+    text = (f"Source: {monthly.cost_source}, {monthly.label}. "
+            + METRICS["cost_per_contact_usd"].summary
+            + " Costs booked to 'shared' count in the blended figure only.")
+    if monthly.cost_source == COST_MODEL:
+        text += (" The data folder has no costs table, so costs are modelled from the settings "
+                 "([cost_model] in cxdash.toml): loaded hourly rate x handle hours / occupancy, "
+                 "per-minute telephony, per-seat licences and the self-service platform's fee. "
+                 "Add costs/ files to use your real costs.")
+    st.caption(text)
+
+
+def cost_tiles(month_costs: costs.MonthCosts, settings) -> None:
+    """Blended cost per contact against its target, self-service share and saving, one-time costs."""
+    blended = month_costs.by_channel.set_index("channel").loc[costs.BLENDED]
+    target = settings.targets.get("cost_per_contact_usd")
+    cells = st.columns(4)
+    cells[0].metric("Blended cost per contact", format_value("cost_per_contact_usd",
+                                                             blended["cost_per_contact_usd"]),
+                    delta=None if pd.isna(blended["previous_usd"]) else
+                    f"{blended['change_vs_previous_pct']:+.1f}% vs last month", delta_color="inverse",
+                    border=True, help=target_text("cost_per_contact_usd", target).capitalize()
+                    + " (seed: $6-8 blended for an efficient operation). Status: "
+                    + status("cost_per_contact_usd", blended["cost_per_contact_usd"], target) + ".")
+    share = month_costs.deflection["self_service_share_pct"]
+    cells[1].metric("Self-service share of contacts", "–" if share is None else f"{share:.1f}%",
+                    border=True, help="Self-service contacts / all contacts. Benchmark: 40-55%.")
+    saving = month_costs.deflection["saving_usd"]
+    cells[2].metric("Saving from self-service", "–" if saving is None else f"${saving:,.0f}",
+                    border=True, help="Self-served contacts x (assisted channels' cost per contact "
+                                      "- self-service cost per contact), this month.")
+    cells[3].metric("One-time costs", f"${month_costs.one_time_usd:,.0f}", border=True,
+                    help="Booked as one_time: reported, but outside cost per contact.")
+
+
+def cost_table(by_channel: pd.DataFrame) -> None:
+    st.dataframe(by_channel, hide_index=True, column_config={
+        "cost_usd": st.column_config.NumberColumn("cost", format="$%.0f"),
+        "cost_per_contact_usd": st.column_config.NumberColumn("cost per contact", format="$%.2f"),
+        "previous_usd": st.column_config.NumberColumn("last month", format="$%.2f"),
+        "last_year_usd": st.column_config.NumberColumn("a year earlier", format="$%.2f"),
+        "change_vs_previous_pct": st.column_config.NumberColumn("vs last month", format="%+.1f%%"),
+        "change_vs_last_year_pct": st.column_config.NumberColumn("vs a year earlier", format="%+.1f%%")})
+
+
+def value_tiles(value: lifetime.MonthValue) -> None:
+    """12- and 24-month value of the cohorts that completed them this month, against the month before."""
+    cells = st.columns(2)
+    for cell, months, change in ((cells[0], 12, value.ltv_12m), (cells[1], 24, value.ltv_24m)):
+        if change.value is None:
+            cell.metric(f"{months}-month value per customer", "–", border=True,
+                        help=f"No first-order cohort has completed {months} months within the data.")
+            continue
+        cell.metric(f"{months}-month value per customer", f"${change.value:,.2f}", border=True,
+                    delta=None if change.change_pct is None else
+                    f"{change.change_pct:+.1f}% vs the {change.previous_cohort:%b %Y} cohort",
+                    help=f"Revenue (refunds netted off) per customer over the {months} calendar months "
+                         f"from their first purchase, for customers who first bought in "
+                         f"{change.cohort:%B %Y}: the latest cohort to complete {months} months.")
+
+
+def experience_table(experience: pd.DataFrame) -> None:
+    st.dataframe(experience.drop(columns=["comparison"]), hide_index=True, column_config={
+        "group_a": "group", "group_b": "against",
+        "customers_a": st.column_config.NumberColumn("customers", format="localized"),
+        "customers_b": st.column_config.NumberColumn("customers (against)", format="localized"),
+        **{column: st.column_config.NumberColumn(column.replace("_usd", "").replace("_", " "),
+                                                 format="$%.2f")
+           for column in experience.columns if column.endswith("_usd")},
+        **{column: st.column_config.NumberColumn(column.replace("_pct", " %").replace("_pts", " (pts)")
+                                                 .replace("_", " "), format="%.1f")
+           for column in experience.columns if column.endswith(("_pct", "_pts"))},
+        "small_group": st.column_config.CheckboxColumn(
+            "small group", help=f"A side has fewer than {lifetime.MIN_GROUP} customers: read with care")})
+
+
+def coaching_table(coaching: pd.DataFrame) -> None:
+    st.dataframe(coaching, hide_index=True, column_config={
+        "orders_after_coaching": st.column_config.NumberColumn("orders after coaching", format="localized"),
+        "orders_other": st.column_config.NumberColumn("other orders", format="localized"),
+        **{column: st.column_config.NumberColumn(column.replace("_pct", " %").replace("_", " "),
+                                                 format="%+.1f" if "difference" in column else "%.2f")
+           for column in coaching.columns if column.endswith("_pct")}})

@@ -282,6 +282,10 @@ def test_live_channels_setting_decides_which_contacts_have_asa_abandons_and_serv
 
 def test_kpis_without_a_basis_are_none_not_zero(tmp_path):
     write_interactions(tmp_path, [unanswered("E9", "email", 0), unanswered("SS9", "self_service", 1)])
+    # a costs table with nothing for this month: no cost per contact (without a costs table at
+    # all, the settings' cost model would give one)
+    write_costs(tmp_path, [{"month": "2023-01-01", "channel": "phone", "cost_type": "labor",
+                            "amount_usd": 10.0}])
     values = figures(tmp_path)
     assert values["contacts"] == 2
     for name in ("csat_pct", "nps", "ces", "fcr_pct", "aht_seconds", "asa_seconds",

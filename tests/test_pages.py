@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cxdash import cli
-from tests.builders import write_interactions
+from tests.builders import write_costs, write_interactions, write_settings
 
 PAGES = ["pages/overview.py", "pages/quality.py", "pages/monthly_report.py", "pages/data_health.py"]
 
@@ -251,9 +251,46 @@ def test_monthly_report_defaults_to_the_last_full_month_and_matches_the_costs(ap
 
 
 def test_monthly_report_says_when_a_month_has_no_costs(app_test, tmp_path):
-    folder = tmp_path / "no_costs"
+    folder = tmp_path / "no_march_costs"
     write_interactions(folder, [
         {"interaction_id": "a", "channel": "phone", "arrived_at": "2026-03-15 18:00"},
     ])
+    write_costs(folder, [{"month": "2026-02-01", "channel": "phone", "cost_type": "labor",
+                          "amount_usd": 100.0}])
     at = _run(app_test(folder), "pages/monthly_report.py")
-    assert any("No costs are booked" in i.value for i in at.info)
+    assert any("No costs are booked for March 2026" in i.value for i in at.info)
+    # no orders table: the value and returns tabs say what they need
+    assert any("No orders table" in i.value for i in at.info)
+
+
+def test_monthly_report_without_a_costs_table_uses_the_cost_model_and_says_so(app_test, tmp_path):
+    folder = tmp_path / "no_costs_table"
+    write_interactions(folder, [
+        {"interaction_id": "a", "channel": "phone", "arrived_at": "2026-03-15 18:00",
+         "answered_at": "2026-03-15 18:00", "talk_seconds": 600.0, "abandoned": False},
+    ])
+    write_settings(folder, "[cost_model]\nloaded_hourly_rate_usd = 30\noccupancy = 0.5\n"
+                           "telephony_per_minute_usd = 0.1\nseats = 2\nseat_licence_month_usd = 100\n")
+    at = _run(app_test(folder), "pages/monthly_report.py")
+    assert any("Source: the cost model" in c.value for c in at.caption)
+    # labor 600 s = 1/6 h / 0.5 x $30 = $10; telephony 10 min x $0.10 = $1; seats 2 x $100 = $200;
+    # one served contact: $211 blended
+    tiles = {metric.label: metric.value for metric in at.metric}
+    assert tiles["Blended cost per contact"] == "$211.00"
+
+
+def test_monthly_report_shows_value_returns_and_offers_the_report(app_test, demo_folder):
+    from cxdash import report
+    from cxdash.store import Store
+
+    at = _run(app_test(demo_folder, {"month": "2026-06"}), "pages/monthly_report.py")
+    assert at.selectbox(key="month").value == "2026-06"
+    with Store.open(demo_folder) as store:
+        monthly = report.monthly_report(store, date(2026, 6, 1))
+    tiles = {metric.label: metric.value for metric in at.metric}
+    assert tiles["12-month value per customer"] == f"${monthly.value.ltv_12m.value:,.2f}"
+    assert tiles["24-month value per customer"] == f"${monthly.value.ltv_24m.value:,.2f}"
+    summary = at.markdown[0].value
+    assert summary.startswith("- June 2026:") and "12-month lifetime value of the July 2025 cohort" in summary
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert "Download the report (HTML)" in labels and "Download the tables (Excel)" in labels
