@@ -160,7 +160,7 @@ def cost_trend(trend: pd.DataFrame) -> go.Figure:
 def cost_composition(composition: pd.DataFrame) -> go.Figure:
     figure = px.bar(composition, x="amount_usd", y="cost_type", orientation="h", text="share_pct",
                     labels={"amount_usd": "Operating cost ($)", "cost_type": ""})
-    figure.update_traces(texttemplate="%{text:.0f}%", textposition="outside")
+    figure.update_traces(texttemplate="%{text:.0f}%", textposition="outside", marker_color="#1f5f8b")
     figure.update_layout(yaxis=dict(autorange="reversed"))
     return _layout(figure).update_layout(hovermode="closest")
 
@@ -177,7 +177,12 @@ def ltv_by_cohort(cohorts: pd.DataFrame) -> go.Figure:
                              "ltv_usd": "Value per customer ($)", "horizon": ""})
     figure.update_traces(hovertemplate="%{x|%b %Y} cohort: $%{y:,.2f} per customer "
                                        "(%{customdata[0]:,} customers)<extra>%{fullData.name}</extra>")
-    return _layout(figure).update_layout(hovermode="closest")
+    early = cohorts.loc[cohorts["early_history"], "cohort_month"]
+    if len(early) and len(frame):
+        figure.add_vrect(x0=early.min(), x1=early.max(), fillcolor="rgba(120,130,140,0.12)", line_width=0,
+                         annotation_text="first year of the order history: may include earlier customers",
+                         annotation_position="top left", annotation_font_size=11)
+    return _layout(figure).update_layout(hovermode="closest", legend=dict(orientation="h", y=-0.2))
 
 
 def experience_differences(experience: pd.DataFrame) -> go.Figure:
@@ -211,4 +216,4 @@ def order_rates(orders: pd.DataFrame) -> go.Figure:
                      labels={"month": "", "pct": "% of orders", "rate": ""})
     figure.update_traces(hovertemplate="%{x|%b %Y}: %{y:.1f}% of %{customdata[0]:,} orders"
                                        "<extra>%{fullData.name}</extra>")
-    return _layout(figure)
+    return _layout(figure).update_yaxes(rangemode="tozero")

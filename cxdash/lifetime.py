@@ -55,7 +55,8 @@ class MonthValue:
     """Everything the lifetime-value section of the monthly report shows for one month."""
 
     month: date
-    cohorts: pd.DataFrame  # cohort_month, customers, ltv_12m_usd, ltv_24m_usd, repeat_rate_12m_pct
+    cohorts: pd.DataFrame  # cohort_month, customers, ltv_12m_usd, ltv_24m_usd, repeat_rate_12m_pct,
+    # early_history (in the order history's first year: may hold customers who bought before it)
     ltv_12m: Change  # the cohort whose 12 months ended this month, against the one before
     ltv_24m: Change
     experience: pd.DataFrame  # one row per comparison: sizes, value, repeat rates, differences, CIs
@@ -76,8 +77,12 @@ def cohort_value(cohorts: pd.DataFrame, month: date, complete_through: date) -> 
     frame["ltv_12m_usd"] = (frame["revenue_12m_usd"] / customers).where(mature_12)
     frame["ltv_24m_usd"] = (frame["revenue_24m_usd"] / customers).where(mature_24)
     frame["repeat_rate_12m_pct"] = (100 * frame["repeat_customers_12m"] / customers).where(mature_12)
-    return frame[["cohort_month", "customers", "ltv_12m_usd", "ltv_24m_usd",
-                  "repeat_rate_12m_pct"]].reset_index(drop=True)
+    # the order history cannot tell a new customer from one who last bought before it began: in its
+    # first year, a "first" purchase is often a regular's, so those cohorts' value reads high
+    frame["early_history"] = frame["cohort_month"] < add_months(cohorts["cohort_month"].min(), 12) \
+        if len(cohorts) else False
+    return frame[["cohort_month", "customers", "ltv_12m_usd", "ltv_24m_usd", "repeat_rate_12m_pct",
+                  "early_history"]].reset_index(drop=True)
 
 
 def _change(frame: pd.DataFrame, column: str, cohort: date) -> Change:

@@ -160,6 +160,61 @@ def summary(report: MonthlyReport) -> list[str]:
     return lines
 
 
+def _signed_money(value: float) -> str:
+    return f"{'+' if value >= 0 else '-'}${abs(value):,.2f}"
+
+
+def _reading(low: float, high: float, small: bool = False) -> str:
+    if pd.isna(low):
+        return "too few to compare"
+    if small:
+        return "small group: read with care"
+    if low <= 0 <= high:
+        return "no clear difference"
+    return "clearly higher" if low > 0 else "clearly lower"
+
+
+def experience_display(experience: pd.DataFrame) -> pd.DataFrame:
+    """The service-experience comparisons in words and formatted figures, one row each."""
+    rows = []
+    for _, row in experience.iterrows():
+        value = "–" if pd.isna(row["ltv_difference_usd"]) else (
+            f"{_signed_money(row['ltv_difference_usd'])} ({_signed_money(row['ltv_difference_low_usd'])} "
+            f"to {_signed_money(row['ltv_difference_high_usd'])})")
+        repeat = "–" if pd.isna(row["repeat_difference_pts"]) else (
+            f"{row['repeat_difference_pts']:+.1f} pts ({row['repeat_difference_low_pts']:+.1f} to "
+            f"{row['repeat_difference_high_pts']:+.1f})")
+        rows.append({
+            "Comparison": f"{row['group_a']} vs {row['group_b']}",
+            "Customers": f"{row['customers_a']:,} vs {row['customers_b']:,}",
+            "12-month value": f"{_money(row['ltv_12m_a_usd'])} vs {_money(row['ltv_12m_b_usd'])}",
+            "Value difference (95% interval)": value,
+            "Bought again": f"{_pct(row['repeat_rate_a_pct'], False)} vs "
+                            f"{_pct(row['repeat_rate_b_pct'], False)}",
+            "Difference (95% interval)": repeat,
+            "Reading": _reading(row["ltv_difference_low_usd"], row["ltv_difference_high_usd"],
+                                bool(row["small_group"])),
+        })
+    return pd.DataFrame(rows)
+
+
+def coaching_display(coaching: pd.DataFrame) -> pd.DataFrame:
+    """Returns and warranty claims after coaching against other orders, in formatted figures."""
+    rows = []
+    for _, row in coaching.iterrows():
+        rows.append({
+            "Measure": row["measure"].capitalize(),
+            "After a coaching contact": f"{_pct(row['rate_after_coaching_pct'], False)} of "
+                                        f"{row['orders_after_coaching']:,} orders",
+            "Other orders": f"{_pct(row['rate_other_pct'], False)} of {row['orders_other']:,} orders",
+            "Difference (95% interval)": "–" if pd.isna(row["difference_pct"]) else
+            f"{_pct(row['difference_pct'])} ({_pct(row['difference_low_pct'])} to "
+            f"{_pct(row['difference_high_pct'])})",
+            "Reading": _reading(row["difference_low_pct"], row["difference_high_pct"]),
+        })
+    return pd.DataFrame(rows)
+
+
 def tables(report: MonthlyReport) -> dict[str, pd.DataFrame]:
     """The tables behind the report, by sheet name."""
     kpi_table = report.overview.tiles[["metric", "label", "value", "previous", "last_year", "change_pct",
@@ -225,7 +280,7 @@ def to_html(report: MonthlyReport, data_label: str = "") -> str:
     return environment.get_template("monthly_report.html").render(
         report=report, figures=headline, figures_json=json.dumps(headline).replace("</", "<\\/"),
         summary=summary(report), kpi_rows=_kpi_rows(report), cost_rows=cost_rows,
-        experience=value.experience.to_dict("records"), coaching=value.coaching.to_dict("records"),
+        experience=experience_display(value.experience), coaching=coaching_display(value.coaching),
         charts=charts_html, plotly_js=get_plotlyjs(), metrics=METRICS, version=__version__,
         data_label=data_label, generated=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         blended=costs.BLENDED)

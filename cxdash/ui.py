@@ -268,14 +268,14 @@ def forget_unless_in(key: str, options: list) -> None:
 
 def report_downloads(monthly: report.MonthlyReport, data_label: str) -> None:
     """The report as one HTML file and its tables as a workbook, made only when clicked."""
-    left, right = st.columns(2)
+    row = st.container(horizontal=True)
     stem = f"cxdash_monthly_report_{monthly.month:%Y-%m}"
-    left.download_button("Download the report (HTML)", lambda: report.to_html(monthly, data_label),
+    row.download_button("Download the report (HTML)", lambda: report.to_html(monthly, data_label),
                          file_name=f"{stem}.html", mime="text/html", on_click="ignore",
                          icon=":material/summarize:", key="download-report", type="primary",
                          help="One file that works offline: summary, KPIs against targets, cost per "
                               "contact, lifetime value and returns, with interactive charts.")
-    right.download_button("Download the tables (Excel)", lambda: report.to_excel(monthly),
+    row.download_button("Download the tables (Excel)", lambda: report.to_excel(monthly),
                           file_name=f"{stem}.xlsx", on_click="ignore", icon=":material/table:",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key="download-report-tables", help="Every table of the report, a sheet each.")
@@ -343,24 +343,8 @@ def value_tiles(value: lifetime.MonthValue) -> None:
 
 
 def experience_table(experience: pd.DataFrame) -> None:
-    st.dataframe(experience.drop(columns=["comparison"]), hide_index=True, column_config={
-        "group_a": "group", "group_b": "against",
-        "customers_a": st.column_config.NumberColumn("customers", format="localized"),
-        "customers_b": st.column_config.NumberColumn("customers (against)", format="localized"),
-        **{column: st.column_config.NumberColumn(column.replace("_usd", "").replace("_", " "),
-                                                 format="$%.2f")
-           for column in experience.columns if column.endswith("_usd")},
-        **{column: st.column_config.NumberColumn(column.replace("_pct", " %").replace("_pts", " (pts)")
-                                                 .replace("_", " "), format="%.1f")
-           for column in experience.columns if column.endswith(("_pct", "_pts"))},
-        "small_group": st.column_config.CheckboxColumn(
-            "small group", help=f"A side has fewer than {lifetime.MIN_GROUP} customers: read with care")})
+    st.dataframe(report.experience_display(experience), hide_index=True)
 
 
 def coaching_table(coaching: pd.DataFrame) -> None:
-    st.dataframe(coaching, hide_index=True, column_config={
-        "orders_after_coaching": st.column_config.NumberColumn("orders after coaching", format="localized"),
-        "orders_other": st.column_config.NumberColumn("other orders", format="localized"),
-        **{column: st.column_config.NumberColumn(column.replace("_pct", " %").replace("_", " "),
-                                                 format="%+.1f" if "difference" in column else "%.2f")
-           for column in coaching.columns if column.endswith("_pct")}})
+    st.dataframe(report.coaching_display(coaching), hide_index=True)
