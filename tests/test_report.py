@@ -1,0 +1,143 @@
+"""The monthly report: its figures equal `kpis --json` and the page's, the HTML and Excel files, the
+command line, and the cost model that stands in for a missing costs table."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from datetime import date
+
+import pytest
+
+from cxdash import cli, costs, report
+from cxdash.kpis import Period, kpi_values
+from cxdash.settings import CostModel, settings_from_dict
+from cxdash.store import COST_MODEL, COSTS_TABLE, Store
+from tests.builders import write_interactions, write_settings
+
+JUNE = date(2026, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def june(demo_folder):
+    with Store.open(demo_folder) as store:
+        yield report.monthly_report(store, JUNE)
+
+
+def _embedded_figures(html: str) -> dict:
+    found = re.search(r'<script type="application/json" id="cxdash-figures">(.*?)</script>', html, re.S)
+    assert found, "the report carries its figures as JSON"
+    return json.loads(found.group(1))
+
+
+def test_the_reports_kpis_equal_kpis_json_for_the_month(june, demo_folder, capsys):
+    assert cli.main(["kpis", "--data", str(demo_folder), "--start", "2026-06-01", "--end", "2026-06-30",
+                     "--json"]) == 0
+    from_command = json.loads(capsys.readouterr().out)
+    figures = report.figures(june)
+    assert figures["month"] == "2026-06"
+    assert set(figures["kpis"]) == set(from_command)
+    for name, value in from_command.items():
+        assert figures["kpis"][name] == pytest.approx(value, rel=1e-9), name
+
+
+def test_the_reports_cost_per_contact_is_the_cost_sections(june, demo_folder):
+    with Store.open(demo_folder) as store:
+        by_channel = costs.month_costs(store, JUNE).by_channel.set_index("channel")
+    figures = report.figures(june)
+    assert figures["cost_source"] == COSTS_TABLE
+    for channel, value in figures["cost_per_contact_usd"].items():
+        assert value == pytest.approx(by_channel.loc[channel, "cost_per_contact_usd"])
+    assert figures["kpis"]["cost_per_contact_usd"] == pytest.approx(figures["cost_per_contact_usd"]["blended"])
+
+
+def test_the_summary_names_every_kpi_off_or_near_target(june):
+    lines = report.summary(june)
+    tiles = june.overview.tiles
+    for status, words in (("red", "Off target"), ("amber", "Near target")):
+        for label in tiles.loc[tiles["status"] == status, "label"]:
+            assert any(line.startswith(words) and label in line for line in lines), label
+    assert lines[0].startswith("June 2026: ")
+
+
+def test_the_report_command_writes_one_offline_html_file_and_a_workbook(demo_folder, tmp_path, capsys, june):
+    out, workbook = tmp_path / "report.html", tmp_path / "tables.xlsx"
+    assert cli.main(["report", "--data", str(demo_folder), "--month", "2026-06", "--out", str(out),
+                     "--xlsx", str(workbook), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    html = out.read_text(encoding="utf-8")
+    embedded = _embedded_figures(html)
+    assert embedded == printed
+    assert embedded["kpis"] == pytest.approx(report.figures(june)["kpis"], rel=1e-9)
+    # self-contained: Plotly's script inside, nothing fetched from elsewhere
+    assert "Plotly" in html and not re.search(r'<script[^>]+src=', html)
+    assert re.search(r'<link[^>]+href="https?:', html) is None
+    assert "Monthly report · June 2026" in html
+    with zipfile.ZipFile(workbook) as book:
+        sheets = book.read("xl/workbook.xml").decode()
+    for sheet in ("summary", "kpis", "cost_per_contact", "ltv_by_cohort", "service_experience",
+                  "coaching_and_returns"):
+        assert f'name="{sheet}"' in sheet_names(sheets), sheet
+
+
+def sheet_names(workbook_xml: str) -> str:
+    return " ".join(f'name="{name}"' for name in re.findall(r'<sheet name="([^"]+)"', workbook_xml))
+
+
+def test_the_report_command_rejects_a_month_that_is_not_one(demo_folder, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_code:
+        cli.main(["report", "--data", str(demo_folder), "--month", "2026-13", "--out",
+                  str(tmp_path / "x.html")])
+    assert exit_code.value.code == 2
+    assert "is not a month like 2026-10" in capsys.readouterr().err
+
+
+def test_without_a_costs_table_the_cost_model_gives_cost_per_contact_by_hand(tmp_path):
+    write_interactions(tmp_path, [
+        # March 2026: a 20-minute phone call that waited 60 s, a 6-minute chat, a self-service visit
+        {"interaction_id": "p", "channel": "phone", "arrived_at": "2026-03-10 18:00",
+         "answered_at": "2026-03-10 18:01", "talk_seconds": 1000.0, "wrap_seconds": 200.0,
+         "abandoned": False},
+        {"interaction_id": "c", "channel": "chat", "arrived_at": "2026-03-11 18:00",
+         "answered_at": "2026-03-11 18:00", "talk_seconds": 360.0, "abandoned": False},
+        {"interaction_id": "s", "channel": "self_service", "arrived_at": "2026-03-12 18:00",
+         "abandoned": False},
+    ])
+    write_settings(tmp_path, "[cost_model]\nloaded_hourly_rate_usd = 36\noccupancy = 0.8\n"
+                             "telephony_per_minute_usd = 0.05\nseats = 1\nseat_licence_month_usd = 50\n"
+                             "self_service_month_usd = 10\n")
+    with Store.open(tmp_path) as store:
+        assert store.cost_source == COST_MODEL
+        month = costs.month_costs(store, date(2026, 3, 1)).by_channel.set_index("channel")
+        # phone: labor 1200 s = 1/3 h / 0.8 x $36 = $15; telephony (60 + 1200) s = 21 min x $0.05
+        assert month.loc["phone", "cost_usd"] == pytest.approx(15 + 1.05)
+        # chat: 360 s = 0.1 h / 0.8 x $36 = $4.50
+        assert month.loc["chat", "cost_per_contact_usd"] == pytest.approx(4.5)
+        assert month.loc["self_service", "cost_per_contact_usd"] == pytest.approx(10.0)
+        # blended: 16.05 + 4.50 + 10 + 50 seats = 80.55 over 3 served contacts
+        assert month.loc["blended", "cost_per_contact_usd"] == pytest.approx(80.55 / 3)
+        # the overview tile spreads the same monthly costs over the month's days with data
+        tile = kpi_values(store, Period(date(2026, 3, 10), date(2026, 3, 12)))["cost_per_contact_usd"]
+        assert tile == pytest.approx(80.55 * 3 / 31 / 3)
+
+
+def test_cost_model_settings_are_checked_one_by_one():
+    settings = settings_from_dict({"cost_model": {"occupancy": 1.5, "seats": 30, "telephony_channels":
+                                                  ["phone", "fax"], "hourly": 3}})
+    assert settings.cost_model.seats == 30
+    assert settings.cost_model.occupancy == CostModel().occupancy
+    assert settings.cost_model.telephony_channels == ("phone",)
+    problems = " ".join(settings.problems)
+    assert "cost_model.occupancy = 1.5" in problems and "cost_model.hourly is not" in problems
+    assert "cost_model.telephony_channels" in problems
+    # the cost model is applied when queried: changing it does not re-summarise the data
+    assert settings.fingerprint() == settings_from_dict({}).fingerprint()
+
+
+def test_coaching_queues_come_from_the_settings():
+    assert settings_from_dict({}).coaching_queues == ("product_advice",)
+    assert settings_from_dict({"lifetime_value": {"coaching_queues": ["usage", "advice"]}}) \
+        .coaching_queues == ("usage", "advice")
+    assert "coaching_queues" in " ".join(settings_from_dict(
+        {"lifetime_value": {"coaching_queues": "advice"}}).problems)
