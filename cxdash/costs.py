@@ -16,7 +16,7 @@ from cxdash.contract import CHANNELS
 from cxdash.kpis import add_months
 from cxdash.metrics import ratio
 from cxdash.settings import Settings
-from cxdash.store import Store
+from cxdash.store import COST_MODEL, Store
 
 BLENDED = "blended"
 ONE_TIME = "one_time"
@@ -120,3 +120,18 @@ def months_between(first: date, last: date) -> list[str]:
         months.append(current.strftime("%Y-%m"))
         current = add_months(current, 1)
     return months
+
+
+def source_text(store: Store) -> str:
+    """Where cost figures come from, in words, with the cost model's rates when it is in use."""
+    if store.cost_source != COST_MODEL:
+        return ("The costs table (the data folder's costs/ files): operating costs by month, channel "
+                "and cost type; one-time costs are reported but left out of cost per contact.")
+    model = store.settings.cost_model
+    return (f"The cost model, as the data folder has no costs table: labor = handle hours / occupancy "
+            f"{model.occupancy:g} x loaded hourly rate ${model.loaded_hourly_rate_usd:,.2f}; telephony = "
+            f"minutes on the line (queue wait + handle) of {', '.join(model.telephony_channels)} x "
+            f"${model.telephony_per_minute_usd:g} per minute; technology = {model.seats:g} seats x "
+            f"${model.seat_licence_month_usd:,.2f} a month (shared) and the self-service platform at "
+            f"${model.self_service_month_usd:,.2f} a month. Set the rates under [cost_model] in "
+            "cxdash.toml, or add costs/ files to use real costs.")

@@ -230,3 +230,24 @@ def month_value(store: Store, month: date, complete_through: date) -> MonthValue
         ltv_24m=_change(cohorts, "ltv_24m_usd", add_months(known, -23)),
         experience=experience_groups(groups), experience_cohorts=(first_cohort, last_cohort),
         orders=order_rates(trend), coaching=coaching_effect(window), has_orders=not raw.empty)
+
+
+def definitions(settings) -> list[tuple[str, str]]:
+    """The lifetime-value measures in words, for the definitions a page lists."""
+    queues = ", ".join(settings.coaching_queues)
+    return [
+        ("Lifetime value (12 / 24 months)",
+         "Revenue per customer, refunds (negative revenue) netted off, over the 12 (24) calendar months "
+         "from the month of the first purchase, for every customer whose first purchase fell in that "
+         "month (the cohort); shown once those months are over."),
+        ("Repeat-purchase rate", "Customers of a cohort with two or more purchases in their first 12 "
+                                 "months / the cohort's customers."),
+        ("Service experience", "What a customer had in their first 12 months, from their first purchase "
+                               "on: any contact; every contact with a known outcome resolved at first "
+                               "contact or not; their last NPS answer (promoter 9-10, detractor 0-6); "
+                               "any CSAT rating of 1-2, or only 4-5."),
+        ("Return / warranty-claim rate", "Orders returned (with a warranty claim) / orders, by the "
+                                         "order's local month; refunds are not orders."),
+        ("Coaching contact", f"A contact answered by an agent in a coaching queue ({queues}); an order "
+                             "counts as after coaching when placed after the customer's first one."),
+    ]

@@ -34,6 +34,7 @@ class MonthlyReport:
     costs: costs.MonthCosts
     value: lifetime.MonthValue
     cost_source: str  # "the costs table" or "the cost model"
+    cost_source_text: str  # the source in words, with the cost model's rates when it is in use
     complete_through: date  # the last month the data covers in full
     timezone: str
     coaching_queues: tuple[str, ...]
@@ -60,6 +61,7 @@ def monthly_report(store: Store, month: date) -> MonthlyReport:
     return MonthlyReport(
         month=month, overview=kpis.overview(store, period), costs=costs.month_costs(store, month),
         value=lifetime.month_value(store, month, complete), cost_source=store.cost_source,
+        cost_source_text=costs.source_text(store),
         complete_through=complete, timezone=store.settings.timezone,
         coaching_queues=store.settings.coaching_queues)
 
@@ -281,6 +283,7 @@ def to_html(report: MonthlyReport, data_label: str = "") -> str:
         report=report, figures=headline, figures_json=json.dumps(headline).replace("</", "<\\/"),
         summary=summary(report), kpi_rows=_kpi_rows(report), cost_rows=cost_rows,
         experience=experience_display(value.experience), coaching=coaching_display(value.coaching),
-        charts=charts_html, plotly_js=get_plotlyjs(), metrics=METRICS, version=__version__,
+        charts=charts_html, cost_source_text=report.cost_source_text, plotly_js=get_plotlyjs(),
+        metrics=METRICS, version=__version__,
         data_label=data_label, generated=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         blended=costs.BLENDED)

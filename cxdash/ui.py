@@ -19,7 +19,7 @@ from cxdash import costs, kpis, lifetime, report
 from cxdash.ingest import TABLES, prepare, source_files
 from cxdash.metrics import METRICS, format_value, status, target_text
 from cxdash.settings import SETTINGS_FILE, data_dir, demo_scale, load_settings
-from cxdash.store import COST_MODEL, Store
+from cxdash.store import Store
 
 log = logging.getLogger("cxdash")
 
@@ -282,15 +282,8 @@ def report_downloads(monthly: report.MonthlyReport, data_label: str) -> None:
 
 
 def cost_source_caption(monthly: report.MonthlyReport) -> None:
-    text = (f"Source: {monthly.cost_source}, {monthly.label}. "
-            + METRICS["cost_per_contact_usd"].summary
-            + " Costs booked to 'shared' count in the blended figure only.")
-    if monthly.cost_source == COST_MODEL:
-        text += (" The data folder has no costs table, so costs are modelled from the settings "
-                 "([cost_model] in cxdash.toml): loaded hourly rate x handle hours / occupancy, "
-                 "per-minute telephony, per-seat licences and the self-service platform's fee. "
-                 "Add costs/ files to use your real costs.")
-    st.caption(text)
+    st.caption(f"{monthly.label}. " + METRICS["cost_per_contact_usd"].summary + " Costs booked to "
+               "'shared' count in the blended figure only. Source: " + monthly.cost_source_text)
 
 
 def cost_tiles(month_costs: costs.MonthCosts, settings) -> None:

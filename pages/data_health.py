@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cxdash import health, ui
+from cxdash import costs, health, lifetime, ui
 from cxdash.metrics import METRICS, definition
 
 store, _, _ = ui.context()
@@ -53,4 +53,6 @@ else:
 st.subheader("Definitions in effect")
 st.caption(f"From `{store.folder / 'cxdash.toml'}` where present, else the seed documents' defaults.")
 st.dataframe([{"KPI": METRICS[n].label, "definition": definition(n, store.settings).text}
-              for n in METRICS], hide_index=True)
+              for n in METRICS]
+             + [{"KPI": label, "definition": text} for label, text in lifetime.definitions(store.settings)]
+             + [{"KPI": "Source of costs", "definition": costs.source_text(store)}], hide_index=True)

@@ -272,7 +272,7 @@ def test_monthly_report_without_a_costs_table_uses_the_cost_model_and_says_so(ap
     write_settings(folder, "[cost_model]\nloaded_hourly_rate_usd = 30\noccupancy = 0.5\n"
                            "telephony_per_minute_usd = 0.1\nseats = 2\nseat_licence_month_usd = 100\n")
     at = _run(app_test(folder), "pages/monthly_report.py")
-    assert any("Source: the cost model" in c.value for c in at.caption)
+    assert any("Source: The cost model" in c.value and "$30.00" in c.value for c in at.caption)
     # labor 600 s = 1/6 h / 0.5 x $30 = $10; telephony 10 min x $0.10 = $1; seats 2 x $100 = $200;
     # one served contact: $211 blended
     tiles = {metric.label: metric.value for metric in at.metric}
