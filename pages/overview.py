@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cxdash import charts, kpis, ui
+from cxdash.store import COST_MODEL
 
 store, period, filters = ui.context()
 st.title("Overview")
@@ -22,6 +23,9 @@ if summary.tiles.loc[summary.tiles["metric"] == "contacts", "value"].iloc[0] == 
 ui.kpi_tiles(summary)
 if filters.splits_costs:
     st.caption("Cost per contact needs no queue or team filter: costs are booked by channel.")
+if store.cost_source == COST_MODEL:
+    st.caption("Cost per contact comes from the cost model in the settings: the data folder has no "
+               "costs table. The Monthly report says how it is computed.")
 
 st.subheader("Contacts by channel")
 by_channel = kpis.contacts_by_channel(store, period, filters)
