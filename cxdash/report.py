@@ -118,8 +118,12 @@ def summary(report: MonthlyReport) -> list[str]:
     """A short written summary: volume, what is off target, the biggest moves, cost, value, returns."""
     tiles = report.overview.tiles.set_index("metric")
     lines = []
+    if report.month > report.complete_through:
+        lines.append(f"{report.label} is not over in the data: its figures cover only part of the month, "
+                     f"and lifetime value is as of {report.complete_through:%B %Y}.")
     contacts = tiles.loc["contacts"]
-    lines.append(f"{report.label}: {format_value('contacts', contacts['value'])} contacts "
+    plural = "" if contacts["value"] == 1 else "s"
+    lines.append(f"{report.label}: {format_value('contacts', contacts['value'])} contact{plural} "
                  f"({_pct(contacts['change_pct'])} on {report.overview.previous}, "
                  f"{_pct(contacts['change_last_year_pct'])} on {report.overview.last_year}).")
     for status, words in (("red", "Off target"), ("amber", "Near target")):

@@ -142,3 +142,16 @@ def test_coaching_queues_come_from_the_settings():
         .coaching_queues == ("usage", "advice")
     assert "coaching_queues" in " ".join(settings_from_dict(
         {"lifetime_value": {"coaching_queues": "advice"}}).problems)
+
+
+def test_a_month_the_data_has_not_finished_says_so_first(tmp_path):
+    write_interactions(tmp_path, [
+        {"interaction_id": "a", "channel": "phone", "arrived_at": "2026-02-10 18:00"},
+        {"interaction_id": "b", "channel": "phone", "arrived_at": "2026-03-10 18:00"},
+    ])
+    with Store.open(tmp_path) as store:
+        march = report.monthly_report(store, date(2026, 3, 1))
+        february = report.monthly_report(store, date(2026, 2, 1))
+    assert march.complete_through == date(2026, 2, 1)
+    assert report.summary(march)[0].startswith("March 2026 is not over in the data")
+    assert report.summary(february)[0].startswith("February 2026: 1 contact (")
