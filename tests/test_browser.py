@@ -8,12 +8,16 @@ import json
 import re
 import subprocess
 import sys
+import zipfile
+from datetime import date
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import expect
 
+from cxdash import report
 from cxdash.metrics import format_value
+from cxdash.store import Store
 from tests.conftest import ARTIFACTS, ROOT
 
 pytestmark = pytest.mark.browser
@@ -191,3 +195,104 @@ def test_quality_flagged_day_to_team_to_interactions_csv(page, served_full_demo)
     query = parse_qs(urlparse(page.url).query)
     assert query["at"] == ["2026-04-14"] and query["segment"] == ["Team Evening"]
     assert query["period"] == ["2026-04-01", "2026-04-30"]
+
+
+def choose_month(page, month: str) -> None:
+    """Open the Month selectbox and pick a month from its list, as a user does."""
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Month").click()
+    page.get_by_role("option", name=month, exact=True).click()
+
+
+def test_monthly_report_html_for_a_chosen_month_works_offline_with_the_cli_figures(
+        page, served_app, demo_folder):
+    page.goto(f"{served_app}/monthly_report")
+    page.get_by_role("heading", name="Monthly report").wait_for()
+    wait_until_idle(page)
+    assert_no_exception(page)
+    assert "month" not in parse_qs(urlparse(page.url).query)  # the default month is not in the URL
+
+    choose_month(page, "2026-06")
+    page.wait_for_url(re.compile(r"month=2026-06"))
+    wait_until_idle(page)
+    cli = kpis_json(demo_folder, "2026-06-01", "2026-06-30")
+    # the page has redrawn for June once its summary and Contacts tile show June's figures
+    page.get_by_text(f"June 2026: {cli['contacts']:,.0f} contacts").wait_for()
+    page.wait_for_function(
+        "(value) => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
+        ".some(e => e.innerText.trim() === value)", arg=f"{cli['contacts']:,.0f}")
+    wait_until_idle(page)
+    assert_no_exception(page)
+    assert parse_qs(urlparse(page.url).query)["month"] == ["2026-06"]
+    page.screenshot(path=ARTIFACTS / "monthly_report_2026-06.png", full_page=True)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download the report (HTML)").click()
+    download = download_info.value
+    assert download.failure() is None
+    assert download.suggested_filename == "cxdash_monthly_report_2026-06.html"
+    saved = ARTIFACTS / download.suggested_filename
+    download.save_as(saved)
+
+    # opened from disk with every network request refused: it must work offline
+    tab = page.context.new_page()
+    requested, errors = [], []
+
+    def refuse(route) -> None:
+        requested.append(route.request.url)
+        route.abort()
+
+    tab.route(re.compile(r"^(https?|wss?)://"), refuse)
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto(saved.as_uri())
+    tab.wait_for_selector(".js-plotly-plot svg.main-svg")  # Plotly ran from the inline script
+    charts = tab.locator(".plotly-graph-div")
+    assert charts.count() >= 1
+    expect(tab.locator(".js-plotly-plot")).to_have_count(charts.count())  # every chart drawn
+    tab.screenshot(path=ARTIFACTS / "monthly_report_2026-06_html.png", full_page=True)
+    assert requested == [] and errors == []
+    assert tab.title() == "Monthly report · June 2026"
+
+    with Store.open(demo_folder) as store:
+        expected = report.figures(report.monthly_report(store, date(2026, 6, 1)))
+    blended = expected["cost_per_contact_usd"]["blended"]
+    assert None not in (cli["contacts"], cli["csat_pct"], blended, expected["ltv_12m_usd"])
+    csat = f"{cli['csat_pct']:.1f}%"
+    shown = {name: tab.locator(f'[data-figure="{name}"]').inner_text().strip()
+             for name in ("contacts", "blended_cost_per_contact", "csat", "ltv_12m")}
+    assert shown == {"contacts": f"{cli['contacts']:,.0f}", "blended_cost_per_contact": f"${blended:,.2f}",
+                     "csat": csat, "ltv_12m": f"${expected['ltv_12m_usd']:,.2f}"}
+    assert shown["contacts"] == f"{expected['kpis']['contacts']:,.0f}"
+    assert shown["csat"] == f"{expected['kpis']['csat_pct']:.1f}%"
+    expect(tab.locator("tr[data-metric=csat_pct] td").nth(1)).to_have_text(csat)
+
+    embedded = json.loads(tab.locator("script#cxdash-figures").text_content())
+    assert embedded["month"] == "2026-06"
+    assert embedded["kpis"].keys() == cli.keys()
+    for name, value in cli.items():
+        if value is None:  # no basis for the figure: both must say so
+            assert embedded["kpis"][name] is None, name
+        else:
+            assert embedded["kpis"][name] == pytest.approx(value, rel=1e-9), name
+    assert embedded["cost_per_contact_usd"]["blended"] == pytest.approx(blended, rel=1e-9)
+    assert embedded["ltv_12m_usd"] == pytest.approx(expected["ltv_12m_usd"], rel=1e-9)
+
+
+def test_monthly_report_tables_download_as_a_workbook_a_sheet_per_table(page, served_app):
+    page.goto(f"{served_app}/monthly_report")
+    page.get_by_role("heading", name="Monthly report").wait_for()
+    wait_until_idle(page)
+    assert_no_exception(page)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download the tables (Excel)").click()
+    download = download_info.value
+    assert download.failure() is None
+    assert download.suggested_filename.endswith(".xlsx")
+    assert download.suggested_filename == "cxdash_monthly_report_2026-10.xlsx"  # the last full month
+    saved = ARTIFACTS / download.suggested_filename
+    download.save_as(saved)
+    assert zipfile.is_zipfile(saved)
+    with zipfile.ZipFile(saved) as workbook:
+        sheets = re.findall(r'<sheet name="([^"]+)"', workbook.read("xl/workbook.xml").decode())
+    assert set(sheets) >= {"summary", "kpis", "cost_per_contact", "cost_trend", "cost_composition",
+                           "ltv_by_cohort", "service_experience", "orders_by_month",
+                           "coaching_and_returns"}
