@@ -21,7 +21,8 @@ pages = st.navigation({
 
 try:
     store = ui.store()
-    period, filters = ui.sidebar_filters(store)
+    # the shared filters narrow the Overview and Quality pages; the others cover everything
+    period, filters = ui.sidebar_filters(store, applies=pages.title in ("Overview", "Quality"))
 except Exception as error:  # noqa: BLE001 - a broken data folder must not take the app down
     st.error(f"The data folder could not be opened: {type(error).__name__}: {error}")
     st.stop()

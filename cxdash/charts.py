@@ -160,8 +160,10 @@ def cost_trend(trend: pd.DataFrame) -> go.Figure:
 def cost_composition(composition: pd.DataFrame) -> go.Figure:
     figure = px.bar(composition, x="amount_usd", y="cost_type", orientation="h", text="share_pct",
                     labels={"amount_usd": "Operating cost ($)", "cost_type": ""})
-    figure.update_traces(texttemplate="%{text:.0f}%", textposition="outside", marker_color="#1f5f8b")
-    figure.update_layout(yaxis=dict(autorange="reversed"))
+    figure.update_traces(texttemplate="%{text:.0f}%", textposition="outside", marker_color="#1f5f8b",
+                         cliponaxis=False)
+    figure.update_layout(yaxis=dict(autorange="reversed"), xaxis=dict(range=[0, 1.15 * max(
+        composition["amount_usd"].max() if len(composition) else 1, 1)]))
     return _layout(figure).update_layout(hovermode="closest")
 
 

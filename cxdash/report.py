@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.io as pio
@@ -288,6 +289,6 @@ def to_html(report: MonthlyReport, data_label: str = "") -> str:
         summary=summary(report), kpi_rows=_kpi_rows(report), cost_rows=cost_rows,
         experience=experience_display(value.experience), coaching=coaching_display(value.coaching),
         charts=charts_html, cost_source_text=report.cost_source_text, plotly_js=get_plotlyjs(),
-        metrics=METRICS, version=__version__,
-        data_label=data_label, generated=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        metrics=METRICS, version=__version__, data_label=data_label,
+        generated=datetime.now(ZoneInfo(report.timezone)).strftime("%Y-%m-%d %H:%M %Z"),
         blended=costs.BLENDED)

@@ -78,8 +78,9 @@ def today(store: Store) -> date:
     return datetime.now(ZoneInfo(store.settings.timezone)).date()
 
 
-def sidebar_filters(store: Store) -> tuple[kpis.Period, kpis.Filters]:
-    """The shared filters: date range, channel, queue, team; each kept in the URL."""
+def sidebar_filters(store: Store, applies: bool = True) -> tuple[kpis.Period, kpis.Filters]:
+    """The shared filters: date range, channel, queue, team; each kept in the URL. On a page they do
+    not apply to, they are shown greyed out (their values kept for the pages they do apply to)."""
     span = kpis.data_span(store)
     default = kpis.default_period(span[1] if span else None, today(store))
     options = kpis.filter_options(store)
@@ -88,16 +89,18 @@ def sidebar_filters(store: Store) -> tuple[kpis.Period, kpis.Filters]:
         low = min(span[0], default.start) if span else default.start
         high = max(span[1], default.end) if span else default.end
         picked = st.date_input("Period", value=(default.start, default.end), min_value=low,
-                               max_value=high, key="period", bind="query-params",
+                               max_value=high, key="period", bind="query-params", disabled=not applies,
                                help="Local dates, inclusive, in " + store.settings.timezone +
                                     ". Default: the last full month.")
         channels = st.multiselect("Channel", options.get("channel", []), key="channel",
-                                  bind="query-params", placeholder="All channels")
+                                  bind="query-params", placeholder="All channels", disabled=not applies)
         queues = st.multiselect("Queue", options.get("queue", []), key="queue",
-                                bind="query-params", placeholder="All queues")
+                                bind="query-params", placeholder="All queues", disabled=not applies)
         teams = st.multiselect("Team", options.get("team", []), key="team",
-                               bind="query-params", placeholder="All teams")
-        st.caption("The URL keeps these filters: copy it to share this view.")
+                               bind="query-params", placeholder="All teams", disabled=not applies)
+        st.caption("The URL keeps these filters: copy it to share this view." if applies else
+                   "These filters narrow the Overview and Quality pages; this page covers the whole "
+                   "operation.")
     if isinstance(picked, tuple | list) and len(picked) == 2:
         period = kpis.Period(picked[0], picked[1])
         if period == default:

@@ -223,6 +223,9 @@ def test_monthly_report_html_for_a_chosen_month_works_offline_with_the_cli_figur
     wait_until_idle(page)
     assert_no_exception(page)
     assert parse_qs(urlparse(page.url).query)["month"] == ["2026-06"]
+    # the report covers the whole operation: the sidebar's filters are greyed out and say so
+    page.get_by_text("These filters narrow the Overview and Quality pages").wait_for()
+    assert page.locator('[data-testid="stSidebar"] input[disabled]').count() >= 2
     page.screenshot(path=ARTIFACTS / "monthly_report_2026-06.png", full_page=True)
 
     with page.expect_download() as download_info:
