@@ -9,15 +9,11 @@
 --         purchases_12m, contacts_12m, fcr_known_12m, fcr_unresolved_12m, nps_last_12m,
 --         csat_good_12m, csat_bad_12m, first_coached_at.
 with orders as (
-    select
-        customer_id,
-        ordered_at,
-        date_trunc('month', timezone($timezone, ordered_at))::date as month,
-        revenue_usd
+    select customer_id, ordered_at, revenue_usd
     from read_parquet($orders)
 ),
 
-firsts as (
+first_purchases as (
     select
         customer_id,
         min(ordered_at) as first_order_at,
@@ -27,15 +23,22 @@ firsts as (
     group by customer_id
 ),
 
+-- the instants the 12th and 24th months end, so that each order and contact is compared in UTC
+-- rather than converted to local time one by one
+firsts as (
+    select
+        *,
+        timezone($timezone, (cohort_month + interval 12 month)::timestamp) as end_12m_at,
+        timezone($timezone, (cohort_month + interval 24 month)::timestamp) as end_24m_at
+    from first_purchases
+),
+
 value as (
     select
         firsts.customer_id,
-        coalesce(sum(revenue_usd) filter (where month < cohort_month + interval 12 month), 0)
-            as revenue_12m_usd,
-        coalesce(sum(revenue_usd) filter (where month < cohort_month + interval 24 month), 0)
-            as revenue_24m_usd,
-        count(*) filter (where revenue_usd >= 0 and month < cohort_month + interval 12 month)
-            as purchases_12m
+        coalesce(sum(revenue_usd) filter (where ordered_at < end_12m_at), 0) as revenue_12m_usd,
+        coalesce(sum(revenue_usd) filter (where ordered_at < end_24m_at), 0) as revenue_24m_usd,
+        count(*) filter (where revenue_usd >= 0 and ordered_at < end_12m_at) as purchases_12m
     from firsts
     join orders using (customer_id)
     group by firsts.customer_id
@@ -45,7 +48,6 @@ contacts as (
     select
         customer_id,
         arrived_at,
-        date_trunc('month', timezone($timezone, arrived_at))::date as month,
         resolved_first_contact,
         nps_score,
         csat_score,
@@ -69,7 +71,7 @@ experience as (
     join contacts
         on contacts.customer_id = firsts.customer_id
         and contacts.arrived_at >= firsts.first_order_at
-        and contacts.month < firsts.cohort_month + interval 12 month
+        and contacts.arrived_at < firsts.end_12m_at
     group by firsts.customer_id
 ),
 

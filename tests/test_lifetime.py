@@ -181,3 +181,18 @@ def test_the_demo_plants_fewer_returns_after_coaching_and_the_interval_finds_the
     # and a customer who rated a contact bad stops buying more often: fewer buy again
     csat = value.experience.set_index("comparison").loc["csat"]
     assert csat["repeat_difference_low_pts"] > 0
+
+
+def test_the_12_months_end_at_local_midnight_not_utc(tmp_path):
+    # Los Angeles is UTC-8 in winter: 07:30 UTC on 1 February is still 31 January there
+    write_orders(tmp_path, [
+        order("z1", "Z", "2024-02-01 07:30", 10.0),  # 23:30 on 31 January, local: a January cohort
+        order("z2", "Z", "2025-01-01 07:30", 5.0),  # 23:30 on 31 December 2024: month 12, inside
+        order("z3", "Z", "2025-01-01 08:30", 7.0),  # 00:30 on 1 January 2025: month 13, outside
+    ])
+    write_interactions(tmp_path, [contact("y", "Z", "2025-01-01 07:45")])  # inside the first year
+    with Store.open(tmp_path) as opened:
+        row = opened.cursor().execute("select * from customer_outcomes").df().iloc[0]
+    assert row["cohort_month"].date() == date(2024, 1, 1)
+    assert row["revenue_12m_usd"] == pytest.approx(15.0) and row["revenue_24m_usd"] == pytest.approx(22.0)
+    assert row["contacts_12m"] == 1
