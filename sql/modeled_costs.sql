@@ -45,14 +45,17 @@ self_service_platform as (
     where channel = 'self_service' and contacts > 0
 ),
 
-final as (
+booked as (
     select * from labor
     union all select * from telephony
     union all select * from seats
     union all select * from self_service_platform
+),
+
+final as (
+    select month, channel, cost_type, amount_usd::double as amount_usd
+    from booked
+    where amount_usd > 0
 )
 
-select month, channel, cost_type, amount_usd::double as amount_usd
-from final
-where amount_usd > 0
-order by month, channel, cost_type
+select * from final order by month, channel, cost_type

@@ -17,12 +17,14 @@ import pytest
 from cxdash.contract import CHANNELS
 from cxdash.db import SQL_DIR, connect, load_sql
 from cxdash.ingest import rollup_parameters, store_path
+from cxdash.settings import CostModel
 from cxdash.store import Store
 from tests.builders import (
     write_costs,
     write_costs_csv,
     write_csv,
     write_interactions,
+    write_orders,
     write_qa,
     write_raw_parquet,
 )
@@ -115,6 +117,26 @@ QA_ROWS = [
 ]
 
 
+def _order(order_id: str, customer: str, when: str, revenue: float, returned: bool = False,
+           claim: bool = False) -> dict:
+    return {"order_id": order_id, "customer_id": customer, "ordered_at": when, "revenue_usd": revenue,
+            "returned": returned, "warranty_claim": claim}
+
+
+# customers c0-c10 contact service in the operation above; z9 never does. Times in UTC.
+ORDER_ROWS = [
+    _order("o1", "c0", "2023-12-20 18:00", 50.0),
+    _order("o2", "c0", "2024-01-15 18:00", 30.0, returned=True),
+    _order("o3", "c0", "2024-01-20 18:00", -30.0),  # the refund of o2
+    _order("o4", "c1", "2024-01-05 18:00", 20.0, claim=True),
+    _order("o5", "c2", "2024-01-10 18:00", 80.0),
+    _order("o6", "c2", "2024-02-10 18:00", 25.0, returned=True),
+    _order("o7", "c3", "2024-01-12 18:00", 0.0),  # a free sample is still a purchase
+    _order("o8", "z9", "2024-01-02 18:00", 15.0),
+    _order("o9", "z9", "2024-01-03 07:30", 10.0),  # 2 January in Los Angeles
+]
+
+
 @dataclass
 class Prepared:
     folder: Path
@@ -124,6 +146,10 @@ class Prepared:
     @property
     def clean_interactions(self) -> list[str]:
         return [str(p) for p in sorted((store_path(self.folder) / "interactions" / "clean").glob("*"))]
+
+    @property
+    def clean_orders(self) -> list[str]:
+        return [str(p) for p in sorted((store_path(self.folder) / "orders" / "clean").glob("*"))]
 
     @property
     def rollups(self) -> list[str]:
@@ -155,6 +181,7 @@ def prepared(tmp_path_factory):
         {"month": "2024-01-01", "channel": "email", "cost_type": "labor", "amount_usd": "tbd"},
     ], "costs/extra.csv")
     write_qa(folder, QA_ROWS)
+    write_orders(folder, ORDER_ROWS)
     live = sum(1 for row in first + second if row["channel"] in ("phone", "chat"))
     store = Store.open(folder)
     yield Prepared(folder, store, live)
@@ -332,6 +359,105 @@ def filter_options(p: Prepared) -> None:
         assert group["contacts"].sum() == 60
     assert (frame["first_day"] <= frame["last_day"]).all()
     assert "(none)" in set(frame[frame["dimension"] == "queue"]["value"])
+
+
+def modeled_costs(p: Prepared) -> None:
+    model = CostModel(loaded_hourly_rate_usd=36.0, occupancy=0.8, telephony_per_minute_usd=0.05,
+                      seats=3, seat_licence_month_usd=100.0, self_service_month_usd=50.0)
+    frame = p.sql("modeled_costs", model.parameters())
+    assert_unique(frame, ["month", "channel", "cost_type"])
+    assert_not_null(frame, ["month", "channel", "cost_type", "amount_usd"])
+    assert (frame["amount_usd"] > 0).all()
+    assert set(frame["cost_type"]) <= {"labor", "telephony", "technology"}
+    booked = frame.set_index(["channel", "cost_type"])["amount_usd"]
+    served = p.sql("served_by_month_channel", {"first_month": date(2024, 1, 1),
+                                               "last_month": date(2024, 1, 1)}).set_index("channel")
+    for channel, row in served.iterrows():
+        if row["handle_seconds"] > 0:
+            assert booked[(channel, "labor")] == pytest.approx(row["handle_seconds"] / 3600 / 0.8 * 36)
+    assert booked[("shared", "technology")] == pytest.approx(300.0)
+    assert booked[("self_service", "technology")] == pytest.approx(50.0)
+    assert set(frame.loc[frame["cost_type"] == "telephony", "channel"]) == {"phone"}
+
+
+def _outcomes(p: Prepared) -> pd.DataFrame:
+    return connect().execute(load_sql("customer_outcomes"), {
+        "orders": p.clean_orders, "interactions": p.clean_interactions, "timezone": TIMEZONE,
+        "coaching_queues": ["billing"]}).df()
+
+
+def customer_outcomes(p: Prepared) -> None:
+    frame = _outcomes(p)
+    assert_unique(frame, ["customer_id"])
+    assert_not_null(frame, ["customer_id", "cohort_month", "first_order_at", "revenue_12m_usd",
+                            "revenue_24m_usd", "purchases_12m", "contacts_12m"])
+    assert sorted(frame["customer_id"]) == ["c0", "c1", "c2", "c3", "z9"]  # buyers only
+    assert (frame["purchases_12m"] >= 1).all()
+    assert (frame["fcr_unresolved_12m"] <= frame["fcr_known_12m"]).all()
+    assert (frame["fcr_known_12m"] <= frame["contacts_12m"]).all()
+    assert (frame["csat_good_12m"] + frame["csat_bad_12m"] <= frame["contacts_12m"]).all()
+    assert frame["nps_last_12m"].dropna().between(0, 10).all()
+    rows = frame.set_index("customer_id")
+    assert rows.loc["c0", "revenue_12m_usd"] == pytest.approx(50.0)  # 50 + 30 - 30
+    assert rows.loc["c0", "purchases_12m"] == 2 and rows.loc["c3", "purchases_12m"] == 1
+    assert rows.loc["z9", "contacts_12m"] == 0 and pd.isna(rows.loc["z9", "first_coached_at"])
+    assert pd.Timestamp(rows.loc["c0", "cohort_month"]).date() == date(2023, 12, 1)
+    # the store's prepared table is this query over the same files, with the settings' queues
+    assert len(p.store.cursor().execute("select * from customer_outcomes").df()) == len(frame)
+
+
+def order_months(p: Prepared) -> None:
+    outcomes = p.folder / "scratch" / "outcomes.parquet"
+    outcomes.parent.mkdir(exist_ok=True)
+    _outcomes(p).to_parquet(outcomes)
+    frame = connect().execute(load_sql("order_months"), {
+        "orders": p.clean_orders, "customers": str(outcomes), "timezone": TIMEZONE}).df()
+    assert_unique(frame, ["month", "after_coaching"])
+    assert_not_null(frame, ["month", "after_coaching", "orders", "returned", "warranty_claims"])
+    assert (frame["returned"] <= frame["orders"]).all()
+    assert (frame["warranty_claims"] <= frame["orders"]).all()
+    assert frame["orders"].sum() == 8  # nine rows, one a refund
+    assert frame["refunds_usd"].sum() == pytest.approx(30.0)
+    assert frame["revenue_usd"].sum() == pytest.approx(50 + 30 + 20 + 80 + 25 + 0 + 15 + 10)
+    by_month = frame.groupby(pd.to_datetime(frame["month"]).dt.date)["orders"].sum().to_dict()
+    assert by_month == {date(2023, 12, 1): 1, date(2024, 1, 1): 6, date(2024, 2, 1): 1}
+
+
+def ltv_by_cohort(p: Prepared) -> None:
+    frame = p.sql("ltv_by_cohort", {})
+    assert_unique(frame, ["cohort_month"])
+    assert_not_null(frame, ["cohort_month", "customers", "revenue_12m_usd", "revenue_24m_usd"])
+    assert (frame["repeat_customers_12m"] <= frame["customers"]).all()
+    customers = p.store.cursor().execute("select count(*), sum(revenue_12m_usd) "
+                                         "from customer_outcomes").fetchone()
+    assert frame["customers"].sum() == customers[0]
+    assert frame["revenue_12m_usd"].sum() == pytest.approx(customers[1])
+
+
+def value_by_experience(p: Prepared) -> None:
+    cohorts = {"first_cohort": date(2023, 1, 1), "last_cohort": date(2024, 12, 1)}
+    frame = p.sql("value_by_experience", cohorts)
+    assert_unique(frame, ["comparison", "side"])
+    assert_not_null(frame, list(frame.columns))
+    assert set(frame["side"]) <= {"a", "b"}
+    assert set(frame["comparison"]) <= {"contact", "first_contact_resolution", "nps", "csat"}
+    assert (frame["repeat_customers"] <= frame["customers"]).all()
+    # Cauchy-Schwarz: a group's sum of squares is at least its sum squared over its size
+    assert (frame["revenue_squared"] + 1e-9 >= frame["revenue_usd"] ** 2 / frame["customers"]).all()
+    contact = frame[frame["comparison"] == "contact"]
+    assert contact["customers"].sum() == 5  # every buyer falls on one side of 'any contact'
+    # no contact from the first order on: z9 never; c3 first bought on 12 January, after its contacts
+    assert contact.set_index("side").loc["b", "customers"] == 2
+    assert p.sql("value_by_experience", {"first_cohort": date(2025, 1, 1),
+                                         "last_cohort": date(2025, 12, 1)}).empty
+
+
+def orders_by_month(p: Prepared) -> None:
+    frame = p.sql("orders_by_month", {})
+    assert_unique(frame, ["month", "after_coaching"])
+    assert frame["orders"].sum() == 8 and (frame["returned"] <= frame["orders"]).all()
+    prepared = p.store.cursor().execute("select sum(orders), sum(returned) from order_months").fetchone()
+    assert (frame["orders"].sum(), frame["returned"].sum()) == prepared
 
 
 # --- the quality page --------------------------------------------------------------------------------
@@ -666,6 +792,12 @@ CONTRACTS: dict[str, Callable[[Prepared], None]] = {
     "filter_options": filter_options,
     "served_by_month_channel": served_by_month_channel,
     "costs_by_month_channel_type": costs_by_month_channel_type,
+    "modeled_costs": modeled_costs,
+    "customer_outcomes": customer_outcomes,
+    "order_months": order_months,
+    "ltv_by_cohort": ltv_by_cohort,
+    "value_by_experience": value_by_experience,
+    "orders_by_month": orders_by_month,
     "quality_by_segment": quality_by_segment,
     "interactions_behind": interactions_behind,
     "qa_by_item": qa_by_item,
