@@ -101,6 +101,7 @@ def month_costs(store: Store, month: date) -> MonthCosts:
                                                   / by_channel["previous_usd"] - 1)
     by_channel["change_vs_last_year_pct"] = 100 * (by_channel["cost_per_contact_usd"]
                                                    / by_channel["last_year_usd"] - 1)
+    by_channel["source"] = store.cost_source  # every figure says where its cost comes from
     this_month = booked[booked["month"] == month]
     operating = this_month[this_month["cost_type"] != ONE_TIME]
     composition = operating.groupby("cost_type", as_index=False)["amount_usd"].sum()

@@ -36,6 +36,14 @@ def kpis_json(folder, start: str, end: str, *channels: str) -> dict:
     return json.loads(result.stdout)
 
 
+def open_page(page, url: str, heading: str) -> None:
+    """Open a URL and wait until its page has drawn, without an exception."""
+    page.goto(url)
+    page.get_by_role("heading", name=heading).wait_for()
+    wait_until_idle(page)
+    assert_no_exception(page)
+
+
 def wait_until_idle(page) -> None:
     """Wait until Streamlit has finished the current run and drawn every element."""
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
@@ -122,10 +130,7 @@ def test_a_shared_url_opens_the_same_filtered_view(page, served_app, demo_folder
 
 
 def test_data_health_downloads_the_file_list(page, served_app):
-    page.goto(f"{served_app}/data_health")
-    page.get_by_role("heading", name="Data health").wait_for()
-    wait_until_idle(page)
-    assert_no_exception(page)
+    open_page(page, f"{served_app}/data_health", "Data health")
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download file list (CSV)").click()
     text = open(download_info.value.path(), encoding="utf-8").read()
@@ -162,10 +167,7 @@ def click_first_row(page, table) -> None:
 
 def test_quality_flagged_day_to_team_to_interactions_csv(page, served_full_demo):
     # a fresh server whose first visitor opens a shared link straight at the page
-    page.goto(f"{served_full_demo}/quality?period=2026-04-01&period=2026-04-30")
-    page.get_by_role("heading", name="Quality").wait_for()
-    wait_until_idle(page)
-    assert_no_exception(page)
+    open_page(page, f"{served_full_demo}/quality?period=2026-04-01&period=2026-04-30", "Quality")
     page.screenshot(path=ARTIFACTS / "quality.png")
 
     click_chart_point(page, "below limit", "2026-04-14")
@@ -205,10 +207,7 @@ def choose_month(page, month: str) -> None:
 
 def test_monthly_report_html_for_a_chosen_month_works_offline_with_the_cli_figures(
         page, served_app, demo_folder):
-    page.goto(f"{served_app}/monthly_report")
-    page.get_by_role("heading", name="Monthly report").wait_for()
-    wait_until_idle(page)
-    assert_no_exception(page)
+    open_page(page, f"{served_app}/monthly_report", "Monthly report")
     assert "month" not in parse_qs(urlparse(page.url).query)  # the default month is not in the URL
 
     choose_month(page, "2026-06")
@@ -281,10 +280,7 @@ def test_monthly_report_html_for_a_chosen_month_works_offline_with_the_cli_figur
 
 
 def test_monthly_report_tables_download_as_a_workbook_a_sheet_per_table(page, served_app):
-    page.goto(f"{served_app}/monthly_report")
-    page.get_by_role("heading", name="Monthly report").wait_for()
-    wait_until_idle(page)
-    assert_no_exception(page)
+    open_page(page, f"{served_app}/monthly_report", "Monthly report")
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download the tables (Excel)").click()
     download = download_info.value
