@@ -8,12 +8,12 @@ left out, divided by served contacts (answered by an agent, or self-served). Cos
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
 from cxdash.contract import CHANNELS
-from cxdash.kpis import add_months
+from cxdash.kpis import add_months, data_span
 from cxdash.metrics import ratio
 from cxdash.settings import Settings
 from cxdash.store import COST_MODEL, Store
@@ -88,6 +88,11 @@ def month_costs(store: Store, month: date) -> MonthCosts:
     for frame in (served, booked):
         frame["month"] = pd.to_datetime(frame["month"]).dt.date
     booked["amount_usd"] = booked["amount_usd"].astype(float)
+    # a month the data covers only in part (it starts or ends inside it) carries the share of its
+    # operating cost that falls on covered days, as the overview's tile counts it
+    covered = booked["month"].map(lambda m: coverage(m, data_span(store)))
+    operating = booked["cost_type"] != ONE_TIME
+    booked.loc[operating, "amount_usd"] *= covered[operating]
     trend = per_contact(served, booked, store.settings)
     current = trend[trend["month"] == month]
     previous = trend[trend["month"] == add_months(month, -1)].set_index("channel")
@@ -112,6 +117,15 @@ def month_costs(store: Store, month: date) -> MonthCosts:
         composition=composition.sort_values("amount_usd", ascending=False).reset_index(drop=True),
         one_time_usd=float(this_month.loc[this_month["cost_type"] == ONE_TIME, "amount_usd"].sum()),
         deflection=deflection(current, store.settings), has_costs=bool(len(operating)))
+
+
+def coverage(month: date, span: tuple[date, date] | None) -> float:
+    """The share of a month's days inside the data's span (first to last day with contacts)."""
+    if span is None:
+        return 0.0
+    end = add_months(month, 1) - timedelta(days=1)
+    first, last = max(month, span[0]), min(end, span[1])
+    return max((last - first).days + 1, 0) / end.day
 
 
 def months_between(first: date, last: date) -> list[str]:

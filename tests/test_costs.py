@@ -37,8 +37,10 @@ def store(tmp_path_factory):
         contact("s2", "self_service", "2024-02-14 18:00", abandoned=False),
         contact("s3", "self_service", "2024-02-15 18:00", abandoned=True),  # gave up: not served
         contact("e1", "email", "2024-02-29 18:00"),  # not yet answered: not served
-        # January 2024: one phone call
+        # January 2024: one phone call, after a caller who hung up on New Year's Day, so the data
+        # covers all of January
         answered("j1", "phone", "2024-01-20 18:00"),
+        contact("j0", "phone", "2024-01-01 18:00", abandoned=True),
     ])
     write_costs(folder, [
         cost("2024-02-01", "phone", "labor", 20.0), cost("2024-02-01", "phone", "telephony", 4.0),
@@ -111,3 +113,20 @@ def test_a_channel_with_contacts_on_few_days_carries_its_whole_months_cost(store
     # the same figure as the month's table
     rows = costs.month_costs(store, date(2024, 2, 1)).by_channel.set_index("channel")
     assert rows.loc["chat", "cost_per_contact_usd"] == pytest.approx(chat["cost_per_contact_usd"])
+
+
+def test_a_month_the_data_covers_in_part_carries_the_costs_of_its_covered_days(tmp_path):
+    # the data starts on 21 February 2024 (9 of 29 days) and ends on 10 March (10 of 31 days)
+    write_interactions(tmp_path, [answered("f", "phone", "2024-02-21 18:00"),
+                                  answered("m", "phone", "2024-03-10 18:00")])
+    write_costs(tmp_path, [cost("2024-02-01", "phone", "labor", 290.0),
+                           cost("2024-03-01", "phone", "labor", 310.0),
+                           cost("2024-03-01", "phone", "one_time", 50.0)])
+    with Store.open(tmp_path) as store:
+        march = costs.month_costs(store, date(2024, 3, 1))
+        rows = march.by_channel.set_index("channel")
+        assert rows.loc["phone", "cost_per_contact_usd"] == pytest.approx(310 * 10 / 31)
+        assert rows.loc["phone", "previous_usd"] == pytest.approx(290 * 9 / 29)
+        assert march.one_time_usd == 50.0  # one-time items are reported whole
+        tile = kpi_values(store, Period(date(2024, 3, 1), date(2024, 3, 31)))["cost_per_contact_usd"]
+        assert tile == pytest.approx(rows.loc["blended", "cost_per_contact_usd"])

@@ -273,10 +273,10 @@ def test_monthly_report_without_a_costs_table_uses_the_cost_model_and_says_so(ap
                            "telephony_per_minute_usd = 0.1\nseats = 2\nseat_licence_month_usd = 100\n")
     at = _run(app_test(folder), "pages/monthly_report.py")
     assert any("Source: The cost model" in c.value and "$30.00" in c.value for c in at.caption)
-    # labor 600 s = 1/6 h / 0.5 x $30 = $10; telephony 10 min x $0.10 = $1; seats 2 x $100 = $200;
-    # one served contact: $211 blended
+    # labor 600 s = 1/6 h / 0.5 x $30 = $10; telephony 10 min x $0.10 = $1; seats 2 x $100 = $200
+    # a month, of which the data covers one day (15 March): one served contact, $17.45 blended
     tiles = {metric.label: metric.value for metric in at.metric}
-    assert tiles["Blended cost per contact"] == "$211.00"
+    assert tiles["Blended cost per contact"] == f"${10 + 1 + 200 / 31:.2f}"
 
 
 def test_monthly_report_shows_value_returns_and_offers_the_report(app_test, demo_folder):

@@ -115,12 +115,14 @@ def test_without_a_costs_table_the_cost_model_gives_cost_per_contact_by_hand(tmp
         assert month.loc["phone", "cost_usd"] == pytest.approx(15 + 1.05)
         # chat: 360 s = 0.1 h / 0.8 x $36 = $4.50
         assert month.loc["chat", "cost_per_contact_usd"] == pytest.approx(4.5)
-        assert month.loc["self_service", "cost_per_contact_usd"] == pytest.approx(10.0)
-        # blended: 16.05 + 4.50 + 10 + 50 seats = 80.55 over 3 served contacts
-        assert month.loc["blended", "cost_per_contact_usd"] == pytest.approx(80.55 / 3)
-        # the overview tile spreads the same monthly costs over the month's days with data
+        # monthly fees count for the 3 of March's 31 days that the data covers
+        assert month.loc["self_service", "cost_per_contact_usd"] == pytest.approx(10 * 3 / 31)
+        # blended: 16.05 + 4.50 + (10 + 50 seats) x 3/31 over 3 served contacts
+        blended = (16.05 + 4.5 + 60 * 3 / 31) / 3
+        assert month.loc["blended", "cost_per_contact_usd"] == pytest.approx(blended)
+        # the overview tile counts the same costs over the same days
         tile = kpi_values(store, Period(date(2026, 3, 10), date(2026, 3, 12)))["cost_per_contact_usd"]
-        assert tile == pytest.approx(80.55 * 3 / 31 / 3)
+        assert tile == pytest.approx(blended)
 
 
 def test_cost_model_settings_are_checked_one_by_one():
