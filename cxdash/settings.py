@@ -7,6 +7,7 @@ import json
 import os
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -82,6 +83,15 @@ class CostModel:
 
 
 @dataclass(frozen=True)
+class SpecialDay:
+    """A day or run of days of the user's own that moves contact volume: a sale, a launch, an outage."""
+
+    name: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a data folder can configure; every field has a default from the seed documents."""
 
@@ -98,12 +108,18 @@ class Settings:
     # contacts in these queues, answered by an agent, count as product-usage coaching
     coaching_queues: tuple[str, ...] = ("product_advice",)
     cost_model: CostModel = field(default_factory=CostModel)
+    # the holiday calendar (the `holidays` library) and the user's own special days
+    holiday_country: str = "US"
+    holiday_subdivision: str | None = "OR"  # seed: the support hub is in Portland, Oregon
+    special_days: tuple[SpecialDay, ...] = ()
+    peak_hours: tuple[int, int] = (19, 21)  # seed: 19:00-21:00 carries 22% of daily volume
     problems: tuple[str, ...] = ()
 
     def fingerprint(self) -> str:
         """A short hash of the fields that change prepared data (rollups depend on them)."""
         relevant = {k: v for k, v in asdict(self).items()
-                    if k not in ("targets", "problems", "cost_model", "coaching_queues")}
+                    if k not in ("targets", "problems", "cost_model", "coaching_queues", "holiday_country",
+                                 "holiday_subdivision", "special_days", "peak_hours")}
         return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -211,6 +227,10 @@ def settings_from_dict(raw: dict, source: str = SETTINGS_FILE) -> Settings:
             problems.append(f"{source}: lifetime_value.coaching_queues must list queue names; "
                             "default used")
 
+    calendar = raw.get("calendar")
+    if calendar is not None:
+        changes.update(_calendar(calendar, source, problems))
+
     model = raw.get("cost_model")
     if model is not None:
         changes["cost_model"] = _cost_model(model, source, problems)
@@ -256,3 +276,50 @@ def _cost_model(raw, source: str, problems: list[str]) -> CostModel:
             problems.append(f"{source}: cost_model.{key} = {value!r} must be {allowed}; default "
                             f"{getattr(default, key):g} used")
     return replace(default, **changes)
+
+
+def _calendar(raw, source: str, problems: list[str]) -> dict:
+    """The [calendar] table: holiday country and subdivision, peak hours, the user's special days."""
+    import holidays
+
+    if not isinstance(raw, dict):
+        problems.append(f"{source}: calendar must be a table of settings; defaults used")
+        return {}
+    changes: dict = {}
+    if "country" in raw or "subdivision" in raw:
+        country = str(raw.get("country", Settings.holiday_country)).upper()
+        subdivision = raw.get("subdivision")
+        supported = holidays.list_supported_countries()
+        if country not in supported:
+            problems.append(f"{source}: calendar.country = {country!r} is not a country the holidays "
+                            f"library knows (ISO 3166 codes such as US, GB, DE); US used")
+        elif subdivision is not None and str(subdivision).upper() not in supported[country]:
+            problems.append(f"{source}: calendar.subdivision = {subdivision!r} is not a subdivision of "
+                            f"{country}; the country's national holidays used")
+            changes.update(holiday_country=country, holiday_subdivision=None)
+        else:
+            changes.update(holiday_country=country,
+                           holiday_subdivision=None if subdivision is None else str(subdivision).upper())
+    if "peak_hours" in raw:
+        peak = raw["peak_hours"]
+        if isinstance(peak, list) and len(peak) == 2 and all(isinstance(h, int) for h in peak) \
+                and 0 <= peak[0] < peak[1] <= 24:
+            changes["peak_hours"] = (peak[0], peak[1])
+        else:
+            problems.append(f"{source}: calendar.peak_hours must be [first hour, end hour] within "
+                            "0-24, such as [19, 21]; default used")
+    days = []
+    for number, item in enumerate(raw.get("special_days", []) or [], start=1):
+        try:
+            start = date.fromisoformat(str(item["start"]))
+            end = date.fromisoformat(str(item.get("end", item["start"])))
+            name = str(item["name"]).strip()
+            if not name or end < start:
+                raise ValueError
+            days.append(SpecialDay(name, start, end))
+        except (KeyError, TypeError, ValueError):
+            problems.append(f"{source}: calendar.special_days entry {number} needs name, start and "
+                            "end dates (YYYY-MM-DD, end not before start); ignored")
+    if days:
+        changes["special_days"] = tuple(sorted(days, key=lambda d: d.start))
+    return changes
