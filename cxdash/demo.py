@@ -133,12 +133,39 @@ def _write(table: pa.Table, path: Path) -> None:
     os.replace(temporary, path)
 
 
+def _thanksgiving(year: int) -> date:
+    november = date(year, 11, 1)
+    return november + timedelta(days=(3 - november.weekday()) % 7 + 21)
+
+
+def special_days(start: date, end: date, events: list[dict]) -> list[dict]:
+    """The demo's own calendar for its settings: the sales seasons its volume follows, the launch."""
+    days = []
+    for year in range(start.year, end.year + 1):
+        thanksgiving = _thanksgiving(year)
+        days += [{"name": "Black Friday to Cyber Monday", "start": thanksgiving + timedelta(1),
+                  "end": thanksgiving + timedelta(4)},
+                 {"name": "December gift peak", "start": date(year, 12, 6), "end": date(year, 12, 21)},
+                 {"name": "January returns", "start": date(year, 1, 5), "end": date(year, 1, 20)}]
+    launch = next(event for event in events if event["name"] == "Product launch")
+    days.append({"name": "Product launch", "start": launch["start"], "end": launch["end"]})
+    return [day for day in days if day["end"] >= start and day["start"] <= end]
+
+
+def _settings_text(start: date, end: date, events: list[dict]) -> str:
+    lines = ["# The Living Well demo's settings: every other setting keeps its default (see README).",
+             "[calendar]", 'country = "US"', 'subdivision = "OR"', "peak_hours = [19, 21]",
+             "special_days = ["]
+    lines += [f'  {{ name = "{day["name"]}", start = {day["start"]}, end = {day["end"]} }},'
+              for day in special_days(start, end, events)]
+    return "\n".join([*lines, "]", ""])
+
+
 def _season(days: np.ndarray) -> np.ndarray:
     """Holiday uplift per day: Black Friday to Cyber Monday and mid-December ~+70%, January returns ~+45%."""
     points: list[tuple[date, float]] = []
     for year in range(days[0].astype(object).year - 1, days[-1].astype(object).year + 1):
-        november = date(year, 11, 1)
-        thanksgiving = november + timedelta(days=(3 - november.weekday()) % 7 + 21)
+        thanksgiving = _thanksgiving(year)
         points += [(date(year, 11, 8), 1.0), (thanksgiving - timedelta(2), 1.3),
                    (thanksgiving, 1.15), (thanksgiving + timedelta(1), 1.75),
                    (thanksgiving + timedelta(4), 1.8), (date(year, 12, 6), 1.5),
@@ -465,5 +492,8 @@ def write_demo(folder: Path, end: date | None = None, scale: float = 1.0, seed: 
     _write(qa, folder / "qa" / "qa.parquet")
     costs = _costs(months, served, coverage, end, rng)
     _write(costs, folder / "costs" / "costs.parquet")
+    settings = folder / "cxdash.toml"
+    if not settings.exists():  # a user's own settings are theirs
+        settings.write_text(_settings_text(start, end, events), encoding="utf-8")
     report(1.0, "Demo written")
     return DemoSummary(interactions, len(buyer), qa.num_rows, costs.num_rows, start, end, tuple(events))

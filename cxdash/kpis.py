@@ -102,7 +102,9 @@ def daily_measures(store: Store, start: date, end: date, filters: Filters) -> pd
     return frame
 
 
-def _measures(store: Store, start: date, end: date, filters: Filters) -> pd.DataFrame:
+def measures_by_day(store: Store, start: date, end: date, filters: Filters) -> pd.DataFrame:
+    """Every measure per local day within the data's span, with the day's share of its month's
+    operating cost (cost_usd; NaN where no cost is booked) and the served contacts it covers."""
     frame = daily_measures(store, start, end, filters)
     costs = store.query("cost_daily", start=start, end=end, channels=list(filters.channels))
     costs["day"] = pd.to_datetime(costs["day"]).dt.date
@@ -138,7 +140,7 @@ def _values(frame: pd.DataFrame, store: Store, filters: Filters) -> dict[str, fl
 
 def kpi_values(store: Store, period: Period, filters: Filters = Filters()) -> dict[str, float | None]:
     """The figures of the tiles for one period, by metric name (None where the data has no basis)."""
-    return _values(_measures(store, period.start, period.end, filters), store, filters)
+    return _values(measures_by_day(store, period.start, period.end, filters), store, filters)
 
 
 def _window(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -160,7 +162,7 @@ def overview(store: Store, period: Period, filters: Filters = Filters()) -> Over
     """Tiles and trends for a period against the previous period and the same period last year."""
     previous, last_year = period.previous(), period.last_year()
     start = min(previous.start, last_year.start)
-    frame = _measures(store, start, period.end, filters)
+    frame = measures_by_day(store, start, period.end, filters)
     current = _values(_window(frame, period), store, filters)
     before = _values(_window(frame, previous), store, filters)
     year_ago = _values(_window(frame, last_year), store, filters)
@@ -203,17 +205,19 @@ def _trend(frame: pd.DataFrame, store: Store, filters: Filters, period: Period) 
     if period.days > 92:
         frame["day"] = pd.to_datetime(frame["day"]).dt.to_period("W-SUN").dt.start_time.dt.date
         frame = frame.groupby("day", as_index=False).sum(numeric_only=True, min_count=1)
-    pieces = []
-    for name in KPI_NAMES:
-        if name == COST:
-            if filters.splits_costs:
-                continue
-            served = frame["served_with_cost"].where(frame["served_with_cost"] > 0)
-            values = frame["cost_usd"] / served
-        else:
-            values = ratio(frame, name, store.settings)
-        pieces.append(pd.DataFrame({"metric": name, "day": frame["day"], "value": values.astype(float)}))
+    pieces = [pd.DataFrame({"metric": name, "day": frame["day"],
+                            "value": metric_series(frame, name, store.settings).astype(float)})
+              for name in KPI_NAMES if not (name == COST and filters.splits_costs)]
     return pd.concat(pieces, ignore_index=True)
+
+
+def metric_series(frame: pd.DataFrame, name: str, settings) -> pd.Series:
+    """A KPI for each row of summed measures (a day, a week, a month...), as measures_by_day gives
+    them: the registry's ratio, and cost per contact over the served contacts that carry cost."""
+    if name == COST:
+        served = frame["served_with_cost"].where(frame["served_with_cost"] > 0)
+        return (frame["cost_usd"] / served).astype(float)
+    return ratio(frame, name, settings)
 
 
 def contacts_by_channel(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
