@@ -133,6 +133,19 @@ def _covers_window(frame: pd.DataFrame, year: int, grain: str, last_position: in
     return covered.nunique() == (last - first).days + 1
 
 
+def weekday_peak_over_midday(heat: pd.DataFrame, midday: int = 12) -> dict | None:
+    """On weekdays (Monday to Friday), the busiest hour's contacts per clock hour against the midday
+    hour's (12:00-13:00), in %: the seed staffs the weekday peak 30% above midday. heat: weekday,
+    hour, contacts, hours (intraday.heatmap)."""
+    weekdays = heat[heat["weekday"] < 5].groupby("hour")[["contacts", "hours"]].sum()
+    rate = weekdays["contacts"] / weekdays["hours"].where(weekdays["hours"] > 0)
+    if rate.isna().all() or not rate.get(midday, 0) > 0:
+        return None
+    peak = int(rate.idxmax())
+    return {"peak_hour": peak, "peak_per_hour": float(rate[peak]), "midday_per_hour": float(rate[midday]),
+            "over_midday_pct": 100 * (float(rate[peak]) / float(rate[midday]) - 1)}
+
+
 # --- holidays and special days ----------------------------------------------------------------------
 
 def calendar_days(settings: Settings, first: date, last: date) -> pd.DataFrame:

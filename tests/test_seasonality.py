@@ -144,3 +144,14 @@ def test_decomposition_of_a_store_is_computed_once(demo_folder):
         assert seasonality.decomposition(store, "contacts", ()) is first
         assert first.periods == (7, 365) and len(first.components) == 1096
         assert seasonality.decomposition(store, "contacts", ("phone",)) is not first
+
+
+def test_the_weekday_peak_hour_against_midday_by_hand():
+    rows = [{"weekday": weekday, "hour": hour, "hours": 1,
+             "contacts": {12: 10, 19: 13}.get(hour, 5) if weekday < 5 else (100 if hour == 20 else 1)}
+            for weekday in range(7) for hour in range(24)]
+    peak = seasonality.weekday_peak_over_midday(pd.DataFrame(rows))
+    assert peak["peak_hour"] == 19  # the weekend's busy 20:00 does not count
+    assert peak["over_midday_pct"] == pytest.approx(30.0)
+    quiet = pd.DataFrame([{**row, "contacts": 0} for row in rows])
+    assert seasonality.weekday_peak_over_midday(quiet) is None
