@@ -36,8 +36,9 @@ from cxdash.db import connect, load_sql
 from cxdash.settings import Settings
 
 STORE_DIR = ".cxdash"
-STORE_VERSION = 6  # 4: one-column checks read values as written; 5: abandonment derived in the rollup;
-# 6: a detailed rollup by agent and tier beside the daily one
+STORE_VERSION = 7  # 4: one-column checks read values as written; 5: abandonment derived in the rollup;
+# 6: a detailed rollup by agent and tier beside the daily one; 7: an hourly rollup (contacts by local
+# day, hour and channel) beside the daily one
 
 Progress = Callable[[float, str], None]
 
@@ -199,8 +200,12 @@ def _save_manifest(store: Path, manifest: dict) -> None:
     os.replace(temporary, store / "manifest.json")
 
 
+# the summaries of each interactions file (see _build_rollup): a file missing any is summarised again
+ROLLUPS = ("detail", "rollup", "hourly")
+
+
 def _remove_outputs(store: Path, table: str, key: str) -> None:
-    for kind in ("clean", "rejected", "detail", "rollup"):
+    for kind in ("clean", "rejected", *ROLLUPS):
         (store / table / kind / f"{key}.parquet").unlink(missing_ok=True)
 
 
@@ -255,8 +260,9 @@ def prepare(folder: Path, settings: Settings, progress: Progress | None = None) 
             rollups = [ident for ident, entry in entries.items()
                        if entry["table"] == "interactions" and not entry["unreadable"]
                        and (entry["rollup_fingerprint"] != fingerprint
-                            or not (store / "interactions" / "rollup" /
-                                    f"{file_key('interactions', entry['path'])}.parquet").exists())]
+                            or not all((store / "interactions" / kind /
+                                        f"{file_key('interactions', entry['path'])}.parquet").exists()
+                                       for kind in ROLLUPS))]
             for number, ident in enumerate(sorted(rollups)):
                 report_progress(number / max(len(rollups), 1), "Summarising by day")
                 entry = entries[ident]
@@ -467,6 +473,9 @@ def _build_rollup(con: duckdb.DuckDBPyConnection, store: Path, entry: dict,
     _write_query(con, "rollup_daily", {**rollup_parameters(settings), "path": str(clean_path)}, detail)
     _write_query(con, "load_daily", {"paths": [str(detail)]},
                  store / "interactions" / "rollup" / f"{file_id}.parquet")
+    # contacts by local day, hour and channel, for the intraday and weekly shape
+    _write_query(con, "rollup_hourly", {"path": str(clean_path), "timezone": settings.timezone},
+                 store / "interactions" / "hourly" / f"{file_id}.parquet")
 
 
 DERIVED = ("customer_outcomes", "order_months")

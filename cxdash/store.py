@@ -1,7 +1,7 @@
 """The query side: an in-memory DuckDB holding the daily measures, with views over the prepared files.
 
-Opening a store prepares the data folder (cheap when nothing changed), loads the small daily
-rollup into memory and registers one view per contract table, so SQL names tables, never paths.
+Opening a store prepares the data folder (cheap when nothing changed), loads the small daily and
+hourly rollups into memory and registers one view per contract table, so SQL names tables, never paths.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ DERIVED_COLUMNS = {
     "order_months": "month DATE, after_coaching BOOLEAN, orders BIGINT, returned BIGINT, "
                     "warranty_claims BIGINT, revenue_usd DOUBLE, refunds_usd DOUBLE",
 }
+# the columns of sql/load_hourly.sql, for a folder without interactions
+HOURLY_COLUMNS = "day DATE, hour INTEGER, channel VARCHAR, contacts BIGINT"
 COSTS_TABLE, COST_MODEL = "the costs table", "the cost model"
 
 
@@ -99,6 +101,14 @@ class Store:
             # no interactions yet: the same columns, no rows, so every page query still runs
             con.execute("create or replace table daily as " + load_sql("load_daily"),
                         {"paths": [str(self._empty_rollup())]})
+        # contacts by local day, hour and channel (a few hundred thousand rows at most): the
+        # intraday and weekly shape never reads more than this
+        hourly = sorted((store / "interactions" / "hourly").glob("*.parquet"))
+        if hourly:
+            con.execute("create or replace table hourly as " + load_sql("load_hourly"),
+                        {"paths": [str(p) for p in hourly]})
+        else:
+            con.execute(f"create or replace table hourly ({HOURLY_COLUMNS})")
         # the detailed rollup stays on disk (sorted by day, so a date range reads few row groups);
         # a local day at a file boundary has rows in two files, so queries of it always sum
         details = store / "interactions" / "detail"

@@ -276,6 +276,69 @@ def load_daily(p: Prepared) -> None:
     assert len(tenth) and not tenth.duplicated(GRAIN).any()
 
 
+HOURLY_GRAIN = ["day", "hour", "channel"]
+
+
+def _local_hours(key: Callable[[datetime], tuple]) -> Counter:
+    """The fixture's contacts counted in Python by a key of their local arrival time and channel."""
+    return Counter((*key(row["arrived_at"].astimezone(LOCAL)), row["channel"]) for row in _contacts())
+
+
+def _hourly_rollups(p: Prepared) -> list[str]:
+    return [str(path) for path in sorted((store_path(p.folder) / "interactions" / "hourly").glob("*"))]
+
+
+def rollup_hourly(p: Prepared) -> None:
+    timezone = p.store.settings.timezone
+    frames = [p.sql("rollup_hourly", {"path": path, "timezone": timezone}) for path in p.clean_interactions]
+    for part in frames:
+        assert_unique(part, HOURLY_GRAIN)
+    frame = pd.concat(frames, ignore_index=True)
+    assert_not_null(frame, [*HOURLY_GRAIN, "contacts"])
+    assert frame["hour"].between(0, 23).all() and (frame["contacts"] > 0).all()
+    summed = frame.groupby(HOURLY_GRAIN)["contacts"].sum()
+    assert {(pd.Timestamp(day).date(), hour, channel): contacts
+            for (day, hour, channel), contacts in summed.items()} == \
+        _local_hours(lambda local: (local.date(), local.hour))
+    # file by file, the contacts of each day and channel are the daily rollup's
+    for path, part in zip(p.clean_interactions, frames, strict=True):
+        daily = p.sql("rollup_daily", {**rollup_parameters(p.store.settings), "path": path})
+        assert part.groupby(["day", "channel"])["contacts"].sum().to_dict() == \
+            daily.groupby(["day", "channel"])["contacts"].sum().to_dict()
+    # the day daylight saving ends: 08:30 and 09:30 UTC are both 01:30 in Los Angeles, one local hour
+    scratch = write_interactions(p.folder, [
+        {"interaction_id": "d1", "channel": "phone", "arrived_at": "2024-11-03 08:30"},
+        {"interaction_id": "d2", "channel": "phone", "arrived_at": "2024-11-03 09:30"},
+        {"interaction_id": "d3", "channel": "phone", "arrived_at": "2024-11-03 10:30"},
+    ], "scratch/fall_back.parquet")
+    fall_back = p.sql("rollup_hourly", {"path": str(scratch), "timezone": TIMEZONE})
+    assert [(pd.Timestamp(day).date(), hour, contacts) for day, hour, contacts in
+            fall_back[["day", "hour", "contacts"]].itertuples(index=False)] == \
+        [(date(2024, 11, 3), 1, 2), (date(2024, 11, 3), 2, 1)]
+
+
+def load_hourly(p: Prepared) -> None:
+    paths = _hourly_rollups(p)
+    frame = p.sql("load_hourly", {"paths": paths})
+    assert_unique(frame, HOURLY_GRAIN)
+    assert_not_null(frame, [*HOURLY_GRAIN, "contacts"])
+    assert frame["hour"].between(0, 23).all()
+    [(by_file,)] = _rows("select sum(contacts) from read_parquet($paths)", {"paths": paths})
+    assert frame["contacts"].sum() == by_file == 60
+    # 10 January has rows in both files and is still one row per grain
+    [(files_with_tenth,)] = _rows(
+        "select count(distinct filename) from read_parquet($paths, filename = true) where day = $day",
+        {"paths": paths, "day": date(2024, 1, 10)})
+    assert files_with_tenth == 2
+    # per day and channel, the same contacts as the daily rollups the overview reads
+    daily = p.sql("load_daily", {"paths": p.rollups})
+    assert frame.groupby(["day", "channel"])["contacts"].sum().to_dict() == \
+        daily.groupby(["day", "channel"])["contacts"].sum().to_dict()
+    # the store holds exactly this table in memory
+    held = p.store.cursor().execute("select * from hourly order by day, hour, channel").df()
+    pd.testing.assert_frame_equal(held, frame, check_dtype=False)
+
+
 def kpi_measures_daily(p: Prepared) -> None:
     frame = p.sql("kpi_measures_daily", {**JANUARY, **ALL})
     assert_unique(frame, ["day"])
@@ -788,6 +851,8 @@ def _staged_in_folder(check: Callable[[duckdb.DuckDBPyConnection, Path], None]):
 CONTRACTS: dict[str, Callable[[Prepared], None]] = {
     "rollup_daily": rollup_daily,
     "load_daily": load_daily,
+    "rollup_hourly": rollup_hourly,
+    "load_hourly": load_hourly,
     "kpi_measures_daily": kpi_measures_daily,
     "contacts_by_channel_day": contacts_by_channel_day,
     "cost_daily": cost_daily,
