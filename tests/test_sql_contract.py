@@ -339,6 +339,28 @@ def load_hourly(p: Prepared) -> None:
     pd.testing.assert_frame_equal(held, frame, check_dtype=False)
 
 
+def contacts_by_weekday_hour_channel(p: Prepared) -> None:
+    keys = ["weekday", "hour", "channel"]
+    frame = p.sql("contacts_by_weekday_hour_channel", {**JANUARY, "channels": []})
+    assert_unique(frame, keys)
+    assert_not_null(frame, [*keys, "contacts"])
+    assert frame["weekday"].between(0, 6).all() and frame["hour"].between(0, 23).all()
+    assert {(weekday, hour, channel): contacts
+            for weekday, hour, channel, contacts in frame.itertuples(index=False)} == \
+        _local_hours(lambda local: (local.weekday(), local.hour))  # Python's weekday: 0 = Monday
+    # filters split the total without loss
+    by_channel = sum(p.sql("contacts_by_weekday_hour_channel",
+                           {**JANUARY, "channels": [c]})["contacts"].sum() for c in CHANNELS)
+    assert by_channel == frame["contacts"].sum() == 60
+    phone = p.sql("contacts_by_weekday_hour_channel", {**JANUARY, "channels": ["phone"]})
+    assert set(phone["channel"]) == {"phone"}
+    tenth = p.sql("contacts_by_weekday_hour_channel",
+                  {"start": date(2024, 1, 10), "end": date(2024, 1, 10), "channels": []})
+    assert set(tenth["weekday"]) == {2}  # a Wednesday
+    assert tenth["contacts"].sum() == sum(1 for row in _contacts()
+                                          if _local_day(row["arrived_at"]) == date(2024, 1, 10))
+
+
 def kpi_measures_daily(p: Prepared) -> None:
     frame = p.sql("kpi_measures_daily", {**JANUARY, **ALL})
     assert_unique(frame, ["day"])
@@ -853,6 +875,7 @@ CONTRACTS: dict[str, Callable[[Prepared], None]] = {
     "load_daily": load_daily,
     "rollup_hourly": rollup_hourly,
     "load_hourly": load_hourly,
+    "contacts_by_weekday_hour_channel": contacts_by_weekday_hour_channel,
     "kpi_measures_daily": kpi_measures_daily,
     "contacts_by_channel_day": contacts_by_channel_day,
     "cost_daily": cost_daily,
