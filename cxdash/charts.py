@@ -219,3 +219,53 @@ def order_rates(orders: pd.DataFrame) -> go.Figure:
     figure.update_traces(hovertemplate="%{x|%b %Y}: %{y:.1f}% of %{customdata[0]:,} orders"
                                        "<extra>%{fullData.name}</extra>")
     return _layout(figure).update_yaxes(rangemode="tozero")
+
+
+# --- seasonality: intraday and weekly shape -------------------------------------------------------
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def hour_weekday_heatmap(frame: pd.DataFrame) -> go.Figure:
+    """Contacts per real clock hour by local weekday (rows, Monday on top) and hour (columns), from
+    intraday.heatmap; the hover gives the average, the contacts and the hours behind it."""
+    cells = frame.sort_values(["weekday", "hour"])
+    per_hour = cells.pivot(index="weekday", columns="hour", values="contacts_per_hour")
+    details = cells.pivot(index="weekday", columns="hour", values="contacts").reindex_like(per_hour)
+    hours = cells.pivot(index="weekday", columns="hour", values="hours").reindex_like(per_hour)
+    figure = go.Figure(go.Heatmap(
+        z=per_hour.to_numpy(), x=list(per_hour.columns),
+        y=[WEEKDAY_NAMES[weekday] for weekday in per_hour.index],
+        customdata=[list(zip(row_contacts, row_hours, strict=True))
+                    for row_contacts, row_hours in zip(details.to_numpy(), hours.to_numpy(), strict=True)],
+        colorscale="Blues", colorbar=dict(title="per hour"), xgap=1, ygap=1, hoverongaps=False,
+        hovertemplate="%{y} %{x}:00–%{x}:59<br>%{z:,.1f} contacts per hour<br>"
+                      "%{customdata[0]:,} contacts in %{customdata[1]:,.4~g} hours<extra></extra>"))
+    figure.update_xaxes(title="Hour of day (local)", tickmode="linear", dtick=1)
+    figure.update_yaxes(autorange="reversed", title="")
+    return _layout(figure).update_layout(hovermode="closest")
+
+
+def channel_shapes(hourly_shares: pd.DataFrame) -> go.Figure:
+    """One line per channel: the share of its contacts in each local hour of the day, from the
+    hourly frame of intraday.shapes_by_channel."""
+    figure = px.line(hourly_shares, x="hour", y="share_pct", color="channel", markers=True,
+                     color_discrete_map=CHANNEL_COLORS,
+                     labels={"hour": "Hour of day (local)", "share_pct": "% of the channel's contacts",
+                             "channel": "Channel"})
+    figure.update_traces(hovertemplate="%{y:.1f}%<extra>%{fullData.name}</extra>")
+    figure.update_xaxes(tickmode="linear", dtick=1, range=[-0.5, 23.5])
+    return _layout(figure).update_yaxes(rangemode="tozero")
+
+
+def channel_weekday_index(weekly: pd.DataFrame) -> go.Figure:
+    """One line per channel: its average contacts on each weekday against its average day (100), from
+    the weekly frame of intraday.shapes_by_channel."""
+    frame = weekly.assign(day=weekly["weekday"].map(dict(enumerate(WEEKDAY_NAMES))))
+    figure = px.line(frame, x="day", y="weekday_index", color="channel", markers=True,
+                     color_discrete_map=CHANNEL_COLORS, category_orders={"day": list(WEEKDAY_NAMES)},
+                     labels={"day": "", "weekday_index": "Index (100 = an average day)",
+                             "channel": "Channel"})
+    figure.update_traces(hovertemplate="%{y:.0f}<extra>%{fullData.name}</extra>")
+    figure.add_hline(y=100, line=dict(color="#9aa5b1", dash="dash"))
+    return _layout(figure)

@@ -9,7 +9,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cxdash import intraday
+from cxdash import charts, intraday
+from cxdash.charts import CHANNEL_COLORS
 from cxdash.ingest import store_path
 from cxdash.store import Store
 from tests.builders import write_interactions, write_settings
@@ -256,6 +257,35 @@ def test_a_weekday_the_range_does_not_have_has_no_index(store):
     assert phone.loc[[1, 2, 3, 4, 5], "weekday_index"].isna().all()
 
 
+# --- the charts -------------------------------------------------------------------------------------------
+
+def test_the_heatmap_chart_has_weekdays_as_rows_and_hours_as_columns(store):
+    frame = intraday.heatmap(store, date(2024, 11, 3), date(2024, 11, 16))
+    figure = charts.hour_weekday_heatmap(frame)
+    [trace] = figure.data
+    assert trace.type == "heatmap"
+    assert list(trace.y) == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    assert list(trace.x) == list(range(24))
+    assert trace.z[SUNDAY][1] == pytest.approx(2 / 3) and trace.z[MONDAY][19] == pytest.approx(0.5)
+    assert list(trace.customdata[SUNDAY][1]) == [2, 3]  # contacts, hours: both in the hover
+    assert "contacts per hour" in trace.hovertemplate and "customdata[0]" in trace.hovertemplate
+    assert figure.layout.yaxis.autorange == "reversed"  # Monday on top
+
+
+def test_the_channel_shapes_chart_draws_one_line_per_channel_in_its_colour(store):
+    hourly, weekly = intraday.shapes_by_channel(store, *WEEK)
+    figure = charts.channel_shapes(hourly)
+    assert [trace.name for trace in figure.data] == ["phone", "chat", "email"]
+    for trace in figure.data:
+        assert trace.line.color == CHANNEL_COLORS[trace.name]
+        assert list(trace.x) == list(range(24))
+    assert sum(figure.data[1].y) == pytest.approx(100.0)
+    index = charts.channel_weekday_index(weekly)
+    assert [trace.name for trace in index.data] == ["phone", "chat", "email"]
+    assert list(index.data[0].x) == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                                     "Sunday"]
+
+
 # --- folders without contacts, and the prepared store -----------------------------------------------------
 
 def test_an_empty_folder_gives_empty_shapes_and_every_query_runs(tmp_path):
@@ -270,6 +300,8 @@ def test_an_empty_folder_gives_empty_shapes_and_every_query_runs(tmp_path):
                                                          "weekday_index"]
         assert empty.query("contacts_by_weekday_hour_channel", start=WEEK[0], end=WEEK[1],
                            channels=[]).empty
+        charts.hour_weekday_heatmap(frame)
+        charts.channel_shapes(hourly)
 
 
 def test_a_folder_whose_every_row_was_set_aside_has_no_contacts_by_hour(tmp_path):
