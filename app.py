@@ -14,6 +14,9 @@ pages = st.navigation({
         st.Page("pages/quality.py", title="Quality", icon=":material/sentiment_satisfied:"),
         st.Page("pages/monthly_report.py", title="Monthly report", icon=":material/summarize:"),
     ],
+    "Planning": [
+        st.Page("pages/seasonality.py", title="Seasonality", icon=":material/calendar_month:"),
+    ],
     "Data": [
         st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:"),
     ],

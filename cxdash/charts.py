@@ -269,3 +269,92 @@ def channel_weekday_index(weekly: pd.DataFrame) -> go.Figure:
     figure.update_traces(hovertemplate="%{y:.0f}<extra>%{fullData.name}</extra>")
     figure.add_hline(y=100, line=dict(color="#9aa5b1", dash="dash"))
     return _layout(figure)
+
+
+# --- seasonality: years, holidays, decomposition --------------------------------------------------------
+
+YEAR_COLORS = ["#b8c2cc", "#9aa5b1", "#e0a100", "#3a9ad9", "#1f5f8b"]  # older years paler, latest darkest
+
+
+def year_overlay(units: pd.DataFrame, value_label: str, grain: str) -> go.Figure:
+    """A KPI per aligned position, one line per year, so a planner reads this year against the last."""
+    frame = units.assign(year=units["year"].astype(str))
+    years = sorted(frame["year"].unique())
+    colors = dict(zip(years, YEAR_COLORS[-len(years):] if len(years) <= len(YEAR_COLORS) else
+                      px.colors.sequential.Blues[-len(years):], strict=False))
+    figure = px.line(frame, x="position", y="value", color="year", color_discrete_map=colors,
+                     custom_data=["label", "last_year", "change_pct"], markers=grain in ("month", "quarter"),
+                     labels={"position": "", "value": value_label, "year": ""})
+    figure.update_traces(hovertemplate="%{customdata[0]}: %{y:,.2f} (a year earlier %{customdata[1]:,.2f},"
+                                       " %{customdata[2]:+.1f}%)<extra>%{fullData.name}</extra>")
+    ticks = frame.drop_duplicates("position").sort_values("position")
+    if grain == "day":
+        ticks = ticks[ticks["label"].str.endswith("Mon") & (((ticks["position"] - 1) // 7) % 4 == 0)]
+    elif grain == "week":
+        ticks = ticks[(ticks["position"] - 1) % 4 == 0]
+    figure.update_xaxes(tickvals=ticks["position"], ticktext=ticks["label"].str.replace(" Mon", ""))
+    return _layout(figure).update_layout(hovermode="closest")
+
+
+def year_change_bars(latest: pd.DataFrame) -> go.Figure:
+    """The latest year's change on a year earlier at each aligned position, rises and falls coloured."""
+    frame = latest.dropna(subset=["change_pct"]).assign(
+        direction=lambda f: f["change_pct"].map(lambda v: "higher" if v >= 0 else "lower"))
+    figure = px.bar(frame, x="position", y="change_pct", color="direction", custom_data=["label"],
+                    color_discrete_map={"higher": "#1f5f8b", "lower": "#e0a100"}, height=220,
+                    labels={"position": "", "change_pct": f"{int(frame['year'].max())} on a year earlier (%)",
+                            "direction": ""})
+    figure.update_traces(hovertemplate="%{customdata[0]}: %{y:+.1f}%<extra></extra>")
+    ticks = frame.drop_duplicates("position")
+    if len(ticks) > 20:
+        ticks = ticks.iloc[::max(len(ticks) // 12, 1)]
+    figure.update_xaxes(tickvals=ticks["position"], ticktext=ticks["label"])
+    return _layout(figure).update_layout(hovermode="closest", showlegend=False)
+
+
+def uplift_bars(uplift: pd.DataFrame, low: float = 45, high: float = 80) -> go.Figure:
+    """Each holiday's and special day's uplift on comparable normal days, a bar per year."""
+    frame = uplift.assign(year=uplift["year"].astype(str),
+                          dates=uplift["start"].astype(str) + " – " + uplift["end"].astype(str))
+    figure = px.bar(frame, x="name", y="uplift_pct", color="year", barmode="group",
+                    custom_data=["dates", "contacts_per_day", "baseline_per_day"],
+                    color_discrete_sequence=YEAR_COLORS[::-1][:max(frame["year"].nunique(), 1)][::-1],
+                    labels={"name": "", "uplift_pct": "Uplift on normal days (%)", "year": ""})
+    figure.update_traces(hovertemplate="%{x} (%{customdata[0]}): %{y:+.0f}%<br>%{customdata[1]:,.0f} "
+                                       "contacts a day against %{customdata[2]:,.0f}<extra>%{fullData.name}"
+                                       "</extra>")
+    figure.add_hrect(y0=low, y1=high, fillcolor="rgba(224,161,0,0.10)", line_width=0,
+                     annotation_text=f"seed: holiday seasons +{low:g}–{high:g}%",
+                     annotation_position="top left")
+    figure.add_hline(y=0, line=dict(color="#9aa5b1", width=1))
+    return _layout(figure).update_layout(hovermode="closest")
+
+
+def decomposition_chart(components: pd.DataFrame, spikes: pd.DataFrame, value_label: str) -> go.Figure:
+    """The observed series with its trend, the weekly and yearly parts and the residual, with the
+    days the pattern does not explain marked."""
+    from plotly.subplots import make_subplots
+
+    rows = ["Observed and trend", "Weekly part", "Yearly part", "Residual"]
+    has_yearly = components["yearly"].notna().any()
+    if not has_yearly:
+        rows.remove("Yearly part")
+    figure = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, subplot_titles=rows,
+                           vertical_spacing=0.06)
+    line = dict(width=1.2)
+    figure.add_scatter(x=components["day"], y=components["observed"], name=value_label, row=1, col=1,
+                       line=dict(color="#9aa5b1", width=1))
+    figure.add_scatter(x=components["day"], y=components["trend"], name="trend", row=1, col=1,
+                       line=dict(color="#1f5f8b", width=2))
+    parts = [("weekly", "#3a9ad9")] + ([("yearly", "#e0a100")] if has_yearly else []) + \
+        [("residual", "#7b8794")]
+    for number, (part, color) in enumerate(parts, start=2):
+        figure.add_scatter(x=components["day"], y=components[part], name=part, row=number, col=1,
+                           line={**line, "color": color})
+    if len(spikes):
+        figure.add_scatter(x=spikes["day"], y=spikes["residual"], mode="markers", name="spike",
+                           marker=dict(color="#c0392b", size=8), row=len(rows), col=1,
+                           customdata=spikes[["calendar"]],
+                           hovertemplate="%{x|%a %d %b %Y}: %{y:+,.0f} %{customdata[0]}<extra>spike</extra>")
+    figure.update_layout(height=170 * len(rows) + 60, showlegend=False)
+    return _layout(figure).update_layout(hovermode="x unified")

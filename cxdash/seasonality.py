@@ -194,8 +194,9 @@ def uplift(frame: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame:
                      "uplift_pct": 100 * (actual / baseline - 1) if baseline > 0 else np.nan})
     result = pd.DataFrame(rows, columns=columns[:-1])
     previous = result.set_index(["name", "year"])["uplift_pct"]
-    result["last_year_uplift_pct"] = [previous.get((n, y - 1), np.nan)
-                                      for n, y in zip(result["name"], result["year"], strict=True)]
+    result["last_year_uplift_pct"] = pd.Series(
+        [previous.get((n, y - 1), np.nan) for n, y in zip(result["name"], result["year"], strict=True)],
+        index=result.index, dtype=float)
     return result.sort_values(["start", "name"]).reset_index(drop=True)
 
 

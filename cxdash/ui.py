@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from cxdash import costs, kpis, lifetime, report
+from cxdash import charts, costs, kpis, lifetime, report
 from cxdash.ingest import TABLES, prepare, source_files
 from cxdash.metrics import METRICS, format_value, status, target_text
 from cxdash.settings import SETTINGS_FILE, data_dir, demo_scale, load_settings
@@ -344,3 +344,97 @@ def experience_table(experience: pd.DataFrame) -> None:
 
 def coaching_table(coaching: pd.DataFrame) -> None:
     st.dataframe(report.coaching_display(coaching), hide_index=True)
+
+
+# --- seasonality ------------------------------------------------------------------------------------
+
+def year_to_date_tiles(result: pd.DataFrame, name: str, years: list[int]) -> None:
+    """The KPI over the same span of each chosen year, with the change on the year before."""
+    shown = result[result["year"].isin(years)]
+    if shown.empty:
+        st.caption("No year holds the whole span to compare.")
+        return
+    cells = st.columns(len(shown))
+    for cell, (_, row) in zip(cells, shown.iterrows(), strict=True):
+        cell.metric(f"{int(row['year'])} to {row['through']}", format_value(name, row["value"]), border=True,
+                    delta=None if pd.isna(row["change_pct"]) else
+                    f"{row['change_pct']:+.1f}% on a year earlier",
+                    delta_color="off" if METRICS[name].higher_is_better is None else
+                    "normal" if METRICS[name].higher_is_better else "inverse",
+                    help="The same aligned span of each year: from its first week (month, quarter) to "
+                         "the last whole one the latest year has.")
+
+
+def uplift_table(uplift: pd.DataFrame) -> None:
+    st.dataframe(uplift, hide_index=True, column_config={
+        "contacts_per_day": st.column_config.NumberColumn("contacts a day", format="%.0f"),
+        "baseline_per_day": st.column_config.NumberColumn("normal days", format="%.0f"),
+        "uplift_pct": st.column_config.NumberColumn("uplift", format="%+.0f%%"),
+        "last_year_uplift_pct": st.column_config.NumberColumn("a year earlier", format="%+.0f%%")})
+
+
+def decomposition_section(parts, name: str) -> None:
+    """Strength of each part, the parts drawn, and the spikes the pattern does not explain."""
+    cells = st.columns(3)
+    for cell, part, words in ((cells[0], "weekly", "Weekly seasonality"),
+                              (cells[1], "yearly", "Yearly seasonality"), (cells[2], "trend", "Trend")):
+        value = parts.strength.get(part)
+        cell.metric(f"{words} strength", "–" if value is None else f"{value:.2f}", border=True,
+                    help="1 - Var(residual) / Var(part + residual) (Wang, Smith & Hyndman): 0 when the "
+                         "part explains nothing beyond noise, near 1 when it dominates. The yearly part "
+                         "needs two full years of days.")
+    st.caption(f"MSTL (statsmodels) of the daily {METRICS[name].label}, periods "
+               f"{' and '.join(str(p) for p in parts.periods)} days. Spikes: days whose residual is at "
+               "least 3.5 robust standard deviations (1.4826 x median absolute deviation) from zero.")
+    st.plotly_chart(charts.decomposition_chart(parts.components, parts.spikes, METRICS[name].label),
+                    key="season-decomposition")
+    download_csv(parts.components, f"{name}_decomposition.csv", "Download the parts (CSV)",
+                 key="download-season-parts")
+    st.subheader("Days the pattern does not explain")
+    if parts.spikes.empty:
+        st.caption("None: every day is within the pattern's ordinary spread.")
+    else:
+        st.dataframe(parts.spikes, hide_index=True, column_config={
+            "observed": st.column_config.NumberColumn(format="%.1f"),
+            "expected": st.column_config.NumberColumn(format="%.1f"),
+            "residual": st.column_config.NumberColumn(format="%+.1f"),
+            "robust_z": st.column_config.NumberColumn("robust z", format="%+.1f"),
+            "calendar": "holiday or special day"})
+        download_csv(parts.spikes, f"{name}_spikes.csv", "Download the spikes (CSV)",
+                     key="download-season-spikes")
+
+
+def intraday_section(store: Store, first: date, last: date, channels: tuple[str, ...]) -> None:
+    """The hour x weekday heatmap, the peak window's share of the day, and each channel's shape."""
+    from cxdash import intraday, seasonality
+
+    settings = store.settings
+    start_hour, end_hour = settings.peak_hours
+    heat = intraday.heatmap(store, first, last, channels)
+    share = intraday.peak_share(store, first, last, channels, settings.peak_hours)
+    peak = seasonality.weekday_peak_over_midday(heat)
+    st.caption(f"Arrivals by local hour in {settings.timezone}, {first:%d %b %Y} to {last:%d %b %Y}. "
+               "Each cell is the average per real clock hour: a day when clocks go back has two 1 "
+               "o'clock hours, a day when they go forward none at 2 o'clock.")
+    cells = st.columns(2)
+    cells[0].metric(f"Share of contacts {start_hour}:00–{end_hour}:00", "–" if share is None else
+                    f"{share:.1f}%", border=True, help="Contacts arriving in the peak window / all "
+                    "contacts, local time (seed: 22%; set [calendar] peak_hours in cxdash.toml).")
+    cells[1].metric("Weekday peak hour against midday", "–" if peak is None else
+                    f"{peak['over_midday_pct']:+.0f}%", border=True,
+                    help="Monday to Friday: contacts per hour in the busiest hour"
+                         + ("" if peak is None else f" ({peak['peak_hour']}:00)")
+                         + " against 12:00-13:00 (seed: staff the weekday peak 30% above midday).")
+    st.plotly_chart(charts.hour_weekday_heatmap(heat), key="season-heatmap")
+    download_csv(heat, "contacts_by_weekday_and_hour.csv", key="download-season-heatmap")
+    hourly, weekly = intraday.shapes_by_channel(store, first, last)
+    st.subheader("How the shape differs by channel")
+    left, right = st.columns(2)
+    left.plotly_chart(charts.channel_shapes(hourly), key="season-channel-shapes")
+    right.plotly_chart(charts.channel_weekday_index(weekly), key="season-channel-weekdays")
+    with left:
+        download_csv(hourly, "channel_share_by_hour.csv", "Download by hour (CSV)",
+                     key="download-season-shape-hour")
+    with right:
+        download_csv(weekly, "channel_index_by_weekday.csv", "Download by weekday (CSV)",
+                     key="download-season-shape-weekday")

@@ -23,7 +23,7 @@ from tests.conftest import ARTIFACTS, ROOT
 pytestmark = pytest.mark.browser
 
 PAGE_TITLES = {"Overview": "Overview", "Quality": "Quality", "Monthly report": "Monthly report",
-               "Data health": "Data health"}
+               "Seasonality": "Seasonality", "Data health": "Data health"}
 
 
 def kpis_json(folder, start: str, end: str, *channels: str) -> dict:

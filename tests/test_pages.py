@@ -12,7 +12,8 @@ import pytest
 from cxdash import cli
 from tests.builders import write_costs, write_interactions, write_settings
 
-PAGES = ["pages/overview.py", "pages/quality.py", "pages/monthly_report.py", "pages/data_health.py"]
+PAGES = ["pages/overview.py", "pages/quality.py", "pages/monthly_report.py", "pages/seasonality.py",
+         "pages/data_health.py"]
 
 
 def _run(at, page: str | None = None):
@@ -44,7 +45,8 @@ def test_every_page_listed_in_the_frame_exists_and_is_listed():
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_the_demo_without_an_exception(app_test, demo_folder, page):
     at = _run(app_test(demo_folder), page)
-    assert at.title and at.title[0].value in ("Overview", "Quality", "Monthly report", "Data health")
+    assert at.title and at.title[0].value in ("Overview", "Quality", "Monthly report", "Seasonality",
+                                             "Data health")
     assert not at.error
 
 
@@ -294,3 +296,45 @@ def test_monthly_report_shows_value_returns_and_offers_the_report(app_test, demo
     assert summary.startswith("- June 2026:") and "12-month lifetime value of the July 2025 cohort" in summary
     labels = [button.proto.label for button in at.get("download_button")]
     assert "Download the report (HTML)" in labels and "Download the tables (Excel)" in labels
+
+
+# --- seasonality ----------------------------------------------------------------------------------
+
+def test_seasonality_page_compares_years_from_a_shared_url(app_test, demo_folder):
+    from cxdash import kpis, seasonality
+    from cxdash.store import Store
+
+    # the URL keeps the words the widgets show
+    query = {"kpi": "AHT", "align": "Month", "channels": ["phone"], "years": ["2025", "2026"]}
+    at = _run(app_test(demo_folder, query), "pages/seasonality.py")
+    assert at.selectbox(key="kpi").value == "aht_seconds"
+    assert at.segmented_control(key="align").value == "Month"
+    assert at.multiselect(key="channels").value == ["phone"]
+    with Store.open(demo_folder) as store:
+        frame = seasonality.daily(store, kpis.Filters(channels=("phone",)))
+        expected = seasonality.year_to_date(frame, "aht_seconds", "month", store.settings).set_index("year")
+    tiles = {metric.label: metric.value for metric in at.metric}
+    assert tiles["2026 to Oct"] == f"{expected.loc[2026, 'value']:,.0f} s"
+    assert tiles["2025 to Oct"] == f"{expected.loc[2025, 'value']:,.0f} s"
+    assert "2024 to Oct" not in tiles  # not chosen
+
+
+def test_seasonality_page_measures_the_demos_seasons_and_lists_spikes(app_test, demo_folder):
+    at = _run(app_test(demo_folder), "pages/seasonality.py")
+    assert at.segmented_control(key="align").value == "Week"
+    tables = [frame.value for frame in at.dataframe]
+    uplift = next(t for t in tables if "uplift_pct" in t.columns)
+    sales = uplift[uplift["name"] == "Black Friday to Cyber Monday"]
+    assert len(sales) >= 2 and (sales["uplift_pct"] > 30).all()  # the demo plants about +70%
+    assert "Thanksgiving Day" in set(uplift["name"])
+    assert any("robust_z" in t.columns for t in tables)
+    labels = {metric.label for metric in at.metric}
+    assert {"Weekly seasonality strength", "Share of contacts 19:00–21:00"} <= labels
+
+
+def test_seasonality_page_on_a_few_days_says_what_it_cannot_show(app_test, tmp_path):
+    write_interactions(tmp_path, [
+        {"interaction_id": f"i{n}", "channel": "phone", "arrived_at": f"2026-03-{n + 10} 18:00"}
+        for n in range(5)])
+    at = _run(app_test(tmp_path), "pages/seasonality.py")
+    assert any("at least four weeks" in i.value for i in at.info)
