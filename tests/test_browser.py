@@ -295,3 +295,46 @@ def test_monthly_report_tables_download_as_a_workbook_a_sheet_per_table(page, se
     assert set(sheets) >= {"summary", "kpis", "cost_per_contact", "cost_trend", "cost_composition",
                            "ltv_by_cohort", "service_experience", "orders_by_month",
                            "coaching_and_returns"}
+
+
+def test_seasonality_view_chosen_by_clicks_is_shareable_and_its_tables_download(page, served_app,
+                                                                                  demo_folder):
+    open_page(page, f"{served_app}/seasonality", "Seasonality")
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="KPI").click()
+    page.get_by_role("option", name="AHT", exact=True).click()
+    page.wait_for_url(re.compile(r"kpi=AHT"))
+    wait_until_idle(page)
+    page.get_by_role("radio", name="Month", exact=True).click()  # the segmented control
+    wait_until_idle(page)
+    assert_no_exception(page)
+    # the tiles compare each year over the same months: what the domain computes for the store
+    from cxdash import kpis, seasonality
+
+    with Store.open(demo_folder) as store:
+        frame = seasonality.daily(store, kpis.Filters())
+        expected = seasonality.year_to_date(frame, "aht_seconds", "month", store.settings)
+    latest = expected.iloc[-1]
+    label = f"{int(latest['year'])} to {latest['through']}"
+    tile = page.locator('[data-testid="stMetric"]').filter(has_text=label)
+    expect(tile.locator('[data-testid="stMetricValue"]')).to_have_text(f"{latest['value']:,.0f} s")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download CSV").first.click()
+    rows = list(csv.DictReader(io.StringIO(open(download_info.value.path(), encoding="utf-8").read())))
+    assert download_info.value.suggested_filename == "aht_seconds_by_month_by_year.csv"
+    assert {row["label"] for row in rows} >= {"Jan", "Oct"} and "change_pct" in rows[0]
+    page.screenshot(path=ARTIFACTS / "seasonality_years.png")
+
+    # a colleague opens a shared link to this view, and goes to the decomposition
+    other = page.context.new_page()
+    other.goto(f"{served_app}/seasonality?kpi=AHT&align=Month")
+    other.get_by_role("heading", name="Seasonality").wait_for()
+    wait_until_idle(other)
+    other.get_by_role("tab", name="Decomposition").click()
+    other.get_by_text("Days the pattern does not explain").wait_for()
+    other.get_by_text("MSTL (statsmodels) of the daily AHT").wait_for()  # the link's KPI
+    expect(other.get_by_role("radio", name="Month", exact=True)).to_have_attribute("aria-checked", "true")
+    assert_no_exception(other)
+    other.screenshot(path=ARTIFACTS / "seasonality_decomposition.png")
+    other.get_by_role("tab", name="Intraday and weekly shape").click()
+    other.get_by_text("Share of contacts 19:00–21:00").wait_for()
+    other.screenshot(path=ARTIFACTS / "seasonality_shape.png")
