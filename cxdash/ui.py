@@ -233,6 +233,19 @@ def context() -> tuple[Store, kpis.Period, kpis.Filters]:
     return st.session_state["_cxdash_context"]
 
 
+def page_start(store: Store, title: str, empty: str) -> tuple[date, date]:
+    """A page's title, notices and data problems; stops with `empty` when there are no interactions.
+    Returns the first and last local day with data."""
+    st.title(title)
+    demo_notice()
+    data_problem_banner(store)
+    span = kpis.data_span(store)
+    if span is None:
+        st.info(empty, icon=":material/calendar_month:")
+        st.stop()
+    return span
+
+
 def demo_notice() -> None:
     if "demo_made" in st.session_state:
         st.info(st.session_state["demo_made"], icon=":material/science:")

@@ -8,14 +8,7 @@ from cxdash import charts, costs, kpis, report, ui
 
 store, _, _ = ui.context()
 settings = store.settings
-st.title("Monthly report")
-ui.demo_notice()
-ui.data_problem_banner(store)
-
-span = kpis.data_span(store)
-if span is None:
-    st.info("No interactions yet: there is no month to report.", icon=":material/calendar_month:")
-    st.stop()
+span = ui.page_start(store, "Monthly report", "No interactions yet: there is no month to report.")
 months = list(reversed(costs.months_between(*span)))
 default = kpis.default_period(span[1], ui.today(store)).start.strftime("%Y-%m")
 top = st.columns([1, 3], vertical_alignment="bottom")

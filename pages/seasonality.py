@@ -9,14 +9,7 @@ from cxdash.metrics import METRICS
 
 store, _, _ = ui.context()
 settings = store.settings
-st.title("Seasonality")
-ui.demo_notice()
-ui.data_problem_banner(store)
-
-span = kpis.data_span(store)
-if span is None:
-    st.info("No interactions yet: there is nothing to compare.", icon=":material/calendar_month:")
-    st.stop()
+span = ui.page_start(store, "Seasonality", "No interactions yet: there is nothing to compare.")
 
 controls = st.columns([2, 3.4, 2.6, 3], vertical_alignment="bottom")
 name = controls[0].selectbox("KPI", seasonality.SEASON_KPIS, key="kpi", bind="query-params",
