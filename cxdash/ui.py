@@ -53,10 +53,14 @@ def _open_store(folder: str, signature: tuple) -> Store:
 def store() -> Store:
     """The prepared store of the data folder; makes the demo first when there are no interactions."""
     folder = data_dir()
+    # one slot drawn on every run, whether or not it shows progress: an element that appears on one
+    # run only shifts every later element, and bound widgets then stop updating the URL
+    slot = st.empty()
     if not source_files(folder, TABLES["interactions"]):
         from cxdash.demo import write_demo
 
-        with st.spinner(f"No interactions in {folder}: writing the Living Well demo operation…"):
+        writing = f"No interactions in {folder}: writing the Living Well demo operation…"
+        with slot.container(), st.spinner(writing):
             summary = write_demo(folder, scale=demo_scale())
         st.session_state["demo_made"] = (f"The data folder {folder} had no interactions, so cxdash "
                                          f"made the Living Well demo: {summary.interactions:,} "
@@ -66,10 +70,10 @@ def store() -> Store:
     if _PREPARED.get(str(folder)) != signature:
         # validate and summarise new or changed files here, with progress, so that the cached
         # open below finds nothing left to do (a cached function may not draw into this page)
-        bar = st.progress(0.0, text="Preparing the data…")
+        bar = slot.progress(0.0, text="Preparing the data…")
         prepare(folder, load_settings(folder), progress=lambda fraction, message: bar.progress(
             min(max(fraction, 0.0), 1.0), text=f"Preparing the data: {message}"))
-        bar.empty()
+        slot.empty()
         _PREPARED[str(folder)] = signature
     return _open_store(str(folder), signature)
 

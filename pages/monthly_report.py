@@ -11,14 +11,12 @@ settings = store.settings
 span = ui.page_start(store, "Monthly report", "No interactions yet: there is no month to report.")
 months = list(reversed(costs.months_between(*span)))
 default = kpis.default_period(span[1], ui.today(store)).start.strftime("%Y-%m")
-top = st.columns([1, 3], vertical_alignment="bottom")
-month_text = top[0].selectbox("Month", months, key="month", bind="query-params",
-                              index=months.index(default) if default in months else 0,
-                              help="A calendar month in " + settings.timezone + ". Default: the last "
-                                   "full month. The sidebar's period and filters do not apply here.")
+month_text = st.selectbox("Month", months, key="month", bind="query-params", width=260,
+                          index=months.index(default) if default in months else 0,
+                          help="A calendar month in " + settings.timezone + ". Default: the last "
+                               "full month. The sidebar's period and filters do not apply here.")
 monthly = report.monthly_report(store, date.fromisoformat(month_text + "-01"))
-with top[1]:
-    ui.report_downloads(monthly, store.folder.name)
+ui.report_downloads(monthly, store.folder.name)
 
 st.markdown("\n".join(f"- {line}" for line in report.summary(monthly)))
 tab_kpis, tab_costs, tab_value, tab_returns = st.tabs(

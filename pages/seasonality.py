@@ -11,7 +11,7 @@ store, _, _ = ui.context()
 settings = store.settings
 span = ui.page_start(store, "Seasonality", "No interactions yet: there is nothing to compare.")
 
-controls = st.columns([2, 3.4, 2.6, 3], vertical_alignment="bottom")
+controls = st.columns([2, 3.4, 2.6, 3])
 name = controls[0].selectbox("KPI", seasonality.SEASON_KPIS, key="kpi", bind="query-params",
                              format_func=lambda metric: METRICS[metric].label,
                              help="Every KPI follows its definition in the registry (hover a tile on "
@@ -22,13 +22,12 @@ grain = controls[1].segmented_control("Align by", [g.capitalize() for g in seaso
                                            "meet Mondays; months and quarters by the calendar.").lower()
 channels = controls[2].multiselect("Channel", kpis.filter_options(store).get("channel", []),
                                    key="channels", bind="query-params", placeholder="All channels")
-frame = seasonality.daily(store, kpis.Filters(channels=tuple(channels)))
-units = seasonality.by_unit(frame, name, grain, settings)
-years = [str(year) for year in sorted(units["year"].unique())
-         or range(span[0].year, span[1].year + 1)]
+years = [str(year) for year in range(span[0].year, span[1].year + 1)]
 chosen = controls[3].multiselect("Years", years, default=years[-3:], key="years", bind="query-params",
                                  placeholder="Every year")
 chosen = [int(year) for year in chosen] or [int(year) for year in years]
+frame = seasonality.daily(store, kpis.Filters(channels=tuple(channels)))
+units = seasonality.by_unit(frame, name, grain, settings)
 label = METRICS[name].label
 first, last = max(date(min(chosen), 1, 1), span[0]), min(date(max(chosen), 12, 31), span[1])
 
