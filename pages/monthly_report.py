@@ -20,7 +20,8 @@ ui.report_downloads(monthly, store.folder.name)
 
 st.markdown("\n".join(f"- {line}" for line in report.summary(monthly)))
 tab_kpis, tab_costs, tab_value, tab_returns = st.tabs(
-    ["KPIs against targets", "Cost per contact", "Lifetime value", "Returns and coaching"])
+    ["KPIs against targets", "Cost per contact", "Lifetime value", "Returns and coaching"],
+    key="section", bind="query-params")  # a shared link opens on the same section
 
 with tab_kpis:
     ui.kpi_tiles(monthly.overview)

@@ -32,7 +32,8 @@ label = METRICS[name].label
 first, last = max(date(min(chosen), 1, 1), span[0]), min(date(max(chosen), 12, 31), span[1])
 
 tab_years, tab_holidays, tab_shape, tab_parts = st.tabs(
-    ["Year over year", "Holidays and special days", "Intraday and weekly shape", "Decomposition"])
+    ["Year over year", "Holidays and special days", "Intraday and weekly shape", "Decomposition"],
+    key="section", bind="query-params")  # a shared link opens on the same section
 
 with tab_years:
     shown = units[units["year"].isin(chosen)]

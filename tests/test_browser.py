@@ -332,6 +332,7 @@ def test_seasonality_view_chosen_by_clicks_is_shareable_and_its_tables_download(
     other.get_by_role("heading", name="Seasonality").wait_for()
     wait_until_idle(other)
     other.get_by_role("tab", name="Decomposition").click()
+    other.wait_for_url(re.compile(r"section=Decomposition"))  # the section is shareable too
     other.get_by_text("Days the pattern does not explain").wait_for()
     other.get_by_text("MSTL (statsmodels) of the daily AHT").wait_for()  # the link's KPI
     expect(other.get_by_role("radio", name="Month", exact=True)).to_have_attribute("aria-checked", "true")
