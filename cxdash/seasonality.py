@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 
 import holidays
 import numpy as np
@@ -267,10 +266,14 @@ def decompose(series: pd.Series, calendar: pd.DataFrame | None = None) -> Decomp
                          .reset_index(drop=True), periods)
 
 
-@lru_cache(maxsize=64)
 def decomposition(store: Store, name: str, channels: tuple[str, ...]) -> Decomposition | None:
     """The decomposition of a KPI's daily series, computed once per store, KPI and channels: a
     store's data never changes, and the fit takes a good part of a second."""
+    return store.remember(("decomposition", name, tuple(channels)),
+                          lambda: _decomposition(store, name, tuple(channels)))
+
+
+def _decomposition(store: Store, name: str, channels: tuple[str, ...]) -> Decomposition | None:
     frame = daily(store, Filters(channels=channels))
     if frame.empty:
         return None

@@ -61,7 +61,7 @@ class Store:
         self.settings = settings
         self.report = report
         self._lock = threading.Lock()
-        self._memo: dict[tuple, pd.DataFrame] = {}
+        self._memo: dict[tuple, object] = {}
         self.cost_source = COSTS_TABLE
         self._db = connect()
         self._register()
@@ -154,6 +154,16 @@ class Store:
                 self._memo[key] = self.query(name, **{k: list(v) if isinstance(v, tuple) else v
                                                       for k, v in params.items()})
             return self._memo[key].copy()
+
+    def remember(self, key: tuple, compute):
+        """A value derived from this store's data, computed once (the data never changes) and kept
+        with the store, so it goes when the store does."""
+        with self._lock:
+            if key in self._memo:
+                return self._memo[key]
+        value = compute()  # outside the lock: another view's fit need not wait for this one
+        with self._lock:
+            return self._memo.setdefault(key, value)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self._db.cursor()
