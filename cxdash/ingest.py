@@ -264,7 +264,7 @@ def prepare(folder: Path, settings: Settings, progress: Progress | None = None) 
                                         f"{file_key('interactions', entry['path'])}.parquet").exists()
                                        for kind in ROLLUPS))]
             for number, ident in enumerate(sorted(rollups)):
-                report_progress(number / max(len(rollups), 1), "Summarising by day")
+                report_progress(number / max(len(rollups), 1), "Summarising by day and by hour")
                 entry = entries[ident]
                 _build_rollup(con, store, entry, settings)
                 entry["rollup_fingerprint"] = fingerprint
