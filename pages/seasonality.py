@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from cxdash import charts, kpis, seasonality, ui
-from cxdash.metrics import METRICS
+from cxdash.metrics import METRICS, definition
 
 store, _, _ = ui.context()
 settings = store.settings
@@ -14,8 +14,8 @@ span = ui.page_start(store, "Seasonality", "No interactions yet: there is nothin
 controls = st.columns([2, 3.4, 2.6, 3])
 name = controls[0].selectbox("KPI", seasonality.SEASON_KPIS, key="kpi", bind="query-params",
                              format_func=lambda metric: METRICS[metric].label,
-                             help="Every KPI follows its definition in the registry (hover a tile on "
-                                  "the Overview).")
+                             help="Each KPI as the registry defines it; the definition in effect is "
+                                  "shown under the chart.")
 grain = controls[1].segmented_control("Align by", [g.capitalize() for g in seasonality.GRAINS],
                                       default="Week", key="align", bind="query-params", required=True,
                                       help="Days and weeks line up by ISO week and weekday, so Mondays "
@@ -42,6 +42,7 @@ with tab_years:
     else:
         ui.year_to_date_tiles(seasonality.year_to_date(frame, name, grain, settings), name, chosen)
         st.plotly_chart(charts.year_overlay(shown, label, grain), key="season-years")
+        st.caption(definition(name, settings).text)
         latest = shown[shown["year"] == shown["year"].max()]
         if latest["change_pct"].notna().any():
             st.plotly_chart(charts.year_change_bars(latest), key="season-change")
