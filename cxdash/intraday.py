@@ -92,14 +92,18 @@ def peak_share(store: Store, start: date, end: date, channels: tuple[str, ...] =
                peak_hours: tuple[int, int] = (19, 21)) -> float | None:
     """The share (%) of the contacts over start..end (channels empty: all) that arrived in the local
     hours [first, end) of peak_hours, such as 19:00-21:00 for (19, 21); None when no contacts."""
+    return share_in_hours(heatmap(store, start, end, channels), peak_hours)
+
+
+def share_in_hours(heat: pd.DataFrame, peak_hours: tuple[int, int]) -> float | None:
+    """The share (%) of a heatmap's contacts (hour, contacts) in the local hours [first, end)."""
     first, stop = peak_hours
     if not 0 <= first < stop <= 24:
         raise ValueError(f"peak hours must be 0 <= first < end <= 24, not {peak_hours}")
-    cells = _cells(store, _covered(store, start, end), channels)
-    total = int(cells["contacts"].sum())
+    total = int(heat["contacts"].sum())
     if total == 0:
         return None
-    return 100.0 * int(cells.loc[cells["hour"].between(first, stop - 1), "contacts"].sum()) / total
+    return 100.0 * int(heat.loc[heat["hour"].between(first, stop - 1), "contacts"].sum()) / total
 
 
 def _days_by_weekday(covered: tuple[date, date] | None) -> pd.Series:

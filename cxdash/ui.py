@@ -428,7 +428,7 @@ def intraday_section(store: Store, first: date, last: date, channels: tuple[str,
     settings = store.settings
     start_hour, end_hour = settings.peak_hours
     heat = intraday.heatmap(store, first, last, channels)
-    share = intraday.peak_share(store, first, last, channels, settings.peak_hours)
+    share = intraday.share_in_hours(heat, settings.peak_hours)  # the heatmap's own contacts
     peak = seasonality.weekday_peak_over_midday(heat)
     st.caption(f"Arrivals by local hour in {settings.timezone}, {first:%d %b %Y} to {last:%d %b %Y}. "
                "Each cell is the average per real clock hour: a day when clocks go back has two 1 "
