@@ -90,7 +90,8 @@ def month_costs(store: Store, month: date) -> MonthCosts:
     booked["amount_usd"] = booked["amount_usd"].astype(float)
     # a month the data covers only in part (it starts or ends inside it) carries the share of its
     # operating cost that falls on covered days, as the overview's tile counts it
-    covered = booked["month"].map(lambda m: coverage(m, data_span(store)))
+    span = data_span(store)
+    covered = booked["month"].map(lambda m: coverage(m, span))
     operating = booked["cost_type"] != ONE_TIME
     booked.loc[operating, "amount_usd"] *= covered[operating]
     trend = per_contact(served, booked, store.settings)
