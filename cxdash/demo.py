@@ -156,8 +156,9 @@ def _settings_text(start: date, end: date, events: list[dict]) -> str:
     lines = ["# The Living Well demo's settings: every other setting keeps its default (see README).",
              "[calendar]", 'country = "US"', 'subdivision = "OR"', "peak_hours = [19, 21]",
              "special_days = ["]
+    # the sales seasons are planned a year ahead, so forecasts know the coming ones
     lines += [f'  {{ name = "{day["name"]}", start = {day["start"]}, end = {day["end"]} }},'
-              for day in special_days(start, end, events)]
+              for day in special_days(start, end + timedelta(days=366), events)]
     return "\n".join([*lines, "]", ""])
 
 

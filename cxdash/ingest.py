@@ -36,9 +36,9 @@ from cxdash.db import connect, load_sql
 from cxdash.settings import Settings
 
 STORE_DIR = ".cxdash"
-STORE_VERSION = 7  # 4: one-column checks read values as written; 5: abandonment derived in the rollup;
+STORE_VERSION = 8  # 4: one-column checks read values as written; 5: abandonment derived in the rollup;
 # 6: a detailed rollup by agent and tier beside the daily one; 7: an hourly rollup (contacts by local
-# day, hour and channel) beside the daily one
+# day, hour and channel) beside the daily one; 8: a 15-minute interval rollup for forecasting
 
 Progress = Callable[[float, str], None]
 
@@ -201,7 +201,7 @@ def _save_manifest(store: Path, manifest: dict) -> None:
 
 
 # the summaries of each interactions file (see _build_rollup): a file missing any is summarised again
-ROLLUPS = ("detail", "rollup", "hourly")
+ROLLUPS = ("detail", "rollup", "hourly", "intervals")
 
 
 def _remove_outputs(store: Path, table: str, key: str) -> None:
@@ -264,7 +264,7 @@ def prepare(folder: Path, settings: Settings, progress: Progress | None = None) 
                                         f"{file_key('interactions', entry['path'])}.parquet").exists()
                                        for kind in ROLLUPS))]
             for number, ident in enumerate(sorted(rollups)):
-                report_progress(number / max(len(rollups), 1), "Summarising by day and by hour")
+                report_progress(number / max(len(rollups), 1), "Summarising by day, hour and interval")
                 entry = entries[ident]
                 _build_rollup(con, store, entry, settings)
                 entry["rollup_fingerprint"] = fingerprint
@@ -476,6 +476,11 @@ def _build_rollup(con: duckdb.DuckDBPyConnection, store: Path, entry: dict,
     # contacts by local day, hour and channel, for the intraday and weekly shape
     _write_query(con, "rollup_hourly", {"path": str(clean_path), "timezone": settings.timezone},
                  store / "interactions" / "hourly" / f"{file_id}.parquet")
+    # arrivals and workload by 15-minute interval, channel and queue, for forecasting
+    _write_query(con, "rollup_intervals", {"path": str(clean_path),
+                                           "live_channels": list(settings.live_channels),
+                                           "short_abandon_seconds": settings.short_abandon_seconds},
+                 store / "interactions" / "intervals" / f"{file_id}.parquet")
 
 
 DERIVED = ("customer_outcomes", "order_months")

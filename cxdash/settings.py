@@ -113,13 +113,18 @@ class Settings:
     holiday_subdivision: str | None = "OR"  # seed: the support hub is in Portland, Oregon
     special_days: tuple[SpecialDay, ...] = ()
     peak_hours: tuple[int, int] = (19, 21)  # seed: 19:00-21:00 carries 22% of daily volume
+    # forecasting: business hours by channel (weekday -> (open minute, close minute) ranges, local);
+    # a channel not listed has its hours learned from the data. Closed dates are not forecast.
+    business_hours: dict[str, dict[str, tuple[tuple[int, int], ...]]] = field(default_factory=dict)
+    closed_dates: tuple[date, ...] = ()
     problems: tuple[str, ...] = ()
 
     def fingerprint(self) -> str:
         """A short hash of the fields that change prepared data (rollups depend on them)."""
         relevant = {k: v for k, v in asdict(self).items()
                     if k not in ("targets", "problems", "cost_model", "coaching_queues", "holiday_country",
-                                 "holiday_subdivision", "special_days", "peak_hours")}
+                                 "holiday_subdivision", "special_days", "peak_hours",
+                                 "business_hours", "closed_dates")}
         return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -231,6 +236,10 @@ def settings_from_dict(raw: dict, source: str = SETTINGS_FILE) -> Settings:
     if calendar is not None:
         changes.update(_calendar(calendar, source, problems))
 
+    forecast = raw.get("forecast")
+    if forecast is not None:
+        changes.update(_forecast(forecast, source, problems))
+
     model = raw.get("cost_model")
     if model is not None:
         changes["cost_model"] = _cost_model(model, source, problems)
@@ -322,4 +331,69 @@ def _calendar(raw, source: str, problems: list[str]) -> dict:
                             "end dates (YYYY-MM-DD, end not before start); ignored")
     if days:
         changes["special_days"] = tuple(sorted(days, key=lambda d: d.start))
+    return changes
+
+
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_GROUPS = {"daily": WEEKDAY_KEYS, "weekdays": WEEKDAY_KEYS[:5], "weekend": WEEKDAY_KEYS[5:],
+              **{key: (key,) for key in WEEKDAY_KEYS}}
+
+
+def _hours(text) -> tuple[tuple[int, int], ...]:
+    """"07:00-22:00" (or several, comma-separated; "closed"; "24h") as (open minute, close minute)."""
+    text = str(text).strip().lower()
+    if text == "closed":
+        return ()
+    if text in ("24h", "00:00-24:00"):
+        return ((0, 1440),)
+    ranges = []
+    for part in text.split(","):
+        opens, closes = (piece.strip() for piece in part.split("-"))
+        minutes = []
+        for clock in (opens, closes):
+            hour, minute = clock.split(":")
+            minutes.append(int(hour) * 60 + int(minute))
+        if not 0 <= minutes[0] < minutes[1] <= 1440:
+            raise ValueError
+        ranges.append((minutes[0], minutes[1]))
+    return tuple(ranges)
+
+
+def _forecast(raw, source: str, problems: list[str]) -> dict:
+    """The [forecast] table: business hours by channel and closed dates."""
+    if not isinstance(raw, dict):
+        problems.append(f"{source}: forecast must be a table of settings; defaults used")
+        return {}
+    changes: dict = {}
+    hours = raw.get("business_hours", {})
+    parsed: dict[str, dict[str, tuple[tuple[int, int], ...]]] = {}
+    for channel, spec in (hours.items() if isinstance(hours, dict) else ()):
+        if str(channel).lower() not in CHANNELS or not isinstance(spec, dict):
+            problems.append(f"{source}: forecast.business_hours.{channel} must be a channel from "
+                            f"{', '.join(CHANNELS)} with a table of hours; ignored (hours learned)")
+            continue
+        week: dict[str, tuple[tuple[int, int], ...]] = {day: () for day in WEEKDAY_KEYS}
+        try:
+            for group, text in spec.items():
+                if group not in DAY_GROUPS:
+                    raise ValueError
+                for day in DAY_GROUPS[group]:
+                    week[day] = _hours(text)
+        except (ValueError, TypeError, AttributeError):
+            problems.append(f"{source}: forecast.business_hours.{channel} needs keys from daily, "
+                            "weekdays, weekend, mon..sun with hours like \"07:00-22:00\" or \"closed\"; "
+                            "ignored (hours learned from the data)")
+            continue
+        parsed[str(channel).lower()] = week
+    if parsed:
+        changes["business_hours"] = parsed
+    dates = []
+    for item in raw.get("closed_dates", []) or []:
+        try:
+            dates.append(date.fromisoformat(str(item)))
+        except ValueError:
+            problems.append(f"{source}: forecast.closed_dates entry {item!r} is not a date "
+                            "(YYYY-MM-DD); ignored")
+    if dates:
+        changes["closed_dates"] = tuple(sorted(set(dates)))
     return changes

@@ -1,7 +1,7 @@
 """The query side: an in-memory DuckDB holding the daily measures, with views over the prepared files.
 
-Opening a store prepares the data folder (cheap when nothing changed), loads the small daily and
-hourly rollups into memory and registers one view per contract table, so SQL names tables, never paths.
+Opening a store prepares the data folder (cheap when nothing changed), loads the small daily,
+hourly and 15-minute rollups into memory and registers one view per contract table, so SQL names tables, never paths.
 """
 
 from __future__ import annotations
@@ -50,6 +50,10 @@ DERIVED_COLUMNS = {
 }
 # the columns of sql/load_hourly.sql, for a folder without interactions
 HOURLY_COLUMNS = "day DATE, hour INTEGER, channel VARCHAR, contacts BIGINT"
+# the columns of sql/load_intervals.sql, likewise
+INTERVAL_COLUMNS = ("slot TIMESTAMPTZ, channel VARCHAR, queue VARCHAR, contacts BIGINT, handled BIGINT, "
+                    "handle_seconds DOUBLE, live_offered BIGINT, live_abandoned BIGINT, "
+                    "live_queue_seconds DOUBLE")
 COSTS_TABLE, COST_MODEL = "the costs table", "the cost model"
 
 
@@ -109,6 +113,13 @@ class Store:
                         {"paths": [str(p) for p in hourly]})
         else:
             con.execute(f"create or replace table hourly ({HOURLY_COLUMNS})")
+        # arrivals and workload by 15-minute interval, channel and queue: what forecasts learn from
+        intervals = sorted((store / "interactions" / "intervals").glob("*.parquet"))
+        if intervals:
+            con.execute("create or replace table intervals as " + load_sql("load_intervals"),
+                        {"paths": [str(p) for p in intervals]})
+        else:
+            con.execute(f"create or replace table intervals ({INTERVAL_COLUMNS})")
         # the detailed rollup stays on disk (sorted by day, so a date range reads few row groups);
         # a local day at a file boundary has rows in two files, so queries of it always sum
         details = store / "interactions" / "detail"

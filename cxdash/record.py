@@ -1,0 +1,159 @@
+"""The forecast record: every forecast run kept with its creation time, as-of date, grain, selection,
+model and rows, under DATA/forecasts/, so its accuracy can be tracked as the actuals arrive.
+
+A run is two files: RUN.parquet (the forecast rows) and RUN.json (what was asked, the model chosen
+and every candidate's backtest accuracy). The folder is the user's: the prepared store may be
+deleted and rebuilt, the record never is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from cxdash import accuracy
+from cxdash.forecast import GRAINS, Forecast, Request
+
+RECORD_DIR = "forecasts"
+ROW_COLUMNS = ["ts", "yhat", "yhat_lower", "yhat_upper", "model", "aht_seconds"]
+
+
+def record_dir(folder: Path) -> Path:
+    return Path(folder) / RECORD_DIR
+
+
+def save(folder: Path, forecast: Forecast, created_at: datetime | None = None) -> str:
+    """Keep a forecast run; returns its id (creation time and a random suffix)."""
+    created = (created_at or datetime.now(UTC)).astimezone(UTC)
+    run_id = created.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+    target = record_dir(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    request = forecast.request
+    rows = forecast.rows[ROW_COLUMNS].copy()
+    rows["ts"] = pd.to_datetime(rows["ts"]).dt.tz_convert("UTC")
+    rows.to_parquet(target / f"{run_id}.parquet", index=False)
+    meta = {
+        "run_id": run_id,
+        "created_at": created.isoformat(),
+        "as_of": request.as_of.isoformat(),
+        "grain": request.grain,
+        "horizon_days": request.horizon_days,
+        "channels": list(request.channels),
+        "queues": list(request.queues),
+        "model": forecast.model,
+        "interval_source": forecast.interval_source,
+        "seconds": round(forecast.seconds, 3),
+        "backtest": json.loads(forecast.accuracy_table().to_json(orient="records")),
+    }
+    temporary = target / f".{run_id}.json.tmp"
+    temporary.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    os.replace(temporary, target / f"{run_id}.json")  # the run appears whole or not at all
+    return run_id
+
+
+def runs(folder: Path) -> pd.DataFrame:
+    """Every stored run, newest first: run_id, created_at, as_of, grain, horizon_days, channels,
+    queues, model, label. A run whose files cannot be read is skipped."""
+    entries = []
+    for path in sorted(record_dir(folder).glob("*.json")):
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+            if not (path.with_suffix(".parquet")).exists() or meta["grain"] not in GRAINS:
+                continue
+            entries.append({key: meta[key] for key in ("run_id", "created_at", "as_of", "grain",
+                                                       "horizon_days", "channels", "queues", "model")})
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    columns = ["run_id", "created_at", "as_of", "grain", "horizon_days", "channels", "queues", "model",
+               "label"]
+    if not entries:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(entries)
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+    frame["label"] = [request_of(row).label() for row in frame.itertuples()]
+    return frame.sort_values("created_at", ascending=False).reset_index(drop=True)[columns]
+
+
+def request_of(run) -> Request:
+    """The request a stored run answered (a row of `runs` or its metadata)."""
+    get = run.get if isinstance(run, dict) else lambda key: getattr(run, key)
+    as_of = get("as_of")
+    return Request(get("grain"), as_of if isinstance(as_of, date) else date.fromisoformat(as_of),
+                   int(get("horizon_days")), tuple(get("channels")), tuple(get("queues")))
+
+
+def metadata(folder: Path, run_id: str) -> dict:
+    return json.loads((record_dir(folder) / f"{Path(run_id).name}.json").read_text(encoding="utf-8"))
+
+
+def rows(folder: Path, run_id: str, timezone: str) -> pd.DataFrame:
+    """A run's forecast rows, ts in the given zone."""
+    frame = pd.read_parquet(record_dir(folder) / f"{Path(run_id).name}.parquet")
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True).dt.tz_convert(timezone)
+    return frame
+
+
+def actuals(store, request: Request) -> pd.DataFrame:
+    """Contacts per interval of the request's grain and selection, for every interval the data covers
+    (ts, actual): an interval the data covers without arrivals counts 0; a day without a single
+    contact (closed) is left out, as the forecast would have left it."""
+    tz = store.settings.timezone
+    span = store.query("interval_span").iloc[0]
+    if pd.isna(span["last_slot"]):
+        return pd.DataFrame(columns=["ts", "actual"])
+    frame = store.query("forecast_series", minutes=GRAINS[request.grain], timezone=tz,
+                        channels=list(request.channels), queues=list(request.queues),
+                        before=datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC")))
+    summed = frame.groupby("slot")["contacts"].sum()
+    summed.index = pd.to_datetime(summed.index, utc=True).tz_convert(tz)
+    out = summed.rename("actual").rename_axis("ts").reset_index()
+    out.attrs["data_end"] = pd.Timestamp(span["last_slot"]).tz_convert(tz) + pd.Timedelta(minutes=15)
+    return out
+
+
+def scored(store, request: Request, forecast_rows: pd.DataFrame) -> pd.DataFrame:
+    """A run's rows with the actuals that have arrived: ts, yhat, yhat_lower, yhat_upper, actual,
+    lead_days (days after the as-of date; 0 = the same day). Intervals still in the future, or on a
+    day the data shows closed, have no actual and are left out."""
+    known = actuals(store, request)
+    if known.empty:
+        return forecast_rows.iloc[0:0].assign(actual=[], lead_days=[])
+    data_end = known.attrs["data_end"]
+    tz = store.settings.timezone
+    merged = forecast_rows.merge(known, on="ts", how="left")
+    step = pd.Timedelta(minutes=GRAINS[request.grain])
+    merged = merged[merged["ts"] + step <= data_end].copy()
+    merged["actual"] = merged["actual"].fillna(0.0)
+    local_day = merged["ts"].dt.tz_convert(tz).dt.date
+    open_days = set(local_day[merged["actual"] > 0])
+    merged = merged[local_day.isin(open_days)].copy()
+    merged["lead_days"] = [(day - request.as_of).days for day in local_day[merged.index]]
+    return merged.reset_index(drop=True)
+
+
+def run_accuracy(store, folder: Path) -> pd.DataFrame:
+    """One row per stored run with actuals so far: WAPE, MAPE, bias overall and by lead, the Poisson
+    floor of its intervals, and how many intervals were scored."""
+    out = []
+    for run in runs(folder).itertuples():
+        request = request_of(run)
+        frame = scored(store, request, rows(folder, run.run_id, store.settings.timezone))
+        entry = {"run_id": run.run_id, "created_at": run.created_at, "as_of": run.as_of,
+                 "grain": run.grain, "label": run.label, "model": run.model,
+                 **accuracy.scores(frame["actual"], frame["yhat"])}
+        for lead, name in accuracy.LEADS.items():
+            chosen = frame[frame["lead_days"] == lead]
+            entry[f"wape_{name}"] = accuracy.scores(chosen["actual"], chosen["yhat"])["wape"] \
+                if len(chosen) else np.nan
+        floor = accuracy.poisson_floor(frame["actual"])
+        entry["floor_wape"], entry["floor_mape"] = floor["wape"], floor["mape"]
+        out.append(entry)
+    return pd.DataFrame(out)

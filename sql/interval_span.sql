@@ -1,0 +1,4 @@
+-- The first and last 15-minute intervals with arrivals: how far the actuals reach.
+-- grain: one row. params: none.
+-- output: first_slot, last_slot (null when there are no interactions).
+select min(slot) as first_slot, max(slot) as last_slot from intervals

@@ -1,0 +1,270 @@
+"""Forecasts: accuracy measures by hand, an oracle model through the backtest and the record, business
+hours and closed days, daylight saving, and that --as-of never sees the data it forecasts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxdash import accuracy, record
+from cxdash.forecast import (
+    BACKTEST_DAYS,
+    Candidate,
+    ForecastError,
+    Prediction,
+    Request,
+    backtest,
+    build_grid,
+    load_grids,
+    make_forecast,
+)
+from cxdash.settings import Settings, settings_from_dict
+from cxdash.store import Store
+from tests.builders import write_interactions, write_settings
+
+LA = ZoneInfo("America/Los_Angeles")
+FIRST = date(2026, 8, 3)  # a Monday
+AS_OF = date(2026, 10, 12)  # a Monday, ten weeks later
+
+
+# --- accuracy by hand -----------------------------------------------------------------------------
+
+def test_wape_mape_and_bias_by_hand_with_a_zero_and_a_missing_actual():
+    # pairs: (10, 8), (0, 2), (5, 5); the missing actual is left out
+    result = accuracy.scores([10, 0, 5, np.nan], [8, 2, 5, 3])
+    assert result["wape"] == pytest.approx((2 + 2 + 0) / 15)
+    assert result["mape"] == pytest.approx((2 / 10 + 0 / 5) / 2)  # the zero interval has no percentage
+    assert result["bias"] == pytest.approx((8 + 2 + 5 - 15) / 15)
+    assert (result["intervals"], result["zero_actuals"]) == (3, 1)
+
+
+def test_a_high_forecast_has_a_positive_bias():
+    assert accuracy.scores([10, 10], [12, 13])["bias"] == pytest.approx(5 / 20)
+
+
+def test_no_contacts_at_all_gives_no_wape_rather_than_a_division_by_zero():
+    result = accuracy.scores([0, 0], [1, 2])
+    assert np.isnan(result["wape"]) and np.isnan(result["mape"])
+
+
+def test_the_poisson_floor_matches_the_domain_reference():
+    # a perfect forecast misses by about 25% at 10 contacts, 11% at 50, 8% at 100, 4% at 400
+    for mean, share in ((10, 0.25), (50, 0.11), (100, 0.08), (400, 0.04)):
+        assert accuracy.poisson_mad(mean) / mean == pytest.approx(share, abs=0.005)
+    # exact for a small mean: E|X - 1| for Poisson(1) = 2 / e
+    assert accuracy.poisson_mad(1.0) == pytest.approx(2 / np.e)
+    assert 95 < accuracy.contacts_for_target(0.08) < 105
+
+
+def test_the_floor_of_a_set_of_intervals_weights_wape_by_volume():
+    floor = accuracy.poisson_floor([10, 100])
+    assert floor["wape"] == pytest.approx((accuracy.poisson_mad(10) + accuracy.poisson_mad(100)) / 110)
+    assert floor["mape"] == pytest.approx(
+        (accuracy.poisson_mad(10) / 10 + accuracy.poisson_mad(100) / 100) / 2)
+
+
+# --- a synthetic operation --------------------------------------------------------------------------
+
+def _day_rows(day: date, prefix: str, hours=range(8, 18)) -> list[dict]:
+    """Three contacts an hour in local open hours: at :05 and :20 (first half hour) and :35."""
+    rows = []
+    for hour in hours:
+        for minute in (5, 20, 35):
+            moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=LA).astimezone(UTC)
+            rows.append({"interaction_id": f"{prefix}-{day}-{hour}-{minute}", "channel": "phone",
+                         "arrived_at": moment, "queue": "orders",
+                         "answered_at": moment + timedelta(seconds=10), "talk_seconds": 200.0,
+                         "hold_seconds": 0.0, "wrap_seconds": 40.0, "abandoned": False})
+    return rows
+
+
+def _operation(first: date, last: date, skip: set[date] = frozenset()) -> list[dict]:
+    """Open Monday to Saturday, 8:00-18:00; closed on Sundays and on the skipped days."""
+    rows = []
+    day = first
+    while day <= last:
+        if day.weekday() != 6 and day not in skip:
+            rows += _day_rows(day, "c")
+        day += timedelta(days=1)
+    return rows
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("forecast")
+    write_interactions(folder, _operation(FIRST, AS_OF + timedelta(days=13), skip={date(2026, 9, 16)}))
+    Store.open(folder).close()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def store(folder):
+    with Store.open(folder) as store:
+        yield store
+
+
+class Constant(Candidate):
+    """An oracle with a known forecast: the same number for every interval."""
+
+    def __init__(self, value: float, name: str = "oracle"):
+        self.value, self.name, self.label = value, name, name
+
+    def forecast(self, origin: int, stop: int) -> Prediction:
+        values = np.full(stop - origin, self.value)
+        return Prediction(values, values - 1, values + 1)
+
+
+def test_the_backtest_scores_an_oracle_exactly_on_open_intervals_only(store):
+    request = Request("30min", AS_OF, horizon_days=2)
+    grid, days = load_grids(store, request)
+    tested = backtest(grid, days, request, models=[Constant(1.5)])
+    rows = tested.rows
+    # origins: every local midnight of the eight weeks before the as-of date, once four weeks of
+    # history exist (the benchmarks' need); Sunday 11 October is closed, so Saturday is the last
+    assert AS_OF - timedelta(days=BACKTEST_DAYS) < FIRST + timedelta(days=28)
+    assert rows["origin"].min() == FIRST + timedelta(days=28)
+    assert rows["origin"].max() == AS_OF - timedelta(days=2)
+    # only open intervals are scored: Monday to Saturday 8:00-18:00, never Sunday, never the empty day
+    local = pd.DatetimeIndex(rows["ts"]).tz_convert(LA)
+    assert set(local.hour) == set(range(8, 18)) and 6 not in set(local.day_of_week)
+    assert date(2026, 9, 16) not in set(local.date)
+    # each half hour holds 2 (:05, :20) or 1 (:35) contacts: the oracle's 1.5 misses each by 0.5
+    assert sorted(set(rows["actual"])) == [1.0, 2.0]
+    table = tested.table().set_index("model")
+    assert table.loc["oracle", "wape"] == pytest.approx(1 / 3)
+    assert table.loc["oracle", "mape"] == pytest.approx((0.5 / 2 + 0.5 / 1) / 2)
+    assert table.loc["oracle", "bias"] == pytest.approx(0.0)
+    # leads 0..2 days, each origin scored up to the as-of date only
+    assert set(rows["lead_days"]) == {0, 1, 2}
+    assert (pd.DatetimeIndex(rows["ts"]) < pd.Timestamp(datetime(2026, 10, 12, tzinfo=LA))).all()
+
+
+def test_the_candidate_with_the_lowest_wape_is_chosen_and_its_rows_recorded_exactly(store, folder, tmp_path):
+    request = Request("30min", AS_OF, horizon_days=6)
+    forecast = make_forecast(store, request, models=[Constant(1.0, "low"), Constant(1.5, "exact_mean")])
+    assert forecast.model == "exact_mean"
+    table = forecast.accuracy_table().set_index("model")
+    assert table.loc["low", "wape"] == pytest.approx((0 * 1 + 1 * 1) / 3)  # misses 0 and 1 on 1 and 2
+    assert bool(table.loc["exact_mean", "chosen"]) and not bool(table.loc["low", "chosen"])
+    # rows: the as-of day and six days after it, open intervals only (Sunday 18 October closed)
+    local = pd.DatetimeIndex(forecast.rows["ts"]).tz_convert(LA)
+    assert set(local.date) == {AS_OF + timedelta(days=d) for d in range(7) if d != 6}
+    assert len(forecast.rows) == 6 * 20
+    assert (forecast.rows["yhat"] == 1.5).all() and (forecast.rows["model"] == "exact_mean").all()
+    assert forecast.interval_source == "model"
+    assert forecast.rows["aht_seconds"].tolist() == pytest.approx([240.0] * len(forecast.rows))
+
+    run_id = record.save(folder, forecast, created_at=datetime(2026, 10, 12, 6, 0, tzinfo=UTC))
+    try:
+        runs = record.runs(folder)
+        assert runs.iloc[0]["run_id"] == run_id and runs.iloc[0]["as_of"] == AS_OF
+        stored = record.rows(folder, run_id, "America/Los_Angeles")
+        assert stored["ts"].tolist() == forecast.rows["ts"].tolist()
+        # the actuals after the as-of date arrived (the folder holds two more weeks): scored exactly
+        scored = record.run_accuracy(store, folder).set_index("run_id").loc[run_id]
+        assert scored["wape"] == pytest.approx(1 / 3)
+        assert scored["mape"] == pytest.approx(0.375)
+        assert scored["bias"] == pytest.approx(0.0)
+        assert scored["intervals"] == 6 * 20
+        assert scored["wape_same_day"] == pytest.approx(1 / 3)
+        assert scored["floor_wape"] == pytest.approx(
+            (accuracy.poisson_mad(2.0) + accuracy.poisson_mad(1.0)) / 3)
+    finally:
+        for path in record.record_dir(folder).glob(f"{run_id}.*"):
+            path.unlink()
+
+
+def test_a_run_whose_days_have_not_arrived_yet_has_nothing_scored(store, folder):
+    request = Request("day", AS_OF + timedelta(days=30), horizon_days=3)
+    rows = pd.DataFrame({"ts": pd.date_range(AS_OF + timedelta(days=30), periods=4, tz=LA), "yhat": 5.0})
+    assert record.scored(store, request, rows).empty
+
+
+def test_a_forecast_as_of_a_date_uses_nothing_from_that_date_on(tmp_path):
+    history = _operation(FIRST, AS_OF - timedelta(days=1))
+    write_interactions(tmp_path, history)
+    with Store.open(tmp_path) as store:
+        before = make_forecast(store, Request("day", AS_OF, horizon_days=7))
+    # contacts from the as-of date on, ten times the usual: an as-of forecast must not move
+    later = [{**row, "interaction_id": f"{row['interaction_id']}-{copy}"}
+             for copy in range(10) for row in _operation(AS_OF, AS_OF + timedelta(days=20))]
+    write_interactions(tmp_path, later, name="interactions/later.parquet")
+    with Store.open(tmp_path) as store:
+        after = make_forecast(store, Request("day", AS_OF, horizon_days=7))
+    assert after.model == before.model
+    pd.testing.assert_frame_equal(after.rows, before.rows)
+    pd.testing.assert_frame_equal(after.backtest.rows, before.backtest.rows)
+
+
+def test_business_hours_from_the_settings_replace_the_learned_ones_and_closed_dates_are_not_forecast(
+        tmp_path):
+    write_interactions(tmp_path, _operation(FIRST, AS_OF + timedelta(days=3)))
+    write_settings(tmp_path, '[forecast]\nclosed_dates = ["2026-10-13"]\n[forecast.business_hours]\n'
+                             'phone = { weekdays = "09:00-12:00", sat = "closed" }\n')
+    with Store.open(tmp_path) as store:
+        assert store.settings.problems == ()
+        forecast = make_forecast(store, Request("30min", AS_OF, horizon_days=6),
+                                 models=[Constant(1.5)])
+    local = pd.DatetimeIndex(forecast.rows["ts"]).tz_convert(LA)
+    assert set(local.hour) == {9, 10, 11}
+    assert set(local.day_of_week) == {0, 2, 3, 4}  # Tuesday 13 October closed; weekend closed
+    assert len(forecast.rows) == 4 * 6
+
+
+def test_learned_hours_follow_the_data_and_a_quiet_day_of_the_past_is_not_scored(store):
+    request = Request("day", AS_OF, horizon_days=6)
+    grid, _ = load_grids(store, request)
+    days = pd.DatetimeIndex(grid.times).date
+    assert not grid.is_open[list(days).index(date(2026, 9, 16))]  # no contacts: closed, not zero
+    future = days[grid.n_history:]
+    assert [d.weekday() for d, open_ in zip(future, grid.is_open[grid.n_history:], strict=True)
+            if not open_] == [6]  # the Sunday
+
+
+def test_bad_business_hours_are_reported_and_the_hours_learned():
+    settings = settings_from_dict({"forecast": {"business_hours": {"phone": {"weekdays": "9-5"}},
+                                                "closed_dates": ["someday"]}})
+    assert settings.business_hours == {}
+    assert len(settings.problems) == 2
+    assert "forecast.business_hours.phone" in settings.problems[0]
+    assert "someday" in settings.problems[1]
+
+
+def test_the_grid_keeps_every_real_interval_of_the_day_daylight_saving_ends():
+    frame = pd.DataFrame({"slot": pd.date_range("2026-08-01", "2026-11-10", freq="30min", tz="UTC"),
+                          "channel": "phone", "contacts": 1, "handled": 1, "handle_seconds": 100.0})
+    grid = build_grid(frame, Request("30min", date(2026, 11, 1), horizon_days=1), Settings())
+    naive_days = pd.DatetimeIndex(grid.times).tz_localize(None).normalize()
+    assert (naive_days == pd.Timestamp("2026-11-01")).sum() == 50  # 25 hours
+    assert (naive_days == pd.Timestamp("2026-11-02")).sum() == 48
+    # a week back matches the clock: Monday 2 November 09:00 PST -> Monday 26 October 09:00 PDT
+    position = list(grid.times).index(pd.Timestamp("2026-11-02 09:00", tz=LA))
+    earlier = grid.times[grid.weeks_back(1)[position]]
+    assert earlier == pd.Timestamp("2026-10-26 09:00", tz=LA)
+
+
+def test_too_little_history_says_how_much_is_needed(tmp_path):
+    write_interactions(tmp_path, _operation(AS_OF - timedelta(days=10), AS_OF - timedelta(days=1)))
+    with Store.open(tmp_path) as store, pytest.raises(ForecastError, match="at least 35"):
+        make_forecast(store, Request("day", AS_OF, horizon_days=7))
+
+
+def test_a_selection_without_contacts_says_so(store):
+    with pytest.raises(ForecastError, match="no contacts"):
+        make_forecast(store, Request("day", AS_OF, horizon_days=7, channels=("email",)))
+
+
+def test_the_real_candidates_beat_nothing_silly_on_a_regular_operation(store):
+    """The statsmodels candidates run end to end, and each one's intervals contain its forecast."""
+    forecast = make_forecast(store, Request("day", AS_OF, horizon_days=7))
+    table = forecast.accuracy_table()
+    assert set(table["model"]) == {"last_week", "mean_4_weeks", "regression_ar", "holt_winters"}
+    # a perfectly regular operation: every candidate forecasts the 30 contacts a day almost exactly
+    assert (table["wape"] < 0.02).all()
+    rows = forecast.rows
+    assert ((rows["yhat_lower"] <= rows["yhat"] + 1e-9) & (rows["yhat"] <= rows["yhat_upper"] + 1e-9)).all()
+    assert rows["yhat"].to_numpy() == pytest.approx(30.0, rel=0.02)
