@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from datetime import date
 from pathlib import Path
@@ -60,11 +61,63 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, required=True, metavar="FILE.html", help="where to write it")
     report.add_argument("--xlsx", type=Path, metavar="FILE.xlsx", help="also write the tables as Excel")
     report.add_argument("--json", action="store_true", help="print the headline figures as JSON")
+
+    forecast = with_data(commands.add_parser(
+        "forecast", help="forecast contacts by day or interval, chosen by a backtest; kept in the record"))
+    forecast.add_argument("--grain", choices=("day", "30min", "15min"), required=True)
+    forecast.add_argument("--horizon", type=int, required=True, metavar="DAYS",
+                          help="calendar days after the as-of date (the as-of day itself is forecast too)")
+    forecast.add_argument("--channel", action="append", default=[], choices=CHANNELS,
+                          help="channel to forecast (repeat for several; default all)")
+    forecast.add_argument("--queue", action="append", default=[],
+                          help="queue to forecast (repeat for several; default all)")
+    forecast.add_argument("--as-of", type=_date, metavar="DATE",
+                          help="forecast as if on this local date, from contacts before it (default today)")
+    forecast.add_argument("--out", type=Path, metavar="FILE",
+                          help="write the rows (ts, yhat, yhat_lower, yhat_upper, model) as .csv or .parquet")
+    forecast.add_argument("--json", action="store_true",
+                          help="print the backtest accuracy of every candidate and the chosen model")
+
+    def number(low: float, high: float | None = None, low_in: bool = False, high_in: bool = False):
+        """An argparse type: a finite number in a range, else a plain error (never a traceback)."""
+        shown = f"{'>=' if low_in else '>'} {low:g}" if high is None else \
+            f"in {'[' if low_in else '('}{low:g}, {high:g}{']' if high_in else ')'}"
+
+        def parse(text: str) -> float:
+            try:
+                value = float(text)
+            except ValueError:
+                value = math.nan
+            if not (math.isfinite(value) and (value >= low if low_in else value > low)
+                    and (high is None or (value <= high if high_in else value < high))):
+                raise argparse.ArgumentTypeError(f"{text!r} is not a number {shown}")
+            return value
+        return parse
+
+    staffing = commands.add_parser(
+        "staffing", help="agents needed for one interval: Erlang C, or Erlang A with --patience-seconds")
+    staffing.add_argument("--contacts", type=number(0, low_in=True), required=True,
+                          help="contacts offered in the interval")
+    staffing.add_argument("--interval-minutes", type=number(0), required=True, help="interval length")
+    staffing.add_argument("--aht-seconds", type=number(0), required=True, help="average handle time")
+    staffing.add_argument("--service-level", type=number(0, 1), default=0.8,
+                          help="share to answer within the target time (default 0.8)")
+    staffing.add_argument("--target-seconds", type=number(0, low_in=True), default=20.0,
+                          help="service-level target time (default 20)")
+    staffing.add_argument("--max-occupancy", type=number(0, 1, high_in=True), default=0.85,
+                          help="highest occupancy allowed (default 0.85)")
+    staffing.add_argument("--shrinkage", type=number(0, 1, low_in=True), default=0.3,
+                          help="share of paid time off the phones (default 0.3)")
+    staffing.add_argument("--patience-seconds", type=number(0),
+                          help="mean caller patience: switches to Erlang A, which adds abandonment")
+    staffing.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "staffing":
+        return _staffing(args)
     folder = data_dir(args.data)
     if args.command == "demo":
         return _demo(folder, args)
@@ -72,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         return _validate(folder, args)
     if args.command == "report":
         return _report(folder, args)
+    if args.command == "forecast":
+        return _forecast(folder, args)
     return _kpis(folder, args)
 
 
@@ -163,4 +218,98 @@ def _report(folder: Path, args: argparse.Namespace) -> int:
             print(f"{args.out}: monthly report for {monthly.label}")
             for line in report.summary(monthly):
                 print(f"  {line}")
+    return 0
+
+
+def _staffing(args: argparse.Namespace) -> int:
+    from cxdash.staffing import erlang_a_staffing, erlang_c_staffing
+
+    interval = args.interval_minutes * 60
+    targets = {"service_level": args.service_level, "target_seconds": args.target_seconds,
+               "max_occupancy": args.max_occupancy, "shrinkage": args.shrinkage}
+    if args.patience_seconds is None:
+        result = erlang_c_staffing(args.contacts, interval, args.aht_seconds, **targets)
+    else:
+        result = erlang_a_staffing(args.contacts, interval, args.aht_seconds, args.patience_seconds,
+                                   **targets)
+    figures = {"agents": result.agents, "service_level": result.service_level,
+               "asa_seconds": result.asa_seconds, "occupancy": result.occupancy,
+               "scheduled_agents": result.scheduled_agents}
+    if args.patience_seconds is not None:
+        figures["abandon_rate"] = result.abandon_rate
+    if args.json:
+        print(json.dumps(figures))
+        return 0
+    model = "Erlang C" if args.patience_seconds is None else \
+        f"Erlang A (mean patience {args.patience_seconds:g} s)"
+    print(f"{model}: {args.contacts:g} contacts in {args.interval_minutes:g} minutes at "
+          f"{args.aht_seconds:g} s AHT = {args.contacts * args.aht_seconds / interval:.2f} Erlangs")
+    print(f"Agents on the phones   {result.agents}")
+    print(f"Service level          {100 * result.service_level:.1f}% answered within "
+          f"{args.target_seconds:g} s (target {100 * args.service_level:g}%)")
+    print(f"ASA                    {result.asa_seconds:.1f} s")
+    print(f"Occupancy              {100 * result.occupancy:.1f}% (cap {100 * args.max_occupancy:g}%)")
+    if result.abandon_rate is not None:
+        print(f"Abandon rate           {100 * result.abandon_rate:.1f}%")
+    print(f"Scheduled agents       {result.scheduled_agents} (with {100 * args.shrinkage:g}% shrinkage)")
+    return 0
+
+
+def _forecast(folder: Path, args: argparse.Namespace) -> int:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from cxdash import accuracy, record
+    from cxdash.forecast import LEVEL, ForecastError, Request, make_forecast
+    from cxdash.store import Store
+
+    if args.out is not None and args.out.suffix.lower() not in (".csv", ".parquet"):
+        print("--out must end in .csv or .parquet", file=sys.stderr)
+        return 2
+    with Store.open(folder) as store:
+        as_of = args.as_of or datetime.now(ZoneInfo(store.settings.timezone)).date()
+        try:
+            request = Request(args.grain, as_of, args.horizon, tuple(args.channel), tuple(args.queue))
+            result = make_forecast(store, request)
+        except ForecastError as error:
+            print(f"{folder}: {error}", file=sys.stderr)
+            return 1
+        run_id = record.save(folder, result)
+    rows = result.rows[["ts", "yhat", "yhat_lower", "yhat_upper", "model"]]
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        if args.out.suffix.lower() == ".csv":
+            rows.to_csv(args.out, index=False)
+        else:
+            rows.to_parquet(args.out, index=False)
+    table = result.accuracy_table()
+    chosen = table[table["chosen"]].iloc[0]
+    backtest_actuals = result.backtest.rows
+    floor = accuracy.poisson_floor(backtest_actuals[backtest_actuals["model"] == result.model]["actual"])
+    if args.json:
+        def clean(value):
+            return None if isinstance(value, float) and value != value else value
+        candidates = [{key: clean(value) for key, value in row.items()}
+                      for row in json.loads(table.to_json(orient="records"))]
+        print(json.dumps({
+            "run_id": run_id, "as_of": as_of.isoformat(), "grain": args.grain,
+            "horizon_days": args.horizon, "channels": args.channel, "queues": args.queue,
+            "chosen": result.model, "interval_level": LEVEL, "interval_source": result.interval_source,
+            "backtest_origins": int(backtest_actuals["origin"].nunique()),
+            "backtest_lead_days": result.backtest.lead_days,
+            "poisson_floor": floor, "target_mape": accuracy.TARGET_MAPE,
+            "rows": len(rows), "candidates": candidates}))
+        return 0
+    print(f"{request.label()}, by {args.grain}, as of {as_of}, {args.horizon} days ahead: "
+          f"{len(rows):,} open intervals forecast with {chosen['label']} (run {run_id})")
+    print(f"Backtest over {backtest_actuals['origin'].nunique()} origins, leads "
+          f"0-{result.backtest.lead_days} days (WAPE / MAPE / bias):")
+    for row in table.itertuples():
+        mark = "*" if row.chosen else " "
+        print(f" {mark} {row.label:<68} {100 * row.wape:6.1f}% {100 * row.mape:6.1f}% "
+              f"{100 * row.bias:+6.1f}%")
+    print(f"Poisson floor for these intervals: WAPE {100 * floor['wape']:.1f}%, "
+          f"MAPE {100 * floor['mape']:.1f}% (target MAPE {100 * accuracy.TARGET_MAPE:g}%)")
+    if args.out is not None:
+        print(f"{args.out}: {len(rows):,} rows")
     return 0
