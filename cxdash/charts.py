@@ -358,3 +358,72 @@ def decomposition_chart(components: pd.DataFrame, spikes: pd.DataFrame, value_la
                            hovertemplate="%{x|%a %d %b %Y}: %{y:+,.0f} %{customdata[0]}<extra>spike</extra>")
     figure.update_layout(height=170 * len(rows) + 60, showlegend=False)
     return _layout(figure).update_layout(hovermode="x unified")
+
+
+# --- forecasting and staffing ----------------------------------------------------------------------
+
+FORECAST_COLOR, ACTUAL_COLOR, BAND_COLOR = "#1f5f8b", "#444444", "rgba(31, 95, 139, 0.18)"
+
+
+def forecast_chart(actuals: pd.DataFrame, rows: pd.DataFrame, level: float) -> go.Figure:
+    """Actual contacts (ts, actual) and the forecast (ts, yhat, yhat_lower, yhat_upper) with its
+    interval as a band; gaps where intervals are closed."""
+    figure = go.Figure()
+    if not rows.empty:
+        band = rows.sort_values("ts")
+        figure.add_trace(go.Scatter(x=band["ts"], y=band["yhat_upper"], mode="lines", line=dict(width=0),
+                                    hoverinfo="skip", showlegend=False, connectgaps=False))
+        figure.add_trace(go.Scatter(x=band["ts"], y=band["yhat_lower"], mode="lines", line=dict(width=0),
+                                    fill="tonexty", fillcolor=BAND_COLOR, name=f"{level:.0%} interval",
+                                    hovertemplate="%{y:,.1f}"))
+        figure.add_trace(go.Scatter(x=band["ts"], y=band["yhat"], mode="lines", name="Forecast",
+                                    line=dict(color=FORECAST_COLOR, width=2), hovertemplate="%{y:,.1f}"))
+    if not actuals.empty:
+        figure.add_trace(go.Scatter(x=actuals["ts"], y=actuals["actual"], mode="lines", name="Actual",
+                                    line=dict(color=ACTUAL_COLOR, width=1.2), hovertemplate="%{y:,.0f}"))
+    figure.update_yaxes(title_text="Contacts", rangemode="tozero")
+    return _layout(figure)
+
+
+def accuracy_over_time(points: pd.DataFrame, target: float, floor: float | None) -> go.Figure:
+    """WAPE (%) by as-of date: stored runs and backtest origins (as_of, wape_pct, source), against
+    the target and the Poisson floor."""
+    figure = px.line(points, x="as_of", y="wape_pct", color="source", markers=True,
+                     color_discrete_map={"Stored forecast": FORECAST_COLOR, "Backtest": "#9aa5b1"},
+                     labels={"as_of": "Forecast as of", "wape_pct": "WAPE %", "source": ""})
+    figure.add_hline(y=100 * target, line_dash="dash", line_color="#2e8b57",
+                     annotation_text=f"target {100 * target:g}%", annotation_position="top left")
+    if floor is not None and floor == floor:
+        figure.add_hline(y=100 * floor, line_dash="dot", line_color="#c0392b",
+                         annotation_text=f"Poisson floor {100 * floor:.1f}%",
+                         annotation_position="bottom left")
+    figure.update_yaxes(rangemode="tozero")
+    return _layout(figure)
+
+
+def accuracy_by_lead(frame: pd.DataFrame, target: float) -> go.Figure:
+    """WAPE (%) by lead in days (lead_days, wape_pct, source)."""
+    figure = px.line(frame, x="lead_days", y="wape_pct", color="source", markers=True,
+                     color_discrete_map={"Stored forecasts": FORECAST_COLOR, "Backtest": "#9aa5b1"},
+                     labels={"lead_days": "Days after the as-of date (0 = same day)", "wape_pct": "WAPE %",
+                             "source": ""})
+    figure.add_hline(y=100 * target, line_dash="dash", line_color="#2e8b57")
+    figure.update_yaxes(rangemode="tozero")
+    return _layout(figure)
+
+
+def staffing_chart(frame: pd.DataFrame, schedule: pd.DataFrame | None = None) -> go.Figure:
+    """Agents per interval: Erlang's on-phone requirement, the simple formula's, scheduled headcount
+    with shrinkage, and the user's schedule when given (ts, agents, simple_agents, scheduled_agents)."""
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=frame["ts"], y=frame["agents"], name="Required on the phones (Erlang)",
+                                mode="lines", line=dict(color=FORECAST_COLOR, width=2, shape="hv")))
+    figure.add_trace(go.Scatter(x=frame["ts"], y=frame["simple_agents"], name="Simple formula",
+                                mode="lines", line=dict(color="#e0a100", width=1.5, dash="dot", shape="hv")))
+    figure.add_trace(go.Scatter(x=frame["ts"], y=frame["scheduled_agents"], name="Scheduled (with shrinkage)",
+                                mode="lines", line=dict(color="#9aa5b1", width=1.2, shape="hv")))
+    if schedule is not None and not schedule.empty:
+        figure.add_trace(go.Scatter(x=schedule["ts"], y=schedule["agents"], name="Your schedule",
+                                    mode="lines", line=dict(color="#c0392b", width=1.5, shape="hv")))
+    figure.update_yaxes(title_text="Agents", rangemode="tozero")
+    return _layout(figure)

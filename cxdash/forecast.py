@@ -474,6 +474,11 @@ def candidates(grain: str) -> list[Candidate]:
 CANDIDATES = {c.name: c for c in candidates("30min")} | {c.name: c for c in candidates("day")}
 
 
+def model_label(name: str) -> str:
+    """A candidate's name in words (a name not among the candidates stays as it is)."""
+    return CANDIDATES[name].label if name in CANDIDATES else name
+
+
 # --- backtest and forecast ------------------------------------------------------------------------
 
 @dataclass
@@ -556,8 +561,7 @@ class Forecast:
     def accuracy_table(self) -> pd.DataFrame:
         table = self.backtest.table()
         table.insert(1, "chosen", table["model"] == self.model)
-        labels = {name: CANDIDATES[name].label if name in CANDIDATES else name for name in table["model"]}
-        table.insert(1, "label", table["model"].map(labels))
+        table.insert(1, "label", table["model"].map(model_label))
         return table
 
 
@@ -626,3 +630,40 @@ def aht_forecast(grid: Grid, origin: int, stop: int) -> np.ndarray:
     per_day = (by_weekday["seconds"] / by_weekday["handled"].where(by_weekday["handled"] > 0)) \
         .reindex(keys // grid.per_day).to_numpy()
     return np.where(np.isnan(per_key), np.where(np.isnan(per_day), overall, per_day), per_key)
+
+
+def default_as_of(last_day: date | None, today: date) -> date:
+    """The as-of date a planner means by default: today, or the day after the data ends when the
+    data stops earlier (an export from last month forecasts from where it stops)."""
+    if last_day is None:
+        return today
+    return min(today, last_day + timedelta(days=1))
+
+
+def selection_backtest(store, grain: str, channels: tuple[str, ...], queues: tuple[str, ...],
+                       as_of: date) -> tuple[Backtest, str]:
+    """The backtest of a selection as of a date (leads up to a week), with the model it would
+    choose: accuracy history for a new install before any forecast is stored. Kept with the store."""
+    def compute():
+        request = Request(grain, as_of, 7, tuple(channels), tuple(queues))
+        grid, days = load_grids(store, request)
+        tested = backtest(grid, days, request)
+        return tested, tested.table().sort_values(["wape", "model"]).iloc[0]["model"]
+    return store.remember(("selection_backtest", grain, tuple(channels), tuple(queues), as_of), compute)
+
+
+def patience_seconds(store, channels: tuple[str, ...], queues: tuple[str, ...], as_of: date,
+                     weeks: int = OPEN_WEEKS) -> float | None:
+    """Mean customer patience of the live queues over the weeks before the as-of date, for Erlang A:
+    time waited by every live offered contact (answered or not) over the abandons, the exponential
+    model's estimate with censoring. None without abandons (patience cannot be told)."""
+    zone = ZoneInfo(store.settings.timezone)
+    frame = store.query("forecast_series", minutes=1440, timezone=store.settings.timezone,
+                        channels=list(channels), queues=list(queues),
+                        before=datetime.combine(as_of, datetime.min.time(), zone))
+    start = pd.Timestamp(datetime.combine(as_of - timedelta(weeks=weeks), datetime.min.time(), zone))
+    recent = frame[pd.to_datetime(frame["slot"], utc=True) >= start.tz_convert("UTC")]
+    abandoned = recent["live_abandoned"].sum()
+    if abandoned < 20:  # too few abandons to estimate patience from
+        return None
+    return float(recent["live_queue_seconds"].sum() / abandoned)

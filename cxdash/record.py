@@ -157,3 +157,68 @@ def run_accuracy(store, folder: Path) -> pd.DataFrame:
         entry["floor_wape"], entry["floor_mape"] = floor["wape"], floor["mape"]
         out.append(entry)
     return pd.DataFrame(out)
+
+
+def matching_runs(folder: Path, grain: str, channels: tuple[str, ...],
+                  queues: tuple[str, ...]) -> pd.DataFrame:
+    """The stored runs of one grain and selection, newest first."""
+    found = runs(folder)
+    if found.empty:
+        return found
+    same = [(row.grain == grain and tuple(sorted(row.channels)) == tuple(sorted(channels))
+             and tuple(sorted(row.queues)) == tuple(sorted(queues))) for row in found.itertuples()]
+    return found[same].reset_index(drop=True)
+
+
+def scored_runs(store, folder: Path, grain: str, channels: tuple[str, ...],
+                queues: tuple[str, ...]) -> pd.DataFrame:
+    """Every stored run of a selection with the actuals that have arrived, one frame: run_id, as_of,
+    created_at, model and the columns of `scored`."""
+    frames = []
+    for run in matching_runs(folder, grain, channels, queues).itertuples():
+        frame = scored(store, request_of(run), rows(folder, run.run_id, store.settings.timezone))
+        if not frame.empty:
+            frames.append(frame.assign(run_id=run.run_id, as_of=run.as_of, created_at=run.created_at))
+    if not frames:
+        return pd.DataFrame(columns=["ts", "yhat", "yhat_lower", "yhat_upper", "model", "aht_seconds",
+                                     "actual", "lead_days", "run_id", "as_of", "created_at"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def by_lead(frame: pd.DataFrame, forecast_column: str = "yhat") -> pd.DataFrame:
+    """WAPE, MAPE and bias by lead in days (lead_days, wape, mape, bias, intervals)."""
+    out = [{"lead_days": int(lead), **accuracy.scores(rows["actual"], rows[forecast_column])}
+           for lead, rows in frame.groupby("lead_days")]
+    return pd.DataFrame(out, columns=["lead_days", "wape", "mape", "bias", "intervals", "zero_actuals"])
+
+
+def by_as_of(frame: pd.DataFrame, key: str, forecast_column: str = "yhat") -> pd.DataFrame:
+    """WAPE, MAPE and bias per forecast (grouped by `key`: a run id or a backtest origin) with its as-of
+    date."""
+    out = []
+    for value, rows in frame.groupby(key, sort=False):
+        as_of = rows["as_of"].iloc[0] if "as_of" in rows else value
+        out.append({key: value, "as_of": as_of, **accuracy.scores(rows["actual"], rows[forecast_column])})
+    return pd.DataFrame(out)
+
+
+def largest_misses(frame: pd.DataFrame, timezone: str, count: int = 10,
+                   forecast_column: str = "yhat") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The intervals and the local days with the largest misses: (ts, as_of, forecast, actual, miss)
+    and (day, forecast, actual, miss, miss_pct), biggest first."""
+    if frame.empty:
+        return (pd.DataFrame(columns=["ts", "as_of", "forecast", "actual", "miss"]),
+                pd.DataFrame(columns=["day", "forecast", "actual", "miss", "miss_pct"]))
+    intervals = frame.assign(forecast=frame[forecast_column], miss=frame[forecast_column] - frame["actual"])
+    intervals = intervals.reindex(intervals["miss"].abs().sort_values(ascending=False).index)
+    intervals = intervals[["ts", "as_of", "forecast", "actual", "miss"]].head(count).reset_index(drop=True)
+    # a day is judged on its nearest forecast (the smallest lead), so one day counts once
+    nearest = frame.sort_values("lead_days").assign(day=lambda f: f["ts"].dt.tz_convert(timezone).dt.date)
+    first_as_of = nearest.groupby("day")["as_of"].transform("max")
+    nearest = nearest[nearest["as_of"] == first_as_of]
+    days = nearest.groupby("day").agg(forecast=(forecast_column, "sum"), actual=("actual", "sum"))
+    days = days.reset_index()
+    days["miss"] = days["forecast"] - days["actual"]
+    days["miss_pct"] = 100 * days["miss"] / days["actual"].where(days["actual"] > 0)
+    days = days.reindex(days["miss"].abs().sort_values(ascending=False).index).head(count)
+    return intervals, days.reset_index(drop=True)

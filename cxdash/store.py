@@ -1,7 +1,8 @@
 """The query side: an in-memory DuckDB holding the daily measures, with views over the prepared files.
 
 Opening a store prepares the data folder (cheap when nothing changed), loads the small daily,
-hourly and 15-minute rollups into memory and registers one view per contract table, so SQL names tables, never paths.
+hourly and 15-minute rollups into memory and registers one view per contract table, so SQL names
+tables, never paths.
 """
 
 from __future__ import annotations
