@@ -17,6 +17,7 @@ pages = st.navigation({
     "Planning": [
         st.Page("pages/seasonality.py", title="Seasonality", icon=":material/calendar_month:"),
         st.Page("pages/forecast.py", title="Forecast", icon=":material/insights:"),
+        st.Page("pages/staffing.py", title="Staffing", icon=":material/groups:"),
     ],
     "Data": [
         st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:"),

@@ -3,13 +3,14 @@
 -- 15 or 30 minutes of UTC, which is the local grid in every zone with whole- or half-hour offsets);
 -- the day grain is the local calendar day. Intervals without arrivals have no row.
 -- grain: interval (or local day) x channel. params: $minutes (15, 30, or 1440 for the local day),
---        $timezone, $channels, $queues (empty list = all), $before (timestamptz: nothing from then on).
+--        $timezone, $channels, $queues (empty list = all), $before (timestamptz: nothing from then on;
+--        an interval that $before cuts is left out whole).
 -- output: slot (interval start; for days, the local midnight), channel, contacts, handled,
 --         handle_seconds, live_offered, live_abandoned, live_queue_seconds.
 with chosen as (
     select *
     from intervals
-    where slot < $before
+    where slot + interval 15 minutes <= $before  -- whole intervals only, wherever $before falls
         and (len($channels) = 0 or list_contains($channels, channel))
         and (len($queues) = 0 or list_contains($queues, queue))
 ),

@@ -11,7 +11,12 @@ final as (
         slot,
         channel,
         queue,
-        sum(columns(lambda c: c not in ('slot', 'channel', 'queue')))
+        sum(contacts)::bigint as contacts,
+        sum(handled)::bigint as handled,
+        sum(handle_seconds)::double as handle_seconds,
+        sum(live_offered)::bigint as live_offered,
+        sum(live_abandoned)::bigint as live_abandoned,
+        sum(live_queue_seconds)::double as live_queue_seconds
     from rollups
     group by all
 )

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,10 +16,11 @@ import pytest
 
 from cxdash.contract import CHANNELS
 from cxdash.db import SQL_DIR, connect, load_sql
-from cxdash.ingest import rollup_parameters, store_path
+from cxdash.ingest import _write_query, rollup_parameters, store_path
 from cxdash.settings import CostModel
 from cxdash.store import Store
 from tests.builders import (
+    utc,
     write_costs,
     write_costs_csv,
     write_csv,
@@ -337,6 +338,322 @@ def load_hourly(p: Prepared) -> None:
     # the store holds exactly this table in memory
     held = p.store.cursor().execute("select * from hourly order by day, hour, channel").df()
     pd.testing.assert_frame_equal(held, frame, check_dtype=False)
+
+
+# --- 15-minute intervals: what the forecasts learn from -------------------------------------------------
+
+INTERVAL_GRAIN = ["slot", "channel", "queue"]
+INTERVAL_MEASURES = ["contacts", "handled", "handle_seconds", "live_offered", "live_abandoned",
+                     "live_queue_seconds"]
+SERIES_GRAIN = ["slot", "channel"]
+EVER = datetime(9999, 1, 1, tzinfo=UTC)  # a $before after everything, as the accuracy record passes
+
+
+def _floor(moment: datetime, minutes: int) -> datetime:
+    """The start of the interval of MINUTES (15 or 30) of UTC that a moment falls in."""
+    moment = moment.astimezone(UTC)
+    return moment.replace(minute=moment.minute // minutes * minutes, second=0, microsecond=0)
+
+
+def _local_midnight(moment: datetime) -> datetime:
+    return datetime.combine(_local_day(moment), time(), LOCAL)
+
+
+def _interval_measures(rows: list[dict], live_channels: list[str],
+                       short_seconds: float) -> dict[tuple, tuple]:
+    """Contacts summed by 15-minute interval of UTC, channel and queue, the rollup's definitions written
+    out in Python: (contacts, handled, handle_seconds, live_offered, live_abandoned, live_queue_seconds)."""
+    sums: dict[tuple, list[float]] = {}
+    for row in rows:
+        arrived, answered, ended = row["arrived_at"], row.get("answered_at"), row.get("ended_at")
+        live = row["channel"] in live_channels
+        abandoned = row.get("abandoned")
+        if abandoned is None:  # the contract's derivation: a live contact never answered abandoned
+            abandoned = live and answered is None
+        short = live and abandoned and ended is not None and (ended - arrived).total_seconds() < short_seconds
+        times = [row.get(name) for name in ("talk_seconds", "hold_seconds", "wrap_seconds")]
+        handled = answered is not None and any(t is not None for t in times)
+        offered = live and not short
+        left = answered if answered is not None else ended  # answered, or gave up
+        waited = max((left - arrived).total_seconds(), 0) if offered and left is not None else 0
+        key = (_floor(arrived, 15), row["channel"], row.get("queue") or "(none)")
+        handle = sum(t or 0 for t in times) if handled else 0
+        add = (1, handled, handle, offered, offered and abandoned, waited)
+        sums[key] = [a + b for a, b in zip(sums.get(key, [0] * 6), add, strict=True)]
+    return {key: tuple(float(v) for v in values) for key, values in sums.items()}
+
+
+def _keyed(frame: pd.DataFrame, keys: list[str], measures: list[str]) -> dict[tuple, tuple]:
+    """A frame's rows as {keys: measures}, instants as aware datetimes and measures as floats."""
+    return {tuple(k.to_pydatetime() if isinstance(k, pd.Timestamp) else k for k in record[:len(keys)]):
+            tuple(float(v) for v in record[len(keys):])
+            for record in frame[keys + measures].itertuples(index=False)}
+
+
+def _interval_parameters(p: Prepared) -> dict:
+    """The settings sql/rollup_intervals.sql binds (all but $path), as preparation binds them."""
+    params = rollup_parameters(p.store.settings)
+    return {name: params[name] for name in ("live_channels", "short_abandon_seconds")}
+
+
+def _interval_rollups(p: Prepared) -> list[str]:
+    return [str(path) for path in sorted((store_path(p.folder) / "interactions" / "intervals").glob("*"))]
+
+
+def _scratch_intervals(p: Prepared, name: str, files: dict[str, list[dict]]) -> list[str]:
+    """Interactions files written to scratch/NAME and rolled up by interval as preparation does it:
+    the paths of their interval rollups."""
+    con = connect()
+    try:
+        paths = []
+        for stem, rows in files.items():
+            source = write_interactions(p.folder, rows, f"scratch/{name}/{stem}.parquet")
+            target = p.folder / "scratch" / name / "intervals" / f"{stem}.parquet"
+            _write_query(con, "rollup_intervals", {**_interval_parameters(p), "path": str(source)}, target)
+            paths.append(str(target))
+        return paths
+    finally:
+        con.close()
+
+
+def _on_intervals(paths: list[str], name: str, params: dict) -> pd.DataFrame:
+    """sql/NAME.sql run where the table intervals is these rollups, loaded as a store loads them."""
+    con = connect()
+    try:
+        con.execute("create table intervals as " + load_sql("load_intervals"), {"paths": paths})
+        return con.execute(load_sql(name), params).df()
+    finally:
+        con.close()
+
+
+def _series_params(minutes: int, before: datetime = EVER, channels: list[str] | tuple = (),
+                   queues: list[str] | tuple = (), timezone: str = TIMEZONE) -> dict:
+    return {"minutes": minutes, "timezone": timezone, "channels": list(channels), "queues": list(queues),
+            "before": before}
+
+
+def _series(p: Prepared, minutes: int, **params) -> pd.DataFrame:
+    return p.sql("forecast_series", _series_params(minutes, **params))
+
+
+def _counted(frame: pd.DataFrame) -> Counter:
+    counted = _keyed(frame, SERIES_GRAIN, ["contacts"])
+    return Counter({key: int(contacts) for key, (contacts,) in counted.items()})
+
+
+def rollup_intervals(p: Prepared) -> None:
+    live_channels = _interval_parameters(p)["live_channels"]
+    frames = [p.sql("rollup_intervals", {**_interval_parameters(p), "path": path})
+              for path in p.clean_interactions]
+    for part in frames:
+        assert_unique(part, INTERVAL_GRAIN)
+        assert list(part.columns) == [*INTERVAL_GRAIN, *INTERVAL_MEASURES]
+    frame = pd.concat(frames, ignore_index=True)
+    assert_not_null(frame, INTERVAL_GRAIN)
+    assert_measures_are_counts(frame, INTERVAL_GRAIN)
+    slots = pd.to_datetime(frame["slot"], utc=True)
+    assert (slots == slots.dt.floor("15min")).all()  # interval starts, on the UTC grid
+    assert (frame["handled"] <= frame["contacts"]).all()
+    assert (frame["live_abandoned"] <= frame["live_offered"]).all()
+    assert (frame["live_offered"] <= frame["contacts"]).all()
+    # every measure of every interval, as counted in Python from the fixture's rows (61 minutes apart:
+    # one contact an interval, so 60 rows)
+    assert _keyed(frame, INTERVAL_GRAIN, INTERVAL_MEASURES) == \
+        _interval_measures(_contacts(), live_channels, p.store.settings.short_abandon_seconds)
+    assert len(frame) == frame["contacts"].sum() == 60
+    assert set(frame["queue"]) == {"billing", "orders", "(none)"}
+    # live offered: the 20 live contacts less the one short abandon (i000, gone after 0 seconds)
+    assert frame["live_offered"].sum() == p.live_contacts - 1 == 19
+    not_live = frame[~frame["channel"].isin(live_channels)]
+    assert (not_live[["live_offered", "live_abandoned", "live_queue_seconds"]] == 0).all().all()
+    # file by file, by local day, channel and queue: what the daily rollup (team, agent, tier summed
+    # out) counts -- the two rollups repeat the per-contact definitions and must agree
+    shared = ["contacts", "handled", "handle_seconds", "live_offered", "live_abandoned"]
+    for path, part in zip(p.clean_interactions, frames, strict=True):
+        daily = p.sql("rollup_daily", {**rollup_parameters(p.store.settings), "path": path})
+        by_slot = part.assign(day=pd.to_datetime(part["slot"], utc=True).dt.tz_convert(TIMEZONE).dt.date)
+        by_day = daily.assign(day=pd.to_datetime(daily["day"]).dt.date)
+        assert _keyed(by_slot.groupby(["day", "channel", "queue"], as_index=False)[shared].sum(),
+                      ["day", "channel", "queue"], shared) == \
+            _keyed(by_day.groupby(["day", "channel", "queue"], as_index=False)[shared].sum(),
+                   ["day", "channel", "queue"], shared)
+    # rows the fixture lacks, each at the edge of a definition: handle time without an answer (not
+    # handled), an answer without handle time (not handled), a live contact neither answered nor
+    # abandoned (offered; waits until it ended), an abandon after exactly the short-abandon threshold
+    # (not short), and an answer stamped before the arrival (a wait of 0, not negative)
+    threshold = p.store.settings.short_abandon_seconds
+    at = utc("2024-02-01 10:00")
+    odd = [
+        {"interaction_id": "e1", "channel": "email", "arrived_at": at, "talk_seconds": 50.0},
+        {"interaction_id": "e2", "channel": "phone", "arrived_at": at,
+         "answered_at": at + timedelta(seconds=9), "abandoned": False},
+        {"interaction_id": "e3", "channel": "phone", "arrived_at": at,
+         "ended_at": at + timedelta(seconds=70), "abandoned": False},
+        {"interaction_id": "e4", "channel": "chat", "arrived_at": at,
+         "ended_at": at + timedelta(seconds=threshold), "abandoned": True},
+        {"interaction_id": "e5", "channel": "chat", "arrived_at": at + timedelta(minutes=20),
+         "answered_at": at, "abandoned": False, "talk_seconds": 60.0, "hold_seconds": 5.0},
+    ]
+    [path] = _scratch_intervals(p, "odd_contacts", {"part": odd})
+    edges = pd.read_parquet(path)
+    assert _keyed(edges, INTERVAL_GRAIN, INTERVAL_MEASURES) == \
+        _interval_measures(odd, live_channels, threshold) == {
+            (at, "chat", "(none)"): (1, 0, 0, 1, 1, threshold),
+            (at, "email", "(none)"): (1, 0, 0, 0, 0, 0),
+            (at, "phone", "(none)"): (2, 0, 0, 2, 0, 9 + 70),
+            (at + timedelta(minutes=15), "chat", "(none)"): (1, 1, 60 + 5, 1, 0, 0),
+        }
+    daily = p.sql("rollup_daily", {**rollup_parameters(p.store.settings),
+                                   "path": str(p.folder / "scratch" / "odd_contacts" / "part.parquet")})
+    assert edges.groupby("channel")[shared].sum().to_dict("index") == \
+        daily.groupby("channel")[shared].sum().to_dict("index")
+    # the day daylight saving ends: 08:30 and 09:30 UTC are both 01:30 in Los Angeles and stay two
+    # intervals; 08:44:59 shares the first
+    [path] = _scratch_intervals(p, "fall_back_intervals", {"part": [
+        {"interaction_id": "d1", "channel": "phone", "arrived_at": utc("2024-11-03 08:30")},
+        {"interaction_id": "d2", "channel": "phone", "arrived_at": utc("2024-11-03 09:30")},
+        {"interaction_id": "d3", "channel": "phone", "arrived_at": utc("2024-11-03 08:44:59")},
+    ]})
+    fall_back = pd.read_parquet(path)
+    assert _keyed(fall_back, ["slot"], ["contacts"]) == {
+        (utc("2024-11-03 08:30"),): (2.0,), (utc("2024-11-03 09:30"),): (1.0,)}
+
+
+def load_intervals(p: Prepared) -> None:
+    paths = _interval_rollups(p)
+    assert len(paths) == len(p.clean_interactions)  # preparation wrote one per interactions file
+    frame = p.sql("load_intervals", {"paths": paths})
+    assert_unique(frame, INTERVAL_GRAIN)
+    assert_not_null(frame, INTERVAL_GRAIN)
+    assert_measures_are_counts(frame, INTERVAL_GRAIN)
+    assert list(frame.columns) == [*INTERVAL_GRAIN, *INTERVAL_MEASURES]
+    # the files' rows summed: the same totals, and per key what Python counts from the fixture
+    sums = ", ".join(f"sum({m})" for m in INTERVAL_MEASURES)
+    [by_file] = _rows(f"select {sums} from read_parquet($paths)", {"paths": paths})
+    assert tuple(frame[INTERVAL_MEASURES].sum()) == pytest.approx(by_file)
+    assert by_file[0] == 60
+    assert _keyed(frame, INTERVAL_GRAIN, INTERVAL_MEASURES) == _interval_measures(
+        _contacts(), _interval_parameters(p)["live_channels"], p.store.settings.short_abandon_seconds)
+    # the store holds exactly this table in memory
+    held = p.store.cursor().execute("select * from intervals order by slot, channel, queue").df()
+    pd.testing.assert_frame_equal(held, frame, check_dtype=False)
+    # one interval at a file boundary (the fixture's arrivals are 61 minutes apart, so made here): phone
+    # and billing at 10:02 in one file and 10:14 in the next make one row; 10:20 is the next interval
+    billing = {"queue": "billing"}
+    split = _scratch_intervals(p, "split_interval", {
+        "one": [
+            {**billing, "interaction_id": "s1", "channel": "phone", "arrived_at": utc("2024-02-01 10:02"),
+             "answered_at": utc("2024-02-01 10:02:20"), "abandoned": False, "talk_seconds": 100.0},
+            {**billing, "interaction_id": "s2", "channel": "chat", "arrived_at": utc("2024-02-01 10:05"),
+             "ended_at": utc("2024-02-01 10:05:30"), "abandoned": True},
+        ],
+        "two": [
+            {**billing, "interaction_id": "s3", "channel": "phone", "arrived_at": utc("2024-02-01 10:14"),
+             "answered_at": utc("2024-02-01 10:14:40"), "abandoned": False, "talk_seconds": 200.0,
+             "wrap_seconds": 30.0},
+            # never answered, gone after 3 seconds: a short abandon (the flag left for the rollup to derive)
+            {**billing, "interaction_id": "s4", "channel": "phone", "arrived_at": utc("2024-02-01 10:20"),
+             "ended_at": utc("2024-02-01 10:20:03")},
+        ],
+    })
+    loaded = _on_intervals(split, "load_intervals", {"paths": split})
+    assert _keyed(loaded, INTERVAL_GRAIN, INTERVAL_MEASURES) == {
+        (utc("2024-02-01 10:00"), "chat", "billing"): (1, 0, 0, 1, 1, 30),
+        (utc("2024-02-01 10:00"), "phone", "billing"): (2, 2, 100 + 200 + 30, 2, 0, 20 + 40),
+        (utc("2024-02-01 10:15"), "phone", "billing"): (1, 0, 0, 0, 0, 0),
+    }
+
+
+def forecast_series(p: Prepared) -> None:
+    rows = _contacts()
+    grids = {15: lambda moment: _floor(moment, 15), 30: lambda moment: _floor(moment, 30),
+             1440: _local_midnight}
+    held = p.store.cursor().execute(
+        "select " + ", ".join(f"sum({m})::double" for m in INTERVAL_MEASURES) + " from intervals").fetchone()
+    # an arrival on a 15-minute boundary: i030, 22:30 UTC on 10 January (the second file's first)
+    cut = datetime(2024, 1, 10, 22, 30, tzinfo=UTC)
+    midnight = datetime(2024, 1, 11, tzinfo=LOCAL)  # as a forecast made on 11 January passes it
+    for minutes, grid in grids.items():
+        frame = _series(p, minutes)
+        assert_unique(frame, SERIES_GRAIN)
+        assert_not_null(frame, SERIES_GRAIN)
+        assert_measures_are_counts(frame, SERIES_GRAIN)
+        assert list(frame.columns) == [*SERIES_GRAIN, *INTERVAL_MEASURES]
+        assert frame["contacts"].dtype.kind == "i"
+        # the queue summed out: every contact in the interval (or local day) it arrived in
+        assert _counted(frame) == Counter((grid(row["arrived_at"]), row["channel"]) for row in rows)
+        assert tuple(frame[INTERVAL_MEASURES].sum()) == pytest.approx(held)
+        # $before: a contact arriving exactly then is left out, as is everything after
+        early = _series(p, minutes, before=cut)
+        assert early["contacts"].sum() == sum(row["arrived_at"] < cut for row in rows) == 30
+        assert _series(p, minutes, before=cut + timedelta(minutes=15))["contacts"].sum() == 31
+        assert _series(p, minutes, before=midnight)["contacts"].sum() == \
+            sum(_local_day(row["arrived_at"]) < date(2024, 1, 11) for row in rows)
+        assert _series(p, minutes, before=datetime(2024, 1, 9, 16, tzinfo=UTC)).empty  # i000's arrival
+        # the filters: an empty list is all; listing every value is the same
+        pd.testing.assert_frame_equal(_series(p, minutes, channels=CHANNELS), frame)
+        pd.testing.assert_frame_equal(_series(p, minutes, queues=["billing", "orders", "(none)"]), frame)
+        # (phone is always billing, chat orders and email '(none)' in the fixture: both filters bite)
+        channels, queues = ["phone", "chat", "email"], ["orders", "(none)"]
+        chosen = _series(p, minutes, channels=channels, queues=queues)
+        assert _counted(chosen) == Counter(
+            (grid(row["arrived_at"]), row["channel"]) for row in rows
+            if row["channel"] in channels and (row["queue"] or "(none)") in queues)
+        assert set(chosen["channel"]) == {"chat", "email"} and chosen["contacts"].sum() == 20
+        assert sum(_series(p, minutes, channels=[c])["contacts"].sum() for c in CHANNELS) == 60
+        assert _series(p, minutes, queues=["(none)"])["contacts"].sum() == \
+            sum(row["queue"] is None for row in rows) == 20
+        assert _series(p, minutes, channels=["fax"]).empty
+    # the day grain's slots are local midnights, in the zone given
+    days = _series(p, 1440)
+    assert sorted(set(pd.to_datetime(days["slot"], utc=True))) == \
+        [datetime(2024, 1, d, tzinfo=LOCAL) for d in (9, 10, 11)]
+    assert _counted(_series(p, 1440, timezone="UTC")) == \
+        Counter((datetime.combine(row["arrived_at"].date(), time(), UTC), row["channel"]) for row in rows)
+    assert sorted(set(pd.to_datetime(_series(p, 1440, before=midnight)["slot"], utc=True))) == \
+        [datetime(2024, 1, 9, tzinfo=LOCAL), datetime(2024, 1, 10, tzinfo=LOCAL)]
+    # across both daylight-saving changes: the 23-hour 10 March and the 25-hour 3 November are one local
+    # day each, starting at local midnight (08:00 then 07:00 UTC in March, 07:00 then 08:00 in November)
+    arrivals = ["2024-03-10 07:30", "2024-03-10 08:15", "2024-03-11 06:45", "2024-03-11 07:00",
+                "2024-11-03 06:59", "2024-11-03 07:00", "2024-11-03 08:30", "2024-11-03 09:30",
+                "2024-11-04 07:59", "2024-11-04 08:00"]
+    dst = _scratch_intervals(p, "daylight_saving", {"part": [
+        {"interaction_id": f"t{n}", "channel": "phone", "arrived_at": utc(text)}
+        for n, text in enumerate(arrivals)]})
+    local_days = _on_intervals(dst, "forecast_series", _series_params(1440))
+    assert _keyed(local_days, ["slot"], ["contacts"]) == {
+        (utc("2024-03-09 08:00"),): (1.0,),  # 23:30 on 9 March
+        (utc("2024-03-10 08:00"),): (2.0,),  # 00:15 and 23:45 on 10 March
+        (utc("2024-03-11 07:00"),): (1.0,),
+        (utc("2024-11-02 07:00"),): (1.0,),  # 23:59 (floored to 23:45) on 2 November
+        (utc("2024-11-03 07:00"),): (4.0,),  # 00:00, 01:30 twice, 23:59 on 3 November
+        (utc("2024-11-04 08:00"),): (1.0,),
+    }
+    assert {datetime.combine(d, time(), LOCAL) for d in map(_local_day, map(utc, arrivals))} == \
+        set(pd.to_datetime(local_days["slot"], utc=True))
+    # at 15 and 30 minutes, each arrival in its interval of UTC: the 25-hour day keeps both 01:30s apart
+    quarter = _on_intervals(dst, "forecast_series", _series_params(15))
+    assert _counted(quarter) == Counter((_floor(utc(text), 15), "phone") for text in arrivals)
+    assert {utc("2024-11-03 08:30"), utc("2024-11-03 09:30")} <= \
+        set(pd.to_datetime(quarter["slot"], utc=True))
+    half = _on_intervals(dst, "forecast_series", _series_params(30))
+    assert _counted(half) == Counter((_floor(utc(text), 30), "phone") for text in arrivals)
+
+
+def interval_span(p: Prepared) -> None:
+    frame = p.sql("interval_span", {})
+    assert list(frame.columns) == ["first_slot", "last_slot"] and len(frame) == 1
+    first, last = frame.iloc[0]
+    arrivals = [row["arrived_at"] for row in _contacts()]
+    # i000 arrived at 16:00 UTC on 9 January; i059 at 03:59 on 12 January, in the interval from 03:45
+    assert first == _floor(min(arrivals), 15) == datetime(2024, 1, 9, 16, tzinfo=UTC)
+    assert last == _floor(max(arrivals), 15) == datetime(2024, 1, 12, 3, 45, tzinfo=UTC)
+    # a store without interactions: one row, both null
+    empty = p.folder / "scratch" / "empty_store"
+    empty.mkdir(parents=True, exist_ok=True)
+    with Store.open(empty) as store:
+        span = store.query("interval_span")
+    assert len(span) == 1 and span.isna().all().all()
 
 
 def contacts_by_weekday_hour_channel(p: Prepared) -> None:
@@ -875,6 +1192,10 @@ CONTRACTS: dict[str, Callable[[Prepared], None]] = {
     "load_daily": load_daily,
     "rollup_hourly": rollup_hourly,
     "load_hourly": load_hourly,
+    "rollup_intervals": rollup_intervals,
+    "load_intervals": load_intervals,
+    "forecast_series": forecast_series,
+    "interval_span": interval_span,
     "contacts_by_weekday_hour_channel": contacts_by_weekday_hour_channel,
     "kpi_measures_daily": kpi_measures_daily,
     "contacts_by_channel_day": contacts_by_channel_day,
@@ -912,6 +1233,24 @@ def test_sql_file_meets_its_contract(name, prepared):
 
 def test_every_contract_names_an_existing_sql_file():
     assert sorted(CONTRACTS) == SQL_FILES
+
+
+# --- types and boundaries of the interval queries --------------------------------------------------------
+
+def test_load_intervals_keeps_the_column_types_of_rollup_intervals(prepared):
+    paths = _interval_rollups(prepared)
+    [(rollup,)] = _rows("select list(column_type) from (describe select * from read_parquet($paths))",
+                        {"paths": paths})
+    held = prepared.store.cursor().execute(
+        "select list(data_type order by column_index) from duckdb_columns() where table_name = 'intervals'"
+    ).fetchone()[0]
+    assert held == rollup
+
+
+def test_forecast_series_leaves_out_arrivals_after_an_off_grid_before(prepared):
+    before = datetime(2024, 1, 10, 16, 24, tzinfo=UTC)  # when i024 arrived, in the interval from 16:15
+    assert _series(prepared, 15, before=before)["contacts"].sum() == \
+        sum(row["arrived_at"] < before for row in _contacts()) == 24
 
 
 # --- how the files are written ---------------------------------------------------------------------------

@@ -255,3 +255,151 @@ def horizon_table(by_lead: pd.DataFrame) -> pd.DataFrame:
             entry[column] = match["wape_pct"].iloc[0] if len(match) else None
         rows.append(entry)
     return pd.DataFrame(rows)
+
+
+# --- staffing --------------------------------------------------------------------------------------
+
+def _run_label(run) -> str:
+    created = run.created_at.strftime("%Y-%m-%d %H:%M")
+    return f"{run.label} · by {GRAIN_LABELS[run.grain].lower()} · as of {run.as_of} · made {created} UTC"
+
+
+def staffing_section(store: Store) -> None:
+    from cxdash import staffing
+
+    settings = store.settings
+    runs = record.runs(store.folder)
+    runs = runs[runs["grain"] != "day"].reset_index(drop=True)
+    if runs.empty:
+        st.info("Staffing works from an interval forecast, and none is in the record yet: run a 30- or "
+                "15-minute forecast on the Forecast page.", icon=":material/groups:")
+        st.page_link("pages/forecast.py", label="Open the Forecast page", icon=":material/insights:")
+        return
+    labels = {run.run_id: _run_label(run) for run in runs.itertuples()}
+    run_id = st.selectbox("Forecast", list(labels), format_func=labels.get, key="run", bind="query-params",
+                          help="An interval forecast from the record (newest first).")
+    run = runs[runs["run_id"] == run_id].iloc[0]
+    request = record.request_of(run)
+    live = set(settings.live_channels)
+    if not request.channels or not set(request.channels) <= live:
+        others = sorted(set(request.channels or kpis.filter_options(store).get("channel", [])) - live)
+        st.warning("Erlang C models contacts that wait in a queue for the next free agent ("
+                   + ", ".join(sorted(live)) + "). This forecast includes " + ", ".join(others)
+                   + ", which agents work from a backlog: staffing those by Erlang over-staffs. For live "
+                   "staffing, forecast the live channels alone.", icon=":material/warning:")
+
+    row = st.columns(6)
+    level = row[0].number_input("Service level %", 50, 99, 80, key="sl", bind="query-params",
+                                help="Share of offered contacts to answer within the target time.")
+    within = row[1].number_input("Within seconds", 1, 600, int(settings.service_level_seconds),
+                                 key="within", bind="query-params")
+    cap = row[2].number_input("Max occupancy %", 50, 100, 85, key="occupancy", bind="query-params",
+                              help="No interval is planned busier than this (seed: 80-85%).")
+    shrink = row[3].number_input("Shrinkage %", 0, 80, 30, key="shrinkage", bind="query-params",
+                                 help="Paid time off the phones (breaks, training, absence). Scheduled "
+                                      "= on the phones / (1 - shrinkage).")
+    staff_to = row[4].selectbox("Staff to", ["Forecast", "Upper bound"], key="staff_to",
+                                bind="query-params",
+                                help=f"The forecast, or the upper end of its {forecast.LEVEL:.0%} interval "
+                                     "(staffing for a busier day than expected).")
+    patience = forecast.patience_seconds(store, request.channels, request.queues, request.as_of)
+    methods = ["Erlang C", "Erlang A"] if patience else ["Erlang C"]
+    method = row[5].selectbox("Model", methods, key="model", bind="query-params",
+                              help="Erlang A adds abandonment: callers hang up after a patience drawn "
+                                   "from the data (time waited / abandons over the last eight weeks)."
+                              + ("" if patience else " No abandons in the data: Erlang C only."))
+
+    rows = record.rows(store.folder, run_id, settings.timezone)
+    aht = rows["aht_seconds"]
+    if aht.isna().all():
+        st.info("This forecast's contacts have no handle time (self-service only?): there is nothing to "
+                "staff.", icon=":material/groups:")
+        return
+    intervals = pd.DataFrame({"ts": rows["ts"],
+                              "contacts": rows["yhat_upper" if staff_to == "Upper bound" else "yhat"],
+                              "aht_seconds": aht.fillna(aht.mean())})
+    seconds = forecast.GRAINS[request.grain] * 60
+    with st.spinner("Staffing every interval…"):
+        result = staffing.staff_intervals(
+            intervals, seconds, service_level=level / 100, target_seconds=within, max_occupancy=cap / 100,
+            shrinkage=shrink / 100, patience_seconds=patience if method == "Erlang A" else None)
+    hours = seconds / 3600
+    busiest = result.loc[result["agents"].idxmax()]
+    tiles = st.columns(5)
+    tiles[0].metric("Peak agents on the phones", f"{int(busiest['agents'])}",
+                    f"{busiest['ts']:%a %d %b %H:%M}", delta_color="off")
+    tiles[1].metric("Agent-hours on the phones", f"{result['agents'].sum() * hours:,.0f}")
+    tiles[2].metric("Scheduled agent-hours", f"{result['scheduled_agents'].sum() * hours:,.0f}",
+                    help=f"With {shrink}% shrinkage: on the phones / (1 - shrinkage), per interval.")
+    handled = (result["workload_erlangs"] * hours).sum()
+    tiles[3].metric("Average occupancy", _pct(handled / (result["agents"].sum() * hours))
+                    if result["agents"].sum() else "–")
+    simple_hours = result["simple_agents"].sum() * hours
+    tiles[4].metric("Simple formula agent-hours", f"{simple_hours:,.0f}",
+                    f"{simple_hours - result['agents'].sum() * hours:+,.0f} vs Erlang", delta_color="off")
+
+    schedule, gaps = _schedule_upload(settings.timezone, result)
+    st.plotly_chart(charts.staffing_chart(result, schedule), key="staffing-chart")
+    _formula_explained(result, hours, cap)
+    if gaps is not None:
+        _gaps(gaps)
+    shown = result.assign(ts=result["ts"].astype(str))
+    download_csv(shown, f"staffing_{run_id}.csv", "Download the staffing (CSV)", key="download-staffing")
+
+
+def _schedule_upload(timezone: str, result: pd.DataFrame):
+    from cxdash import staffing
+
+    upload = st.file_uploader("Compare with your schedule (CSV with columns interval, agents)", type=["csv"],
+                              key="schedule", max_upload_size=5,
+                              help="One row per interval start (local time unless it carries an "
+                                   "offset) with the agents on the phones. Up to 5 MB.")
+    if upload is None:
+        return None, None
+    schedule, problems, set_aside = staffing.read_schedule(upload.getvalue(), upload.name, timezone)
+    for problem in problems:
+        st.warning(problem, icon=":material/warning:")
+    if not set_aside.empty:
+        with st.expander(f"{len(set_aside):,} row(s) of {upload.name} set aside"):
+            st.dataframe(set_aside, hide_index=True, key="schedule-set-aside")
+    st.caption(f"{upload.name}: {len(schedule) + len(set_aside):,} rows read = {len(schedule):,} used + "
+               f"{len(set_aside):,} set aside.")
+    if schedule.empty:
+        return None, None
+    return schedule, staffing.schedule_gaps(result, schedule)
+
+
+def _gaps(gaps: pd.DataFrame) -> None:
+    counts = gaps["status"].value_counts()
+    tiles = st.columns(4)
+    tiles[0].metric("Intervals under-staffed", f"{counts.get('under', 0):,}")
+    tiles[1].metric("Intervals over-staffed", f"{counts.get('over', 0):,}")
+    tiles[2].metric("Intervals as required", f"{counts.get('ok', 0):,}")
+    tiles[3].metric("Intervals without a schedule", f"{counts.get('no schedule', 0):,}")
+    short = gaps[gaps["status"] == "under"].sort_values("gap").head(50)
+    if not short.empty:
+        st.dataframe(short.assign(ts=short["ts"].astype(str)), hide_index=True, key="schedule-under")
+
+
+def _formula_explained(result: pd.DataFrame, hours: float, cap: int) -> None:
+    from cxdash import staffing
+
+    example = staffing.simple_formula(1200, 360)
+    fewer = result[result["simple_agents"] < result["agents"]]
+    more = result[result["simple_agents"] > result["agents"]]
+    with st.expander("Why Erlang and the seed's simple formula differ", expanded=False):
+        st.markdown(
+            "The seed's formula, agents = contacts × AHT ÷ (shift minutes × occupancy), reproduces its "
+            f"own example: 1,200 calls a day at 6 minutes over a 450-minute shift at 85% occupancy is "
+            f"{example['agents_exact']:.1f}, so **{example['agents']}** agents; with 30% shrinkage the seed "
+            f"multiplies by 1.3 to get **{example['scheduled_seed']}**, but 30% of paid time lost leaves "
+            f"{example['scheduled_seed']} × 0.7 = {example['scheduled_seed'] * 0.7:.1f} on the phones, so "
+            f"dividing by 0.7 (**{example['scheduled_divided']}**) is right.\n\n"
+            "The formula spreads the work evenly and knows nothing of queues. Contacts arrive at random: "
+            "a small queue needs spare agents for bursts (at a few Erlangs, "
+            f"{cap}% occupancy means long waits), while a large one runs busier at the same service "
+            "level. Erlang C sizes each interval for its own service-level target.\n\n"
+            f"On this forecast, applied interval by interval, the formula plans fewer agents than Erlang "
+            f"in {len(fewer):,} intervals ({(fewer['agents'] - fewer['simple_agents']).sum() * hours:,.0f} "
+            f"agent-hours short) and more in {len(more):,} "
+            f"({(more['simple_agents'] - more['agents']).sum() * hours:,.0f} agent-hours over).")
