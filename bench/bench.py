@@ -1,4 +1,5 @@
-"""Benchmark: a 10-million-interaction demo, cxdash's preparation and page queries against plain pandas.
+"""Benchmark: a 10-million-interaction demo, cxdash's preparation and page queries against plain pandas,
+forecasts (with their backtests) and staffing.
 
 Run with `make bench` (or `.venv/bin/python bench/bench.py [--fresh] [--scale X] [--repeat N]`).
 Each measurement runs in a fresh Python process, so times include what a restarted app pays and
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -256,6 +257,75 @@ def worker_seasonality(folder: Path, repeat: int) -> dict:
             "strength": fit.strength, "spikes": len(fit.spikes), "peak_mb": peak_mb()}
 
 
+FORECAST_AS_OF = date(2026, 11, 1)  # the day after the demo ends
+FORECAST_DAYS = 28  # four weeks ahead
+STAFF_DAYS = 30  # staffing: a month of 30-minute intervals
+
+
+def _timed(run, runs: int) -> tuple[list[float], object]:
+    """`run` timed `runs` times: the seconds of each run and the last result."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - started)
+    return times, result
+
+
+def worker_forecast(folder: Path, repeat: int) -> dict:
+    """Forecasts as of the day after the data ends, four weeks ahead, every channel: the first of the
+    process (imports included) apart, then warm runs of each grain (median of at most 3: they take
+    seconds); the 30-minute backtest alone, extending the state-space models' state at each origin
+    versus refitting every candidate at every origin (once); staffing a month of 30-minute intervals."""
+    started = time.perf_counter()
+    from cxdash.store import Store
+
+    store = Store.open(folder)
+    opened = time.perf_counter()
+    from cxdash.forecast import Request, backtest, load_grids, make_forecast
+
+    requests = {grain: Request(grain, FORECAST_AS_OF, FORECAST_DAYS) for grain in ("day", "30min", "15min")}
+    first = make_forecast(store, requests["day"])
+    cold = time.perf_counter() - opened
+    runs = min(repeat, 3)
+    times, forecasts = {}, {"day": first}
+    for grain, request in requests.items():
+        times[grain], forecasts[grain] = _timed(lambda request=request: make_forecast(store, request), runs)
+
+    request = requests["30min"]
+    grid, days = load_grids(store, request)
+    extend_times, extended = _timed(lambda: backtest(grid, days, request), runs)
+    refit_times, refitted = _timed(lambda: backtest(grid, days, request, refit=True), 1)
+
+    month_started = time.perf_counter()
+    month = make_forecast(store, Request("30min", FORECAST_AS_OF, STAFF_DAYS))  # a month, not 4 weeks
+    month_seconds = time.perf_counter() - month_started
+    local_day = month.rows["ts"].dt.date  # the rows' times are local
+    intervals = month.rows[local_day < FORECAST_AS_OF + timedelta(days=STAFF_DAYS)] \
+        .rename(columns={"yhat": "contacts"})[["ts", "contacts", "aht_seconds"]]
+    before_import = time.perf_counter()
+    from cxdash.staffing import staff_intervals
+
+    staffed = staff_intervals(intervals, interval_seconds=1800)
+    staff_first = time.perf_counter() - before_import
+    staffing = _medians_ms({
+        "Erlang C": lambda: staff_intervals(intervals, interval_seconds=1800),
+        "Erlang A, patience 120 s": lambda: staff_intervals(intervals, interval_seconds=1800,
+                                                            patience_seconds=120)}, repeat)
+    return {"open_seconds": opened - started, "cold_seconds": cold, "runs": runs, "times": times,
+            "seconds": {grain: statistics.median(values) for grain, values in times.items()},
+            "models": {grain: forecast.model for grain, forecast in forecasts.items()},
+            "rows": {grain: len(forecast.rows) for grain, forecast in forecasts.items()},
+            "candidate_seconds": forecasts["30min"].backtest.seconds,
+            "backtest_origins": int(extended.rows["origin"].nunique()),
+            "backtest_seconds": {"extend": statistics.median(extend_times), "refit": refit_times[0]},
+            "refit_candidate_seconds": refitted.seconds, "extend_candidate_seconds": extended.seconds,
+            "staff_intervals": len(intervals), "staff_days": int(intervals["ts"].dt.date.nunique()),
+            "staff_columns": list(staffed.columns), "staff_first_ms": staff_first * 1000,
+            "staff_median_ms": staffing, "staff_repeat": repeat, "staff_forecast_seconds": month_seconds,
+            "peak_mb": peak_mb()}
+
+
 def print_steps(medians: dict[str, float], goal_ms: float | None = None, what: str = "") -> None:
     """Each step's median, then, with a goal, whether the slowest step meets it."""
     for name, ms in medians.items():
@@ -264,6 +334,36 @@ def print_steps(medians: dict[str, float], goal_ms: float | None = None, what: s
         slowest = max(medians, key=medians.get)
         print(f"{what}: slowest {slowest} at {medians[slowest]:.1f} ms (goal: <= {goal_ms:g} ms warm): "
               f"{'met' if medians[slowest] <= goal_ms else 'NOT met'}")
+
+
+def print_forecast(result: dict) -> None:
+    """The forecast worker's figures, with the issue's goals."""
+    seconds, models, runs = result["seconds"], result["models"], result["runs"]
+    print(f"forecasts as of {FORECAST_AS_OF}, {FORECAST_DAYS} days ahead, every channel (fresh process; "
+          f"store opened in {result['open_seconds']:.2f} s; peak {result['peak_mb']:.0f} MB):")
+    print(f"  first forecast of the process (day, imports included): {result['cold_seconds']:.2f} s")
+    goals = {"day": 3, "30min": 10, "15min": None}
+    for grain, goal in goals.items():
+        verdict = f" (goal: < {goal} s): {'met' if seconds[grain] < goal else 'NOT met'}" if goal else \
+            " (no goal)"
+        spread = "-".join(f"{s:.2f}" for s in (min(result["times"][grain]), max(result["times"][grain])))
+        print(f"  {grain + ' forecast with its backtest':<34} {seconds[grain]:6.2f} s (median of {runs} warm "
+              f"runs, {spread} s; {result['rows'][grain]:,} rows; model {models[grain]}){verdict}")
+    print(f"30-minute forecast, each candidate's backtest ({result['backtest_origins']} origins; "
+          f"chosen: {models['30min']}):")
+    print_steps({name: s * 1000 for name, s in result["candidate_seconds"].items()})
+    backtests = result["backtest_seconds"]
+    print(f"30-minute backtest alone: extending the state at each origin {backtests['extend']:.2f} s "
+          f"(median of {runs}), refitting at every origin {backtests['refit']:.2f} s (once): "
+          f"refit / extend {backtests['refit'] / backtests['extend']:.1f}x; refitting, per candidate:")
+    print_steps({name: s * 1000 for name, s in result["refit_candidate_seconds"].items()})
+    print(f"staffing, {result['staff_days']} days of 30-minute intervals from the forecast "
+          f"({result['staff_intervals']:,} open intervals; that forecast took "
+          f"{result['staff_forecast_seconds']:.2f} s; first call, import included, "
+          f"{result['staff_first_ms']:.0f} ms; median of {result['staff_repeat']} warm calls):")
+    print_steps({name: ms for name, ms in result["staff_median_ms"].items() if name.startswith("Erlang C")},
+                1000, "Staffing a month of intervals, Erlang C")
+    print_steps({name: ms for name, ms in result["staff_median_ms"].items() if name.startswith("Erlang A")})
 
 
 def report_command(folder: Path, out: Path) -> float:
@@ -355,7 +455,7 @@ def worker_pandas(folder: Path) -> dict:
 
 WORKERS = {"demo": worker_demo, "prepare": worker_prepare, "restart": worker_restart,
            "queries": worker_queries, "quality": worker_quality, "monthly": worker_monthly,
-           "seasonality": worker_seasonality,
+           "seasonality": worker_seasonality, "forecast": worker_forecast,
            "pandas": worker_pandas}
 
 
@@ -423,7 +523,7 @@ def main() -> None:
         name, *rest = args.worker
         folder = Path(rest[0])
         extra = [float(rest[1])] if name == "demo" else \
-            [int(rest[1])] if name in ("queries", "quality", "monthly", "seasonality") else []
+            [int(rest[1])] if name in ("queries", "quality", "monthly", "seasonality", "forecast") else []
         print(json.dumps(WORKERS[name](folder, *extra), default=str))
         return
 
@@ -503,6 +603,8 @@ def main() -> None:
           f"peak {season['peak_mb']:.0f} MB; first MSTL fit of a view {season['first_fit_ms']:.0f} ms, "
           f"once per store; contacts: strength {season['strength']}, {season['spikes']} spikes):")
     print_steps(season["median_ms"], 300, "Seasonality page data, decomposition included")
+
+    print_forecast(run_worker("forecast", folder, args.repeat))
 
     pandas_runs = [run_worker("pandas", folder) for _ in range(3)]
     pandas_seconds = statistics.median(r["seconds"] for r in pandas_runs)
