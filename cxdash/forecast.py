@@ -541,6 +541,9 @@ def backtest(grid: Grid, days: Grid | None, request: Request, progress: Progress
             "actual": grid.y[position], "forecast": np.concatenate(forecasts)})
         frames.append(frame[grid.is_open[position] & ~np.isnan(grid.y[position])])
     rows = pd.concat(frames, ignore_index=True)
+    if rows.empty or rows["actual"].sum() == 0:
+        raise ForecastError(f"{request.label()} had no contacts in the eight weeks before "
+                            f"{request.as_of}: there is nothing to test the candidates on")
     rows["ts"] = grid.times[rows["position"].to_numpy()]
     rows["origin"] = pd.to_datetime(rows["origin"], unit="D").dt.date
     return Backtest(rows.drop(columns="position"), seconds, lead_days)

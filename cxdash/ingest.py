@@ -269,6 +269,7 @@ def prepare(folder: Path, settings: Settings, progress: Progress | None = None) 
                 _build_rollup(con, store, entry, settings)
                 entry["rollup_fingerprint"] = fingerprint
             _save_manifest(store, manifest)
+            _merge_intervals(con, store, manifest)
             _build_derived(con, store, manifest, settings, report_progress)
         finally:
             con.close()
@@ -481,6 +482,27 @@ def _build_rollup(con: duckdb.DuckDBPyConnection, store: Path, entry: dict,
                                            "live_channels": list(settings.live_channels),
                                            "short_abandon_seconds": settings.short_abandon_seconds},
                  store / "interactions" / "intervals" / f"{file_id}.parquet")
+
+
+def merged_intervals_path(store: Path) -> Path:
+    return store / "interactions" / "intervals_merged.parquet"
+
+
+def _merge_intervals(con: duckdb.DuckDBPyConnection, store: Path, manifest: dict) -> None:
+    """The interval rollups of every file as one file sorted by interval (an interval at a file
+    boundary made one row): forecasts read it from disk, so it costs the store no memory. Written
+    again only when an interval rollup changed."""
+    paths = sorted((store / "interactions" / "intervals").glob("*.parquet"))
+    fingerprint = hashlib.sha256(json.dumps(
+        [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in paths]).encode()).hexdigest()[:16]
+    target = merged_intervals_path(store)
+    if manifest.get("intervals_fingerprint") == fingerprint and (target.exists() or not paths):
+        return
+    target.unlink(missing_ok=True)
+    if paths:
+        _write_query(con, "load_intervals", {"paths": [str(p) for p in paths]}, target)
+    manifest["intervals_fingerprint"] = fingerprint
+    _save_manifest(store, manifest)
 
 
 DERIVED = ("customer_outcomes", "order_months")

@@ -1,8 +1,8 @@
 """The query side: an in-memory DuckDB holding the daily measures, with views over the prepared files.
 
-Opening a store prepares the data folder (cheap when nothing changed), loads the small daily,
-hourly and 15-minute rollups into memory and registers one view per contract table, so SQL names
-tables, never paths.
+Opening a store prepares the data folder (cheap when nothing changed), loads the small daily and
+hourly rollups into memory and registers one view per contract table (and over the 15-minute
+rollup), so SQL names tables, never paths.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from cxdash.ingest import (
     PrepareReport,
     Progress,
     contract_schema,
+    merged_intervals_path,
     prepare,
     rollup_parameters,
     store_path,
@@ -114,11 +115,12 @@ class Store:
                         {"paths": [str(p) for p in hourly]})
         else:
             con.execute(f"create or replace table hourly ({HOURLY_COLUMNS})")
-        # arrivals and workload by 15-minute interval, channel and queue: what forecasts learn from
-        intervals = sorted((store / "interactions" / "intervals").glob("*.parquet"))
-        if intervals:
-            con.execute("create or replace table intervals as " + load_sql("load_intervals"),
-                        {"paths": [str(p) for p in intervals]})
+        # arrivals and workload by 15-minute interval, channel and queue, what forecasts learn from:
+        # one file on disk, sorted by interval (millions of rows at scale: not held in memory)
+        merged = merged_intervals_path(store)
+        if merged.exists():
+            con.execute("create or replace view intervals as select * from read_parquet("
+                        f"{_literal(str(merged))})")
         else:
             con.execute(f"create or replace table intervals ({INTERVAL_COLUMNS})")
         # the detailed rollup stays on disk (sorted by day, so a date range reads few row groups);

@@ -13,7 +13,7 @@ from cxdash import cli
 from tests.builders import write_costs, write_interactions, write_settings
 
 PAGES = ["pages/overview.py", "pages/quality.py", "pages/monthly_report.py", "pages/seasonality.py",
-         "pages/data_health.py"]
+         "pages/forecast.py", "pages/staffing.py", "pages/data_health.py"]
 
 
 def _run(at, page: str | None = None):
@@ -46,7 +46,7 @@ def test_every_page_listed_in_the_frame_exists_and_is_listed():
 def test_page_renders_on_the_demo_without_an_exception(app_test, demo_folder, page):
     at = _run(app_test(demo_folder), page)
     assert at.title and at.title[0].value in ("Overview", "Quality", "Monthly report", "Seasonality",
-                                             "Data health")
+                                             "Forecast", "Staffing", "Data health")
     assert not at.error
 
 
@@ -338,3 +338,123 @@ def test_seasonality_page_on_a_few_days_says_what_it_cannot_show(app_test, tmp_p
         for n in range(5)])
     at = _run(app_test(tmp_path), "pages/seasonality.py")
     assert any("at least four weeks" in i.value for i in at.info)
+
+
+# --- forecast and staffing ------------------------------------------------------------------------
+
+@pytest.fixture
+def planning_folder(demo_folder, tmp_path):
+    """A copy of the small demo (prepared store included), so the runs a test stores stay its own."""
+    folder = tmp_path / "demo"
+    shutil.copytree(demo_folder, folder, ignore=shutil.ignore_patterns("forecasts"))
+    return folder
+
+
+def test_forecast_page_runs_a_forecast_and_keeps_it_in_the_record(app_test, planning_folder):
+    from cxdash import record
+
+    query = {"grain": "Day", "channels": ["phone"], "as_of": "2026-10-01", "horizon": "7"}
+    at = _run(app_test(planning_folder, query), "pages/forecast.py")
+    assert any("No forecast of phone by day yet" in i.value for i in at.info)
+    at.button(key="run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    runs = record.runs(planning_folder)
+    assert len(runs) == 1 and runs.iloc[0]["as_of"] == date(2026, 10, 1)
+    assert list(runs.iloc[0]["channels"]) == ["phone"]
+    run_id = runs.iloc[0]["run_id"]
+    assert any(run_id in s.value for s in at.success)
+    rows = record.rows(planning_folder, run_id, "America/Los_Angeles")
+    assert len(rows) == 8  # the as-of day and seven after it
+    tiles = {metric.label: metric.value for metric in at.metric}
+    assert tiles["Contacts forecast"] == f"{rows['yhat'].sum():,.0f}"
+    candidates = next(frame.value for frame in at.dataframe if "Candidate" in frame.value.columns)
+    assert len(candidates) == 4 and (candidates["Chosen"] == "✓").sum() == 1
+    meta = record.metadata(planning_folder, run_id)
+    chosen = next(row for row in meta["backtest"] if row["chosen"])
+    assert tiles["Backtest WAPE"] == f"{100 * chosen['wape']:.1f}%"
+
+
+def test_forecast_accuracy_tab_backtests_and_scores_the_record(app_test, planning_folder):
+    from cxdash import forecast, record
+    from cxdash.store import Store
+
+    with Store.open(planning_folder) as store:
+        made = forecast.make_forecast(store, forecast.Request("day", date(2026, 10, 1), 14))
+        run_id = record.save(planning_folder, made)
+        expected = record.run_accuracy(store, planning_folder).set_index("run_id").loc[run_id]
+    at = _run(app_test(planning_folder, {"grain": "Day", "tab": "Accuracy"}), "pages/forecast.py")
+    tiles = {metric.label: metric.value for metric in at.metric}
+    assert tiles["WAPE, stored forecasts"] == f"{100 * expected['wape']:.1f}%"
+    assert tiles["Bias, stored forecasts"] == f"{100 * expected['bias']:.1f}%"
+    assert "WAPE, backtest" in tiles and "Poisson floor" in tiles
+    tables = {tuple(frame.value.columns): frame.value for frame in at.dataframe}
+    horizons = next(t for cols, t in tables.items() if "Horizon" in cols)
+    assert list(horizons["Horizon"]) == ["Same day", "Day ahead", "Week ahead"]
+    assert horizons["Backtest WAPE"].notna().all()
+    record_table = next(t for cols, t in tables.items() if "run_id" in cols)
+    assert list(record_table["run_id"]) == [run_id]
+
+
+def test_the_accuracy_tab_says_when_the_8_percent_target_is_out_of_reach(app_test, planning_folder):
+    # the small demo has a few contacts per half hour: the Poisson floor alone is far above 8%
+    at = _run(app_test(planning_folder, {"grain": "30 minutes", "tab": "Accuracy",
+                                         "channels": ["phone"]}), "pages/forecast.py")
+    assert any("out of reach" in w.value for w in at.warning)
+
+
+def test_a_forecast_of_too_little_history_says_what_it_needs(app_test, tmp_path):
+    write_interactions(tmp_path, [
+        {"interaction_id": f"i{n}", "channel": "phone", "arrived_at": f"2026-03-{n + 10} 18:00"}
+        for n in range(5)])
+    at = _run(app_test(tmp_path, {"grain": "Day"}), "pages/forecast.py")
+    assert at.date_input(key="as_of").value == date(2026, 3, 15)  # the day after the data ends
+    at.button(key="run").click().run()
+    assert not at.exception
+    assert any("at least 35" in w.value for w in at.warning)
+    at.date_input(key="as_of").set_value(date(2026, 4, 30)).run()
+    at.button(key="run").click().run()
+    assert any("no contacts in the eight weeks before 2026-04-30" in w.value for w in at.warning)
+
+
+def test_staffing_page_without_an_interval_forecast_points_to_the_forecast_page(app_test,
+                                                                                planning_folder):
+    at = _run(app_test(planning_folder), "pages/staffing.py")
+    assert any("Staffing works from an interval forecast" in i.value for i in at.info)
+
+
+def test_staffing_page_staffs_a_stored_forecast_with_erlang_c_and_a(app_test, planning_folder):
+    from cxdash import forecast, record, staffing
+    from cxdash.store import Store
+
+    with Store.open(planning_folder) as store:
+        made = forecast.make_forecast(store, forecast.Request("30min", date(2026, 10, 1), 2,
+                                                              channels=("phone",)))
+        run_id = record.save(planning_folder, made)
+        patience = forecast.patience_seconds(store, ("phone",), (), date(2026, 10, 1))
+    rows = record.rows(planning_folder, run_id, "America/Los_Angeles")
+    intervals = rows.assign(contacts=rows["yhat"], aht_seconds=rows["aht_seconds"].fillna(
+        rows["aht_seconds"].mean()))
+    expected = staffing.staff_intervals(intervals, 1800)
+    at = _run(app_test(planning_folder, {"run": run_id}), "pages/staffing.py")
+    assert not at.warning  # phone alone: a live channel, no Erlang warning
+    tiles = {metric.label: metric.value for metric in at.metric}
+    assert tiles["Peak agents on the phones"] == str(expected["agents"].max())
+    assert tiles["Agent-hours on the phones"] == f"{expected['agents'].sum() * 0.5:,.0f}"
+    assert tiles["Scheduled agent-hours"] == f"{expected['scheduled_agents'].sum() * 0.5:,.0f}"
+    assert patience is not None
+    at.selectbox(key="model").set_value("Erlang A").run()
+    assert not at.exception
+    erlang_a = staffing.staff_intervals(intervals, 1800, patience_seconds=patience)
+    tiles = {metric.label: metric.value for metric in at.metric}
+    assert tiles["Agent-hours on the phones"] == f"{erlang_a['agents'].sum() * 0.5:,.0f}"
+
+
+def test_staffing_page_warns_when_the_forecast_holds_backlog_channels(app_test, planning_folder):
+    from cxdash import forecast, record
+    from cxdash.store import Store
+
+    with Store.open(planning_folder) as store:
+        made = forecast.make_forecast(store, forecast.Request("30min", date(2026, 10, 1), 1))
+        record.save(planning_folder, made)
+    at = _run(app_test(planning_folder), "pages/staffing.py")
+    assert any("email" in w.value and "over-staffs" in w.value for w in at.warning)

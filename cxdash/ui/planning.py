@@ -61,7 +61,7 @@ def run_controls(store: Store, chosen: Selection, span: tuple[date, date]) -> st
     row = st.columns([2, 2, 2, 4], vertical_alignment="bottom")
     default = forecast.default_as_of(span[1], today(store))
     as_of = row[0].date_input("As of", value=default, key="as_of", bind="query-params",
-                              min_value=span[0] + timedelta(days=forecast.MIN_HISTORY_DAYS),
+                              min_value=span[0] + timedelta(days=1),
                               max_value=max(default, today(store)) + timedelta(days=366),
                               help="Forecast as if on this local date, from contacts that arrived "
                                    "before it. The as-of day itself is forecast too (same day).")
@@ -276,6 +276,8 @@ def staffing_section(store: Store) -> None:
         st.page_link("pages/forecast.py", label="Open the Forecast page", icon=":material/insights:")
         return
     labels = {run.run_id: _run_label(run) for run in runs.itertuples()}
+    if st.query_params.get("run") in labels:  # a link may name the run by its id, as the record does
+        st.session_state["run"] = st.query_params["run"]
     run_id = st.selectbox("Forecast", list(labels), format_func=labels.get, key="run", bind="query-params",
                           help="An interval forecast from the record (newest first).")
     run = runs[runs["run_id"] == run_id].iloc[0]
