@@ -340,7 +340,8 @@ class RegressionAR(Candidate):
     name = "regression_ar"
     label = "Regression + AR errors (SARIMAX)"
     description = ("Log counts on time-of-day Fourier terms, weekday, holidays and special days "
-                   "(days: yearly Fourier terms and a trend), with SARIMAX AR(2) errors.")
+                   "(days: yearly Fourier terms and a trend), with SARIMAX AR(2) errors. Intervals take "
+                   "the holiday effects the daily model learns from two years.")
     order = (2, 0, 0)
 
     def start(self, grid: Grid, origin: int, days: Grid | None = None) -> None:
@@ -350,11 +351,19 @@ class RegressionAR(Candidate):
         window = DAILY_WINDOW_DAYS if grid.minutes == 1440 else INTRADAY_WINDOW_WEEKS * grid.week
         begin = max(origin - window, 0)
         train = np.arange(begin, origin)
-        target = np.log1p(grid.y[train])
+        self.effects: dict[str, float] = {}
+        if grid.minutes < 1440 and days is not None:
+            # intervals learn from a few months, which seldom hold last year's holidays and sales:
+            # their effects come from the daily regression over two years, as a fixed offset
+            daily = RegressionAR()
+            daily.start(days, days.day_start(_date(grid.day[origin])))
+            if daily.events:
+                self.effects = dict(zip(daily.events, daily.beta[-len(daily.events):], strict=True))
+        target = np.log1p(grid.y[train]) - self._offset(train)
         known = ~np.isnan(target)
         # an event that never happened in the window cannot be learned: it is left out
-        self.events = [name for name in grid.events.columns
-                       if grid.events[name].to_numpy()[train][known].any()]
+        self.events = [] if self.effects else [
+            name for name in grid.events.columns if grid.events[name].to_numpy()[train][known].any()]
         design = _features(grid, train, self.events)
         # least squares with a light ridge: Fourier terms of a channel open a few hours a day are
         # nearly collinear where it is open, and must not swing wildly where it is closed
@@ -368,9 +377,18 @@ class RegressionAR(Candidate):
             self.results = SARIMAX(residual, order=self.order).fit(disp=False)
         self.position = origin
 
+    def _offset(self, positions: np.ndarray) -> np.ndarray:
+        """The holiday and special-day effects taken from the daily model (log scale)."""
+        offset = np.zeros(len(positions))
+        for name, effect in self.effects.items():
+            if name in self.grid.events:
+                offset += effect * self.grid.events[name].to_numpy()[positions]
+        return offset
+
     def _residuals(self, begin: int, end: int) -> np.ndarray:
         positions = np.arange(begin, end)
-        return np.log1p(self.grid.y[positions]) - _features(self.grid, positions, self.events) @ self.beta
+        return np.log1p(self.grid.y[positions]) - self._offset(positions) \
+            - _features(self.grid, positions, self.events) @ self.beta
 
     def forecast(self, origin: int, stop: int) -> Prediction:
         if origin > self.position:
@@ -379,7 +397,8 @@ class RegressionAR(Candidate):
         predicted = self.results.get_forecast(stop - origin)
         mean = np.asarray(predicted.predicted_mean)
         spread = np.sqrt(np.asarray(predicted.var_pred_mean))
-        base = _features(self.grid, np.arange(origin, stop), self.events) @ self.beta + mean
+        positions = np.arange(origin, stop)
+        base = _features(self.grid, positions, self.events) @ self.beta + self._offset(positions) + mean
         base = np.where(self.grid.is_open[origin:stop], np.minimum(base, MAX_LOG), np.nan)
         spread = np.minimum(spread, MAX_LOG / 4)
         z = norm.ppf(0.5 + LEVEL / 2)
