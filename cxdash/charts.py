@@ -365,17 +365,42 @@ def decomposition_chart(components: pd.DataFrame, spikes: pd.DataFrame, value_la
 FORECAST_COLOR, ACTUAL_COLOR, BAND_COLOR = "#1f5f8b", "#444444", "rgba(31, 95, 139, 0.18)"
 
 
-def forecast_chart(actuals: pd.DataFrame, rows: pd.DataFrame, level: float) -> go.Figure:
+def _with_gaps(frame: pd.DataFrame, step: pd.Timedelta) -> pd.DataFrame:
+    """A row of blanks wherever the next interval is more than one step later, so lines break over
+    closed hours instead of drawing straight across them."""
+    frame = frame.sort_values("ts").reset_index(drop=True)
+    # a local day is 23 or 25 hours long when the clocks change
+    gaps = frame["ts"].diff() > step + (pd.Timedelta(hours=1) if step >= pd.Timedelta(days=1) else
+                                        pd.Timedelta(0))
+    if not gaps.any():
+        return frame
+    blanks = frame.loc[gaps].copy()
+    blanks["ts"] = blanks["ts"] - step
+    for column in blanks.columns.drop("ts"):
+        blanks[column] = None
+    return pd.concat([frame, blanks]).sort_values("ts", kind="stable").reset_index(drop=True)
+
+
+ONE_DAY = pd.Timedelta(days=1)
+
+
+def forecast_chart(actuals: pd.DataFrame, rows: pd.DataFrame, level: float,
+                   step: pd.Timedelta = ONE_DAY) -> go.Figure:
     """Actual contacts (ts, actual) and the forecast (ts, yhat, yhat_lower, yhat_upper) with its
-    interval as a band; gaps where intervals are closed."""
+    interval as a band; lines break where intervals are closed (no row for more than one step)."""
     figure = go.Figure()
+    actuals = _with_gaps(actuals, step) if not actuals.empty else actuals
     if not rows.empty:
-        band = rows.sort_values("ts")
-        figure.add_trace(go.Scatter(x=band["ts"], y=band["yhat_upper"], mode="lines", line=dict(width=0),
-                                    hoverinfo="skip", showlegend=False, connectgaps=False))
-        figure.add_trace(go.Scatter(x=band["ts"], y=band["yhat_lower"], mode="lines", line=dict(width=0),
-                                    fill="tonexty", fillcolor=BAND_COLOR, name=f"{level:.0%} interval",
-                                    hovertemplate="%{y:,.1f}"))
+        band = _with_gaps(rows[["ts", "yhat", "yhat_lower", "yhat_upper"]], step)
+        # the interval as one closed shape per run of open intervals (a fill across a gap would
+        # smear over the closed hours)
+        segment = band["yhat"].isna().cumsum()
+        for number, (_, part) in enumerate(band.dropna(subset=["yhat"]).groupby(segment)):
+            figure.add_trace(go.Scatter(
+                x=pd.concat([part["ts"], part["ts"][::-1]]),
+                y=pd.concat([part["yhat_upper"], part["yhat_lower"][::-1]]),
+                fill="toself", fillcolor=BAND_COLOR, line=dict(width=0), hoverinfo="skip",
+                name=f"{level:.0%} interval", legendgroup="interval", showlegend=number == 0))
         figure.add_trace(go.Scatter(x=band["ts"], y=band["yhat"], mode="lines", name="Forecast",
                                     line=dict(color=FORECAST_COLOR, width=2), hovertemplate="%{y:,.1f}"))
     if not actuals.empty:
@@ -412,10 +437,13 @@ def accuracy_by_lead(frame: pd.DataFrame, target: float) -> go.Figure:
     return _layout(figure)
 
 
-def staffing_chart(frame: pd.DataFrame, schedule: pd.DataFrame | None = None) -> go.Figure:
+def staffing_chart(frame: pd.DataFrame, schedule: pd.DataFrame | None = None,
+                   step: pd.Timedelta = ONE_DAY) -> go.Figure:
     """Agents per interval: Erlang's on-phone requirement, the simple formula's, scheduled headcount
-    with shrinkage, and the user's schedule when given (ts, agents, simple_agents, scheduled_agents)."""
+    with shrinkage, and the user's schedule when given (ts, agents, simple_agents, scheduled_agents);
+    lines break over closed hours."""
     figure = go.Figure()
+    frame = _with_gaps(frame[["ts", "agents", "simple_agents", "scheduled_agents"]], step)
     figure.add_trace(go.Scatter(x=frame["ts"], y=frame["agents"], name="Required on the phones (Erlang)",
                                 mode="lines", line=dict(color=FORECAST_COLOR, width=2, shape="hv")))
     figure.add_trace(go.Scatter(x=frame["ts"], y=frame["simple_agents"], name="Simple formula",

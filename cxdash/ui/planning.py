@@ -123,7 +123,8 @@ def forecast_section(store: Store, chosen: Selection, span: tuple[date, date]) -
     actuals = record.actuals(store, record.request_of(meta))
     window_start = rows["ts"].min() - pd.Timedelta(days=28 if chosen.grain == "day" else 14)
     shown = actuals[(actuals["ts"] >= window_start) & (actuals["ts"] <= rows["ts"].max())]
-    st.plotly_chart(charts.forecast_chart(shown, rows, forecast.LEVEL), key="forecast-chart")
+    step = pd.Timedelta(minutes=forecast.GRAINS[chosen.grain])
+    st.plotly_chart(charts.forecast_chart(shown, rows, forecast.LEVEL, step), key="forecast-chart")
     st.caption(f"The band holds {forecast.LEVEL:.0%} of outcomes by the "
                + ("model's own prediction interval." if meta["interval_source"] == "model" else
                   "chosen candidate's backtest errors at each lead (it has no interval of its own).")
@@ -180,9 +181,10 @@ def accuracy_section(store: Store, chosen: Selection, span: tuple[date, date]) -
     tiles[1].metric("MAPE, stored forecasts", _pct(stored_scores["mape"]), help=WAPE_HELP)
     tiles[2].metric("Bias, stored forecasts", _pct(stored_scores["bias"]), help=WAPE_HELP)
     tiles[3].metric("WAPE, backtest", _pct(backtest_scores["wape"]),
-                    f"MAPE {_pct(backtest_scores['mape'])}", delta_color="off", help=WAPE_HELP)
+                    f"MAPE {_pct(backtest_scores['mape'])}", delta_color="off", delta_arrow="off",
+                    help=WAPE_HELP)
     tiles[4].metric("Poisson floor", _pct(floor["wape"]), f"MAPE {_pct(floor['mape'])}", delta_color="off",
-                    help=FLOOR_HELP)
+                    delta_arrow="off", help=FLOOR_HELP)
     target = accuracy.TARGET_MAPE
     if floor["mape"] == floor["mape"] and floor["mape"] > target:
         st.warning(f"The seed's target of MAPE ≤ {100 * target:g}% is out of reach here: these intervals "
@@ -218,10 +220,12 @@ def accuracy_section(store: Store, chosen: Selection, span: tuple[date, date]) -
     intervals, days = record.largest_misses(source, tz)
     left, right = st.columns(2)
     left.dataframe(intervals.assign(ts=intervals["ts"].astype(str)), hide_index=True, key="misses-intervals",
-                   column_config={"forecast": st.column_config.NumberColumn("Forecast", format="%.1f"),
+                   column_config={"ts": "Interval", "as_of": "Forecast as of", "actual": "Actual",
+                                  "forecast": st.column_config.NumberColumn("Forecast", format="%.1f"),
                                   "miss": st.column_config.NumberColumn("Forecast - actual", format="%+.1f")})
     right.dataframe(days, hide_index=True, key="misses-days",
-                    column_config={"forecast": st.column_config.NumberColumn("Forecast", format="%.0f"),
+                    column_config={"day": "Day", "actual": "Actual",
+                                   "forecast": st.column_config.NumberColumn("Forecast", format="%.0f"),
                                    "miss": st.column_config.NumberColumn("Forecast - actual", format="%+.0f"),
                                    "miss_pct": st.column_config.NumberColumn("Miss %", format="%+.1f%%")})
 
@@ -237,7 +241,9 @@ def accuracy_section(store: Store, chosen: Selection, span: tuple[date, date]) -
     st.dataframe(shown[["run_id", "created_at", "as_of", "grain", "label", "model", "wape", "mape", "bias",
                         "intervals"]],
                  hide_index=True, key="record-table",
-                 column_config={"wape": st.column_config.NumberColumn("WAPE", format="%.1f%%"),
+                 column_config={"run_id": "Run", "created_at": "Made", "as_of": "As of",
+                                "grain": "Grain", "model": "Model",
+                                "wape": st.column_config.NumberColumn("WAPE", format="%.1f%%"),
                                 "mape": st.column_config.NumberColumn("MAPE", format="%.1f%%"),
                                 "bias": st.column_config.NumberColumn("Bias", format="%+.1f%%"),
                                 "intervals": st.column_config.NumberColumn("Intervals scored"),
@@ -329,7 +335,7 @@ def staffing_section(store: Store) -> None:
     busiest = result.loc[result["agents"].idxmax()]
     tiles = st.columns(5)
     tiles[0].metric("Peak agents on the phones", f"{int(busiest['agents'])}",
-                    f"{busiest['ts']:%a %d %b %H:%M}", delta_color="off")
+                    f"{busiest['ts']:%a %d %b %H:%M}", delta_color="off", delta_arrow="off")
     tiles[1].metric("Agent-hours on the phones", f"{result['agents'].sum() * hours:,.0f}")
     tiles[2].metric("Scheduled agent-hours", f"{result['scheduled_agents'].sum() * hours:,.0f}",
                     help=f"With {shrink}% shrinkage: on the phones / (1 - shrinkage), per interval.")
@@ -338,15 +344,40 @@ def staffing_section(store: Store) -> None:
                     if result["agents"].sum() else "–")
     simple_hours = result["simple_agents"].sum() * hours
     tiles[4].metric("Simple formula agent-hours", f"{simple_hours:,.0f}",
-                    f"{simple_hours - result['agents'].sum() * hours:+,.0f} vs Erlang", delta_color="off")
+                    f"{simple_hours - result['agents'].sum() * hours:+,.0f} vs Erlang", delta_color="off",
+                    delta_arrow="off")
 
     schedule, gaps = _schedule_upload(settings.timezone, result)
-    st.plotly_chart(charts.staffing_chart(result, schedule), key="staffing-chart")
+    days = sorted(set(result["ts"].dt.date))
+    day = st.selectbox("Day shown", days, format_func=lambda d: f"{d:%a %d %b %Y}", key="day",
+                       help="The chart shows one day's intervals; the table below sums every day.")
+    on_day = result[result["ts"].dt.date == day]
+    shown_schedule = None if schedule is None else schedule[schedule["ts"].dt.tz_convert(
+        settings.timezone).dt.date == day]
+    st.plotly_chart(charts.staffing_chart(on_day, shown_schedule, pd.Timedelta(seconds=seconds)),
+                    key="staffing-chart")
+    st.dataframe(daily_staffing(result, hours), hide_index=True, key="staffing-days",
+                 column_config={"Average occupancy": PERCENT})
     _formula_explained(result, hours, cap)
     if gaps is not None:
         _gaps(gaps)
     shown = result.assign(ts=result["ts"].astype(str))
     download_csv(shown, f"staffing_{run_id}.csv", "Download the staffing (CSV)", key="download-staffing")
+
+
+def daily_staffing(result: pd.DataFrame, hours: float) -> pd.DataFrame:
+    """Each day of a staffing: contacts, agent-hours by Erlang and by the simple formula, scheduled
+    hours, the peak, and the average occupancy."""
+    day = result["ts"].dt.date
+    summary = result.groupby(day).agg(contacts=("contacts", "sum"), agents=("agents", "sum"),
+                                      simple=("simple_agents", "sum"), scheduled=("scheduled_agents", "sum"),
+                                      peak=("agents", "max"), workload=("workload_erlangs", "sum"))
+    return pd.DataFrame({
+        "Day": summary.index, "Contacts": summary["contacts"].round(0),
+        "Agent-hours (Erlang)": summary["agents"] * hours,
+        "Agent-hours (simple formula)": summary["simple"] * hours,
+        "Scheduled hours": summary["scheduled"] * hours, "Peak agents": summary["peak"],
+        "Average occupancy": 100 * summary["workload"] / summary["agents"].where(summary["agents"] > 0)})
 
 
 def _schedule_upload(timezone: str, result: pd.DataFrame):
