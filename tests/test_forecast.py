@@ -3,6 +3,7 @@ hours and closed days, daylight saving, and that --as-of never sees the data it 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -268,3 +269,61 @@ def test_the_real_candidates_beat_nothing_silly_on_a_regular_operation(store):
     rows = forecast.rows
     assert ((rows["yhat_lower"] <= rows["yhat"] + 1e-9) & (rows["yhat"] <= rows["yhat_upper"] + 1e-9)).all()
     assert rows["yhat"].to_numpy() == pytest.approx(30.0, rel=0.02)
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+@pytest.fixture
+def cli_folder(tmp_path):
+    write_interactions(tmp_path, _operation(FIRST, AS_OF + timedelta(days=13)))
+    return tmp_path
+
+
+def test_forecast_command_writes_the_rows_and_keeps_the_run(cli_folder, tmp_path, capsys):
+    from cxdash import cli
+
+    out = tmp_path / "out" / "phone.csv"
+    assert cli.main(["forecast", "--data", str(cli_folder), "--grain", "30min", "--horizon", "2",
+                     "--channel", "phone", "--as-of", str(AS_OF), "--out", str(out), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["as_of"] == str(AS_OF) and printed["grain"] == "30min"
+    assert printed["chosen"] in {row["model"] for row in printed["candidates"]}
+    assert [row["chosen"] for row in printed["candidates"]].count(True) == 1
+    assert {"wape", "mape", "bias", "wape_same_day", "wape_day_ahead", "wape_week_ahead"} <= \
+        set(printed["candidates"][0])
+    # origins 31 August (four weeks of history) to 11 October: 42 days, less the last Sunday, whose
+    # only day before the as-of date is closed
+    assert printed["backtest_origins"] == 42 - 1
+    rows = pd.read_csv(out)
+    assert list(rows.columns) == ["ts", "yhat", "yhat_lower", "yhat_upper", "model"]
+    # Monday to Wednesday (the as-of day and two after it), 8:00-18:00, as local interval starts
+    assert len(rows) == 3 * 20 and rows["ts"].iloc[0] == "2026-10-12 08:00:00-07:00"
+    assert (rows["model"] == printed["chosen"]).all()
+    stored = record.runs(cli_folder)
+    assert list(stored["run_id"]) == [printed["run_id"]]
+    assert len(record.rows(cli_folder, printed["run_id"], "America/Los_Angeles")) == len(rows)
+
+
+def test_forecast_command_writes_parquet_and_reads_in_words(cli_folder, tmp_path, capsys):
+    from cxdash import cli
+
+    out = tmp_path / "day.parquet"
+    assert cli.main(["forecast", "--data", str(cli_folder), "--grain", "day", "--horizon", "6",
+                     "--as-of", str(AS_OF), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "all channels, by day, as of 2026-10-12, 6 days ahead: 6 open intervals" in text  # no Sunday
+    assert "Poisson floor" in text
+    frame = pd.read_parquet(out)
+    assert list(frame.columns) == ["ts", "yhat", "yhat_lower", "yhat_upper", "model"]
+    assert str(frame["ts"].dt.tz) == "America/Los_Angeles"
+
+
+def test_forecast_command_explains_what_it_cannot_do(cli_folder, tmp_path, capsys):
+    from cxdash import cli
+
+    assert cli.main(["forecast", "--data", str(cli_folder), "--grain", "day", "--horizon", "3",
+                     "--as-of", "2026-08-20"]) == 1
+    assert "at least 35" in capsys.readouterr().err
+    assert cli.main(["forecast", "--data", str(cli_folder), "--grain", "day", "--horizon", "3",
+                     "--out", str(tmp_path / "x.xlsx")]) == 2
+    assert record.runs(cli_folder).empty
