@@ -384,12 +384,25 @@ def _with_gaps(frame: pd.DataFrame, step: pd.Timedelta) -> pd.DataFrame:
 ONE_DAY = pd.Timedelta(days=1)
 
 
+def _zeros_within_days(actuals: pd.DataFrame, step: pd.Timedelta) -> pd.DataFrame:
+    """Intervals without arrivals between a local day's first and last arrival, as zeros (a quiet
+    half hour is a real zero; the hours before the first and after the last stay blank)."""
+    if step >= ONE_DAY:
+        return actuals
+    filled = []
+    for _, day in actuals.groupby(actuals["ts"].dt.date):
+        grid = pd.date_range(day["ts"].min(), day["ts"].max(), freq=step)
+        filled.append(day.set_index("ts")["actual"].reindex(grid, fill_value=0).rename_axis("ts")
+                      .reset_index())
+    return pd.concat(filled, ignore_index=True)
+
+
 def forecast_chart(actuals: pd.DataFrame, rows: pd.DataFrame, level: float,
                    step: pd.Timedelta = ONE_DAY) -> go.Figure:
     """Actual contacts (ts, actual) and the forecast (ts, yhat, yhat_lower, yhat_upper) with its
     interval as a band; lines break where intervals are closed (no row for more than one step)."""
     figure = go.Figure()
-    actuals = _with_gaps(actuals, step) if not actuals.empty else actuals
+    actuals = _with_gaps(_zeros_within_days(actuals, step), step) if not actuals.empty else actuals
     if not rows.empty:
         band = _with_gaps(rows[["ts", "yhat", "yhat_lower", "yhat_upper"]], step)
         # the interval as one closed shape per run of open intervals (a fill across a gap would
@@ -399,7 +412,7 @@ def forecast_chart(actuals: pd.DataFrame, rows: pd.DataFrame, level: float,
             figure.add_trace(go.Scatter(
                 x=pd.concat([part["ts"], part["ts"][::-1]]),
                 y=pd.concat([part["yhat_upper"], part["yhat_lower"][::-1]]),
-                fill="toself", fillcolor=BAND_COLOR, line=dict(width=0), hoverinfo="skip",
+                mode="lines", fill="toself", fillcolor=BAND_COLOR, line=dict(width=0), hoverinfo="skip",
                 name=f"{level:.0%} interval", legendgroup="interval", showlegend=number == 0))
         figure.add_trace(go.Scatter(x=band["ts"], y=band["yhat"], mode="lines", name="Forecast",
                                     line=dict(color=FORECAST_COLOR, width=2), hovertemplate="%{y:,.1f}"))
@@ -451,7 +464,9 @@ def staffing_chart(frame: pd.DataFrame, schedule: pd.DataFrame | None = None,
     figure.add_trace(go.Scatter(x=frame["ts"], y=frame["scheduled_agents"], name="Scheduled (with shrinkage)",
                                 mode="lines", line=dict(color="#9aa5b1", width=1.2, shape="hv")))
     if schedule is not None and not schedule.empty:
-        figure.add_trace(go.Scatter(x=schedule["ts"], y=schedule["agents"], name="Your schedule",
-                                    mode="lines", line=dict(color="#c0392b", width=1.5, shape="hv")))
+        planned = _with_gaps(schedule[["ts", "agents"]], step)
+        figure.add_trace(go.Scatter(x=planned["ts"], y=planned["agents"], name="Your schedule",
+                                    mode="lines+markers", marker=dict(size=4),
+                                    line=dict(color="#c0392b", width=1.5, shape="hv")))
     figure.update_yaxes(title_text="Agents", rangemode="tozero")
     return _layout(figure)

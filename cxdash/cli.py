@@ -285,7 +285,7 @@ def _forecast(folder: Path, args: argparse.Namespace) -> int:
     table = result.accuracy_table()
     chosen = table[table["chosen"]].iloc[0]
     backtest_actuals = result.backtest.rows
-    floor = accuracy.poisson_floor(backtest_actuals[backtest_actuals["model"] == result.model]["actual"])
+    floor = accuracy.poisson_floor(result.rows["yhat"])
     if args.json:
         def clean(value):
             return None if isinstance(value, float) and value != value else value
@@ -298,7 +298,7 @@ def _forecast(folder: Path, args: argparse.Namespace) -> int:
             "backtest_origins": int(backtest_actuals["origin"].nunique()),
             "backtest_lead_days": result.backtest.lead_days,
             "poisson_floor": floor, "target_mape": accuracy.TARGET_MAPE,
-            "rows": len(rows), "candidates": candidates}))
+            "rows": len(rows), "candidates": candidates, "failed": result.backtest.failed}))
         return 0
     print(f"{request.label()}, by {args.grain}, as of {as_of}, {args.horizon} days ahead: "
           f"{len(rows):,} open intervals forecast with {chosen['label']} (run {run_id})")
@@ -308,7 +308,9 @@ def _forecast(folder: Path, args: argparse.Namespace) -> int:
         mark = "*" if row.chosen else " "
         print(f" {mark} {row.label:<68} {100 * row.wape:6.1f}% {100 * row.mape:6.1f}% "
               f"{100 * row.bias:+6.1f}%")
-    print(f"Poisson floor for these intervals: WAPE {100 * floor['wape']:.1f}%, "
+    for name, reason in result.backtest.failed.items():
+        print(f"   left out: {name} ({reason})")
+    print(f"Poisson floor at the forecast's volumes: WAPE {100 * floor['wape']:.1f}%, "
           f"MAPE {100 * floor['mape']:.1f}% (target MAPE {100 * accuracy.TARGET_MAPE:g}%)")
     if args.out is not None:
         print(f"{args.out}: {len(rows):,} rows")

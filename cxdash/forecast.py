@@ -15,7 +15,8 @@ state-space models then `extend` their state with each day's data, ETS re-runs i
 same parameters, rather than refitting at every origin (bench/ measures both). The candidate with
 the lowest WAPE over the requested lead times is chosen.
 
-Closed intervals (business hours learned from the last eight weeks, or set in the settings) and
+Closed intervals (business hours learned from the last eight weeks, see learned_hours, or set in
+the settings) and
 closed days (the settings' closed dates; past days without a single contact) are neither forecast
 nor scored: they are missing, never zero.
 """
@@ -197,11 +198,10 @@ def build_grid(frame: pd.DataFrame, request: Request, settings: Settings, minute
         hours = settings.business_hours.get(str(channel))
         if hours is not None:
             is_open |= business_hours_mask(times, hours)
-        else:  # learned: an interval of the week with a contact in any of the last eight weeks
+        else:
             counts = column("contacts", rows)
-            seen = np.zeros(7 * key_source.per_day, dtype=bool)
-            seen[key_source.week_key[lookback:n_history][counts[lookback:n_history] > 0]] = True
-            is_open |= seen[key_source.week_key]
+            is_open |= learned_hours(key_source.week_key[lookback:n_history], counts[lookback:n_history],
+                                     key_source.per_day)[key_source.week_key]
     closed_dates = {(pd.Timestamp(d) - pd.Timestamp("1970-01-01")).days for d in settings.closed_dates}
     is_open &= ~np.isin(key_source.day, list(closed_dates))
     # a past day without a single contact was closed (a holiday closure, an outage), not quiet
@@ -219,6 +219,25 @@ def build_grid(frame: pd.DataFrame, request: Request, settings: Settings, minute
             days = [(pd.Timestamp(d) - pd.Timestamp("1970-01-01")).days for d in rows["day"]]
             events[str(name)] = np.isin(key_source.day, days).astype(float)
     return Grid(minutes, tz, times, n_history, y, is_open, handled, handle_seconds, events)
+
+
+def learned_hours(week_key: np.ndarray, contacts: np.ndarray, per_day: int) -> np.ndarray:
+    """Open intervals of the week (a flag per weekday x interval) learned from recent weeks: an
+    interval with contacts in at least two of them (one, with under four weeks of history) is open,
+    and so is every interval between a weekday's first and last open one, so a quiet mid-morning
+    half hour is not taken for a closure while a stray call at 3 a.m. does not open the night."""
+    weeks = len(week_key) / (7 * per_day)
+    seen = np.bincount(week_key[contacts > 0], minlength=7 * per_day)
+    core = seen >= (2 if weeks >= 4 else 1)
+    if per_day == 1:
+        return core
+    by_day = core.reshape(7, per_day)
+    filled = np.zeros_like(by_day)
+    for weekday in range(7):
+        open_slots = np.flatnonzero(by_day[weekday])
+        if len(open_slots):
+            filled[weekday, open_slots[0]:open_slots[-1] + 1] = True
+    return filled.reshape(-1)
 
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -370,7 +389,7 @@ class RegressionAR(Candidate):
         fitted = design[known]
         penalty = RIDGE * np.eye(fitted.shape[1])
         penalty[0, 0] = 0.0  # the intercept is not shrunk
-        self.beta = np.linalg.solve(fitted.T @ fitted + penalty, fitted.T @ target[known])
+        self.beta = np.linalg.lstsq(fitted.T @ fitted + penalty, fitted.T @ target[known], rcond=None)[0]
         residual = target - design @ self.beta
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -507,6 +526,7 @@ class Backtest:
     rows: pd.DataFrame  # model, origin (date), ts, lead_days, actual, forecast
     seconds: dict[str, float]  # time each candidate took
     lead_days: int  # leads 0..lead_days are scored
+    failed: dict[str, str] = field(default_factory=dict)  # candidates that could not be fitted, why
 
     def table(self) -> pd.DataFrame:
         """One row per candidate: WAPE, MAPE, bias overall and by lead (same day, day ahead, week ahead)."""
@@ -528,29 +548,40 @@ def backtest(grid: Grid, days: Grid | None, request: Request, progress: Progress
     candidate (default: the grain's), using only contacts before each origin. `refit=True`
     re-estimates every model at every origin (slow: for the benchmark's comparison only)."""
     report = progress or (lambda fraction, message: None)
+    if not grid.is_open[:grid.n_history].any():
+        raise ForecastError(f"{request.label()} has too few contacts before {request.as_of} to tell "
+                            "when it is open: set its business hours in the settings ([forecast])")
     lead_days = min(request.horizon_days, MAX_LEAD_DAYS)
     first_origin = max(request.as_of - timedelta(days=BACKTEST_DAYS),
                        _date(grid.day[0]) + timedelta(days=PROFILE_WEEKS * 7))
     origins = [first_origin + timedelta(days=d) for d in range((request.as_of - first_origin).days)]
     if not origins:
         raise ForecastError("not enough history to backtest: at least five weeks are needed")
-    frames, seconds = [], {}
+    if not np.nansum(grid.y[grid.day_start(origins[0]):grid.n_history]):
+        raise ForecastError(f"{request.label()} had no contacts in the eight weeks before "
+                            f"{request.as_of}: there is nothing to test the candidates on")
+    frames, seconds, failed = [], {}, {}
     models = models if models is not None else candidates(request.grain)
     for number, candidate in enumerate(models):
         report(number / len(models), f"Backtesting {candidate.label} ({number + 1} of {len(models)})")
         started = time.perf_counter()
         positions, forecasts, origin_of = [], [], []
-        for index, origin_day in enumerate(origins):
-            origin = grid.day_start(origin_day)
-            stop = min(grid.day_start(origin_day + timedelta(days=lead_days + 1)), grid.n_history)
-            if stop <= origin:
-                continue
-            if index == 0 or refit:
-                candidate.start(grid, origin, days)
-            predicted = candidate.forecast(origin, stop)
-            positions.append(np.arange(origin, stop))
-            forecasts.append(predicted.mean)
-            origin_of.append(np.full(stop - origin, (origin_day - date(1970, 1, 1)).days))
+        try:
+            for index, origin_day in enumerate(origins):
+                origin = grid.day_start(origin_day)
+                stop = min(grid.day_start(origin_day + timedelta(days=lead_days + 1)), grid.n_history)
+                if stop <= origin:
+                    continue
+                if index == 0 or refit:
+                    candidate.start(grid, origin, days)
+                predicted = candidate.forecast(origin, stop)
+                positions.append(np.arange(origin, stop))
+                forecasts.append(predicted.mean)
+                origin_of.append(np.full(stop - origin, (origin_day - date(1970, 1, 1)).days))
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as error:
+            # a model that cannot be fitted to this series drops out; the others still compete
+            failed[candidate.name] = f"{type(error).__name__}: {error}"
+            continue
         seconds[candidate.name] = time.perf_counter() - started
         position = np.concatenate(positions)
         origin_number = np.concatenate(origin_of)
@@ -559,13 +590,13 @@ def backtest(grid: Grid, days: Grid | None, request: Request, progress: Progress
             "lead_days": grid.day[position] - origin_number,
             "actual": grid.y[position], "forecast": np.concatenate(forecasts)})
         frames.append(frame[grid.is_open[position] & ~np.isnan(grid.y[position])])
+    if not frames:
+        raise ForecastError(f"no candidate could be fitted to {request.label()}: "
+                            + "; ".join(f"{name}: {reason}" for name, reason in failed.items()))
     rows = pd.concat(frames, ignore_index=True)
-    if rows.empty or rows["actual"].sum() == 0:
-        raise ForecastError(f"{request.label()} had no contacts in the eight weeks before "
-                            f"{request.as_of}: there is nothing to test the candidates on")
     rows["ts"] = grid.times[rows["position"].to_numpy()]
     rows["origin"] = pd.to_datetime(rows["origin"], unit="D").dt.date
-    return Backtest(rows.drop(columns="position"), seconds, lead_days)
+    return Backtest(rows.drop(columns="position"), seconds, lead_days, failed)
 
 
 @dataclass
@@ -614,13 +645,19 @@ def make_forecast(store, request: Request, progress: Progress | None = None,
     grid, days = load_grids(store, request)
     models = models if models is not None else candidates(request.grain)
     tested = backtest(grid, days, request, lambda f, m: report(0.05 + 0.8 * f, m), models=models)
-    table = tested.table()
-    best = table.sort_values(["wape", "model"]).iloc[0]["model"]
-    chosen = next(c for c in models if c.name == best)
-    report(0.9, f"Forecasting with {chosen.label}")
+    ranked = tested.table().sort_values(["wape", "model"])["model"].tolist()
     stop = len(grid.times)
-    chosen.start(grid, grid.n_history, days)
-    predicted = chosen.forecast(grid.n_history, stop)
+    for best in ranked:  # the most accurate that can be fitted to the latest data
+        chosen = next(c for c in models if c.name == best)
+        report(0.9, f"Forecasting with {chosen.label}")
+        try:
+            chosen.start(grid, grid.n_history, days)
+            predicted = chosen.forecast(grid.n_history, stop)
+            break
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as error:
+            tested.failed[best] = f"{type(error).__name__}: {error} (when forecasting)"
+    else:
+        raise ForecastError(f"no candidate could forecast {request.label()} from {request.as_of}")
     lower, upper, source = predicted.lower, predicted.upper, "model"
     if lower is None:
         lower, upper = accuracy.empirical_interval(

@@ -51,6 +51,7 @@ def save(folder: Path, forecast: Forecast, created_at: datetime | None = None) -
         "interval_source": forecast.interval_source,
         "seconds": round(forecast.seconds, 3),
         "backtest": json.loads(forecast.accuracy_table().to_json(orient="records")),
+        "failed": forecast.backtest.failed,
     }
     temporary = target / f".{run_id}.json.tmp"
     temporary.write_text(json.dumps(meta, indent=1), encoding="utf-8")
@@ -153,7 +154,7 @@ def run_accuracy(store, folder: Path) -> pd.DataFrame:
             chosen = frame[frame["lead_days"] == lead]
             entry[f"wape_{name}"] = accuracy.scores(chosen["actual"], chosen["yhat"])["wape"] \
                 if len(chosen) else np.nan
-        floor = accuracy.poisson_floor(frame["actual"])
+        floor = accuracy.poisson_floor(frame["yhat"])
         entry["floor_wape"], entry["floor_mape"] = floor["wape"], floor["mape"]
         out.append(entry)
     return pd.DataFrame(out)
@@ -209,13 +210,15 @@ def largest_misses(frame: pd.DataFrame, timezone: str, count: int = 10,
     if frame.empty:
         return (pd.DataFrame(columns=["ts", "as_of", "forecast", "actual", "miss"]),
                 pd.DataFrame(columns=["day", "forecast", "actual", "miss", "miss_pct"]))
-    intervals = frame.assign(forecast=frame[forecast_column], miss=frame[forecast_column] - frame["actual"])
+    # an interval or a day is judged on its nearest forecast (the latest as-of date), so each one
+    # counts once however many forecasts covered it
+    nearest = frame.assign(day=frame["ts"].dt.tz_convert(timezone).dt.date)
+    intervals = nearest[nearest["as_of"] == nearest.groupby("ts")["as_of"].transform("max")]
+    intervals = intervals.assign(forecast=intervals[forecast_column],
+                                 miss=intervals[forecast_column] - intervals["actual"])
     intervals = intervals.reindex(intervals["miss"].abs().sort_values(ascending=False).index)
     intervals = intervals[["ts", "as_of", "forecast", "actual", "miss"]].head(count).reset_index(drop=True)
-    # a day is judged on its nearest forecast (the smallest lead), so one day counts once
-    nearest = frame.sort_values("lead_days").assign(day=lambda f: f["ts"].dt.tz_convert(timezone).dt.date)
-    first_as_of = nearest.groupby("day")["as_of"].transform("max")
-    nearest = nearest[nearest["as_of"] == first_as_of]
+    nearest = nearest[nearest["as_of"] == nearest.groupby("day")["as_of"].transform("max")]
     days = nearest.groupby("day").agg(forecast=(forecast_column, "sum"), actual=("actual", "sum"))
     days = days.reset_index()
     days["miss"] = days["forecast"] - days["actual"]

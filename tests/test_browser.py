@@ -18,12 +18,15 @@ from playwright.sync_api import expect
 from cxdash import report
 from cxdash.metrics import format_value
 from cxdash.store import Store
+from cxdash.ui.planning import hours_text
 from tests.conftest import ARTIFACTS, ROOT
 
 pytestmark = pytest.mark.browser
 
 PAGE_TITLES = {"Overview": "Overview", "Quality": "Quality", "Monthly report": "Monthly report",
-               "Seasonality": "Seasonality", "Data health": "Data health"}
+               "Seasonality": "Seasonality", "Forecast": "Forecast", "Staffing": "Staffing",
+               "Data health": "Data health"}
+TIMEZONE = "America/Los_Angeles"  # the demo's (the default settings')
 
 
 def kpis_json(folder, start: str, end: str, *channels: str) -> dict:
@@ -341,3 +344,209 @@ def test_seasonality_view_chosen_by_clicks_is_shareable_and_its_tables_download(
     other.get_by_role("tab", name="Intraday and weekly shape").click()
     other.get_by_text("Share of contacts 19:00–21:00").wait_for()
     other.screenshot(path=ARTIFACTS / "seasonality_shape.png")
+
+
+def stored_runs(folder) -> set[str]:
+    """The ids of the forecast runs kept in the record (DATA/forecasts/)."""
+    return {path.stem for path in (folder / "forecasts").glob("*.json")}
+
+
+def test_forecast_chosen_by_clicks_shows_progress_saves_a_run_and_the_record_lists_it(page, served_app,
+                                                                                       demo_folder):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from cxdash import accuracy, forecast, record
+
+    before = stored_runs(demo_folder)  # other tests may have stored runs: compare, do not count on none
+    open_page(page, f"{served_app}/forecast", "Forecast")
+    main = page.locator('[data-testid="stMain"]')
+    page.get_by_role("radio", name="15 minutes", exact=True).click()  # the Grain segmented control
+    page.wait_for_url(re.compile(r"grain=15"))
+    wait_until_idle(page)
+    # the page's own Channel, not the sidebar's (greyed out here)
+    main.locator('[data-testid="stMultiSelect"]').filter(has_text="Channel").click()
+    page.get_by_role("option", name="phone", exact=True).click()
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(r"channels=phone"))
+    wait_until_idle(page)
+    days_ahead = main.locator('[data-testid="stNumberInput"]').filter(has_text="Days ahead").locator("input")
+    days_ahead.fill("2")
+    days_ahead.press("Enter")
+    page.wait_for_url(re.compile(r"horizon=2"))
+    wait_until_idle(page)
+    assert_no_exception(page)
+
+    page.get_by_role("button", name="Run forecast").click()
+    # the progress shows while the candidates are backtested, before any result
+    progress = page.locator('[data-testid="stProgress"]')
+    progress.wait_for(state="visible", timeout=20_000)
+    shown_progress = progress.inner_text().strip()
+    success = page.locator('[data-testid="stAlert"]').filter(has_text="saved to the record")
+    assert success.count() == 0
+    assert re.fullmatch(r"Starting the forecast…|Reading the history of phone|Backtesting .+ \([1-5] of 5\)"
+                        r"|Forecasting with .+|Done", shown_progress), shown_progress
+    success.wait_for(timeout=120_000)
+    message = success.inner_text()
+    wait_until_idle(page)
+    assert_no_exception(page)
+    assert progress.count() == 0  # the bar is gone once the run is saved
+
+    # one new run in the record, the one the message names
+    new = stored_runs(demo_folder) - before
+    assert len(new) == 1, new
+    run_id = new.pop()
+    assert re.search(rf"Forecast {re.escape(run_id)} saved to the record: [0-9,]+ open intervals with ",
+                     message)
+    assert (demo_folder / "forecasts" / f"{run_id}.parquet").exists()
+    meta = record.metadata(demo_folder, run_id)
+    today = datetime.now(ZoneInfo(TIMEZONE)).date()
+    assert (meta["grain"], meta["channels"], meta["queues"], meta["horizon_days"]) == \
+        ("15min", ["phone"], [], 2)
+    assert meta["as_of"] == forecast.default_as_of(date(2026, 10, 31), today).isoformat()
+    query = parse_qs(urlparse(page.url).query)
+    assert query["grain"] == ["15 minutes"] and query["channels"] == ["phone"] and query["horizon"] == ["2"]
+
+    rows = record.rows(demo_folder, run_id, TIMEZONE)
+    assert len(rows) > 0 and f"{len(rows):,} open intervals" in message
+    shown = tiles(page)
+    assert shown["Contacts forecast"] == f"{rows['yhat'].sum():,.0f}"
+    chosen = next(row for row in meta["backtest"] if row["chosen"])
+    assert shown["Backtest WAPE"] == f"{100 * chosen['wape']:.1f}%"
+    floor = accuracy.poisson_floor(rows["yhat"].to_numpy())
+    assert shown == {"Contacts forecast": f"{rows['yhat'].sum():,.0f}",
+                     "Backtest WAPE": f"{100 * chosen['wape']:.1f}%",
+                     "Poisson floor (WAPE)": f"{100 * floor['wape']:.1f}%",
+                     "Contacts per interval": f"{floor['mean_per_interval']:,.1f}"}
+    page.get_by_text(f"Forecast {run_id}: phone, as of {meta['as_of']}, 2 days ahead").wait_for()
+    expect(main.locator(".js-plotly-plot")).to_have_count(1)
+    expect(main.locator('[data-testid="stDataFrame"]')).to_have_count(1)  # the candidates
+    page.screenshot(path=ARTIFACTS / "forecast.png", full_page=True)
+
+    # the Accuracy tab: the record now lists the new run
+    page.get_by_role("tab", name="Accuracy").click()
+    page.wait_for_url(re.compile(r"tab=Accuracy"))
+    download_button = page.get_by_role("button", name="Download the record's accuracy (CSV)")
+    download_button.wait_for(timeout=120_000)
+    wait_until_idle(page)
+    assert_no_exception(page)
+    accuracy_tiles = tiles(page)
+    assert set(accuracy_tiles) == {"WAPE, stored forecasts", "MAPE, stored forecasts",
+                                   "Bias, stored forecasts", "WAPE, backtest", "Poisson floor"}
+    assert re.fullmatch(r"[0-9.,]+%", accuracy_tiles["WAPE, backtest"])
+    query = parse_qs(urlparse(page.url).query)
+    assert (query["tab"], query["grain"], query["channels"]) == (["Accuracy"], ["15 minutes"], ["phone"])
+    page.screenshot(path=ARTIFACTS / "forecast_accuracy.png", full_page=True)
+    with page.expect_download() as download_info:
+        download_button.click()
+    assert download_info.value.suggested_filename == "forecast_record_accuracy.csv"
+    table = list(csv.DictReader(io.StringIO(open(download_info.value.path(), encoding="utf-8").read())))
+    by_id = {row["run_id"]: row for row in table}
+    assert set(by_id) == stored_runs(demo_folder)  # every stored run, the new one among them
+    assert (by_id[run_id]["grain"], by_id[run_id]["label"], by_id[run_id]["as_of"]) == \
+        ("15min", "phone", meta["as_of"])
+    assert by_id[run_id]["model"] == meta["model"]
+    page.get_by_role("heading", name="The record").scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "forecast_record.png", full_page=True)
+
+
+def cli_forecast(folder, as_of: str, horizon: int) -> str:
+    """A 30-minute phone forecast made with the command line (kept in the record); returns its run id."""
+    result = subprocess.run(
+        [sys.executable, "-m", "cxdash", "forecast", "--data", str(folder), "--grain", "30min",
+         "--horizon", str(horizon), "--channel", "phone", "--as-of", as_of, "--json"],
+        cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)["run_id"]
+
+
+def linked_interval_forecast(folder) -> str:
+    """A 30-minute phone forecast from the record (made with the command line when there is none),
+    with a newer interval forecast beside it: the page opens the newest by default, so only the
+    link can pick this one."""
+    from cxdash import record
+
+    def newest_interval_run() -> str:
+        runs = record.runs(folder)
+        return runs[runs["grain"] != "day"].iloc[0]["run_id"]
+
+    runs = record.runs(folder)
+    found = runs[(runs["grain"] == "30min") & runs["channels"].map(lambda c: list(c) == ["phone"])]
+    run_id = found.iloc[0]["run_id"] if not found.empty else cli_forecast(folder, "2026-10-20", 2)
+    if newest_interval_run() == run_id:
+        cli_forecast(folder, "2026-10-27", 1)
+    assert newest_interval_run() != run_id
+    return run_id
+
+
+def test_staffing_of_a_stored_forecast_and_a_schedule_with_gaps(page, served_app, demo_folder, tmp_path):
+    from cxdash import record, staffing
+    from cxdash.settings import load_settings
+
+    run_id = linked_interval_forecast(demo_folder)
+    settings = load_settings(demo_folder)
+    rows = record.rows(demo_folder, run_id, settings.timezone)
+    intervals = rows[["ts"]].assign(contacts=rows["yhat"], aht_seconds=rows["aht_seconds"].fillna(
+        rows["aht_seconds"].mean()))
+    assert settings.service_level_seconds == 20
+    expected = staffing.staff_intervals(intervals, 1800, service_level=0.8, target_seconds=20,
+                                        max_occupancy=0.85, shrinkage=0.3)
+    busiest = expected.loc[expected["agents"].idxmax()]
+    assert busiest["agents"] >= 1  # room to plant an under-staffed interval
+
+    open_page(page, f"{served_app}/staffing?run={run_id}", "Staffing")
+    # the link's run is the one shown: its label names the grain, the selection and the as-of date
+    meta = record.metadata(demo_folder, run_id)
+    expect(page.get_by_role("combobox", name="Forecast")).to_have_value(
+        re.compile(rf"^phone · by 30 minutes · as of {meta['as_of']} · made "))
+    agent_hours = expected["agents"].sum() / 2
+    shown = tiles(page)
+    assert shown == {
+        "Peak agents on the phones": str(busiest["agents"]),
+        "Agent-hours on the phones": hours_text(agent_hours),
+        "Scheduled agent-hours": hours_text(expected["scheduled_agents"].sum() / 2),
+        "Average occupancy": f"{100 * (expected['workload_erlangs'].sum() / 2) / agent_hours:.1f}%",
+        "Simple formula agent-hours": hours_text(expected["simple_agents"].sum() / 2)}
+    peak = page.locator('[data-testid="stMetric"]').filter(has_text="Peak agents on the phones")
+    expect(peak.locator('[data-testid="stMetricDelta"]')).to_have_text(f"{busiest['ts']:%a %d %b %H:%M}")
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(1)
+    # phone alone is a live channel: no warning about staffing a backlog by Erlang
+    assert page.get_by_text("over-staffs").count() == 0
+    page.screenshot(path=ARTIFACTS / "staffing.png", full_page=True)
+
+    page.get_by_text("Why Erlang and the seed's simple formula differ").click()
+    fewer = int((expected["simple_agents"] < expected["agents"]).sum())
+    more = int((expected["simple_agents"] > expected["agents"]).sum())
+    page.get_by_text("1,200 calls a day at 6 minutes").wait_for()
+    page.get_by_text(re.compile(rf"plans fewer agents than Erlang in {fewer:,} interval\(s\) .* and more in "
+                                rf"{more:,} ")).wait_for()
+    page.wait_for_function("() => document.getAnimations().length === 0")  # the expander has opened
+    page.screenshot(path=ARTIFACTS / "staffing_formula_explained.png", full_page=True)
+
+    # a schedule: the busiest interval one agent short, another interval two over, one exactly as
+    # required, and a row whose agents cannot be
+    others = expected.drop(index=busiest.name)
+    over, exact = others.iloc[0], others.iloc[len(others) // 2]
+    schedule = tmp_path / "my schedule.csv"
+    schedule.write_text("interval,agents,note\n"
+                        f"{busiest['ts']:%Y-%m-%dT%H:%M},{busiest['agents'] - 1},short\n"
+                        f"{over['ts']:%Y-%m-%dT%H:%M},{over['agents'] + 2},over\n"
+                        f"{exact['ts']:%Y-%m-%d %H:%M},{exact['agents']},as required\n"
+                        f"{others.iloc[-1]['ts']:%Y-%m-%dT%H:%M},-3,a typo\n", encoding="utf-8")
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(
+        has_text="Compare with your schedule (CSV with columns interval, agents)")
+    uploader.locator('input[type="file"]').set_input_files(schedule)
+    page.get_by_text("my schedule.csv: 4 rows read = 3 used + 1 set aside.").wait_for()
+    wait_until_idle(page)
+    assert_no_exception(page)
+    warning = page.locator('[data-testid="stAlert"]').filter(has_text="my schedule.csv")
+    expect(warning).to_have_count(1)
+    expect(warning).to_contain_text("my schedule.csv: column agents: 1 row is not a whole number")
+    gaps = tiles(page)
+    assert {label: gaps[label] for label in ("Intervals under-staffed", "Intervals over-staffed",
+                                             "Intervals as required", "Intervals without a schedule")} == {
+        "Intervals under-staffed": "1", "Intervals over-staffed": "1", "Intervals as required": "1",
+        "Intervals without a schedule": f"{len(expected) - 3:,}"}
+    assert gaps["Peak agents on the phones"] == shown["Peak agents on the phones"]  # the same run still
+    expect(page.get_by_text("1 row(s) of my schedule.csv set aside")).to_have_count(1)
+    page.get_by_text("Intervals under-staffed").scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "staffing_schedule.png", full_page=True)

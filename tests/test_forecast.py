@@ -62,7 +62,7 @@ def test_the_poisson_floor_matches_the_domain_reference():
 
 
 def test_the_floor_of_a_set_of_intervals_weights_wape_by_volume():
-    floor = accuracy.poisson_floor([10, 100])
+    floor = accuracy.poisson_floor([10, 100, 0, np.nan])  # an interval expecting nothing has no floor
     assert floor["wape"] == pytest.approx((accuracy.poisson_mad(10) + accuracy.poisson_mad(100)) / 110)
     assert floor["mape"] == pytest.approx(
         (accuracy.poisson_mad(10) / 10 + accuracy.poisson_mad(100) / 100) / 2)
@@ -172,8 +172,7 @@ def test_the_candidate_with_the_lowest_wape_is_chosen_and_its_rows_recorded_exac
         assert scored["bias"] == pytest.approx(0.0)
         assert scored["intervals"] == 6 * 20
         assert scored["wape_same_day"] == pytest.approx(1 / 3)
-        assert scored["floor_wape"] == pytest.approx(
-            (accuracy.poisson_mad(2.0) + accuracy.poisson_mad(1.0)) / 3)
+        assert scored["floor_wape"] == pytest.approx(accuracy.poisson_mad(1.5) / 1.5)
     finally:
         for path in record.record_dir(folder).glob(f"{run_id}.*"):
             path.unlink()
@@ -327,3 +326,65 @@ def test_forecast_command_explains_what_it_cannot_do(cli_folder, tmp_path, capsy
     assert cli.main(["forecast", "--data", str(cli_folder), "--grain", "day", "--horizon", "3",
                      "--out", str(tmp_path / "x.xlsx")]) == 2
     assert record.runs(cli_folder).empty
+
+
+def test_learned_hours_need_two_weeks_and_fill_a_weekdays_quiet_gaps():
+    from cxdash.forecast import learned_hours
+
+    per_day, weeks = 4, 8  # four intervals a day keep it readable
+    key = np.tile(np.arange(7 * per_day), weeks)
+    contacts = np.zeros(len(key))
+    week = 7 * per_day
+    # Monday: intervals 1 and 3 busy every week, 2 never (a quiet gap), 0 once (a stray contact)
+    for number in range(weeks):
+        contacts[number * week + 1] = contacts[number * week + 3] = 5
+    contacts[0] = 1
+    # Tuesday: interval 2 in exactly two weeks
+    contacts[0 * week + per_day + 2] = contacts[5 * week + per_day + 2] = 1
+    hours = learned_hours(key, contacts, per_day).reshape(7, per_day)
+    assert hours[0].tolist() == [False, True, True, True]
+    assert hours[1].tolist() == [False, False, True, False]
+    assert not hours[2:].any()
+    # days: a weekday is open with contacts in two weeks; no filling between weekdays
+    days = learned_hours(np.tile(np.arange(7), 8), np.tile([5, 0, 0, 5, 0, 0, 0], 8), 1)
+    assert days.tolist() == [True, False, False, True, False, False, False]
+
+
+def test_the_largest_misses_judge_each_interval_and_day_on_its_nearest_forecast():
+    ts = pd.to_datetime(["2026-10-12 09:00", "2026-10-12 09:30", "2026-10-13 09:00"]).tz_localize(LA)
+    frame = pd.DataFrame({
+        "ts": [ts[0], ts[0], ts[1], ts[2]],
+        "as_of": [date(2026, 10, 5), date(2026, 10, 12), date(2026, 10, 12), date(2026, 10, 12)],
+        "yhat": [50.0, 12.0, 9.0, 20.0], "actual": [10.0, 10.0, 10.0, 11.0],
+        "lead_days": [7, 0, 0, 1]})
+    intervals, days = record.largest_misses(frame, "America/Los_Angeles")
+    # the week-ahead forecast of 09:00 (miss 40) gives way to the same-day one (miss 2)
+    assert intervals["miss"].tolist() == [9.0, 2.0, -1.0]
+    assert intervals["ts"].tolist() == [ts[2], ts[0], ts[1]]
+    assert days["day"].tolist() == [date(2026, 10, 13), date(2026, 10, 12)]
+    assert days["miss"].tolist() == [9.0, 1.0]
+    assert days["miss_pct"].tolist() == pytest.approx([100 * 9 / 11, 100 * 1 / 20])
+
+
+def test_a_selection_silent_for_eight_weeks_says_so_rather_than_scoring_nothing(tmp_path):
+    write_interactions(tmp_path, _operation(FIRST, FIRST + timedelta(days=41)))
+    write_settings(tmp_path, '[forecast.business_hours]\nphone = { weekdays = "08:00-18:00" }\n')
+    # the settings' hours keep the intervals open; the eight weeks before the as-of date were silent
+    with Store.open(tmp_path) as store, pytest.raises(ForecastError, match="no contacts in the eight weeks"):
+        make_forecast(store, Request("30min", FIRST + timedelta(days=120), 3))
+
+
+class Broken(Candidate):
+    name = label = "broken"
+
+    def start(self, grid, origin, days=None):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+
+def test_a_candidate_that_cannot_be_fitted_drops_out_and_says_why(store):
+    forecast = make_forecast(store, Request("day", AS_OF, 3), models=[Broken(), Constant(30.0)])
+    assert forecast.model == "oracle"
+    assert forecast.backtest.failed == {"broken": "LinAlgError: Singular matrix"}
+    assert list(forecast.accuracy_table()["model"]) == ["oracle"]
+    with pytest.raises(ForecastError, match="no candidate could be fitted.*broken: LinAlgError"):
+        make_forecast(store, Request("day", AS_OF, 3), models=[Broken()])

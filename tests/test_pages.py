@@ -413,7 +413,8 @@ def test_a_forecast_of_too_little_history_says_what_it_needs(app_test, tmp_path)
     assert any("at least 35" in w.value for w in at.warning)
     at.date_input(key="as_of").set_value(date(2026, 4, 30)).run()
     at.button(key="run").click().run()
-    assert any("no contacts in the eight weeks before 2026-04-30" in w.value for w in at.warning)
+    # five contacts on five weekdays of one week: not enough to tell the business hours
+    assert any("too few contacts before 2026-04-30 to tell when it is open" in w.value for w in at.warning)
 
 
 def test_staffing_page_without_an_interval_forecast_points_to_the_forecast_page(app_test,
@@ -425,7 +426,9 @@ def test_staffing_page_without_an_interval_forecast_points_to_the_forecast_page(
 def test_staffing_page_staffs_a_stored_forecast_with_erlang_c_and_a(app_test, planning_folder):
     from cxdash import forecast, record, staffing
     from cxdash.store import Store
+    from cxdash.ui.planning import hours_text
 
+    assert (hours_text(43.5), hours_text(-0.5, sign=True), hours_text(1234.5)) == ("43.5", "-0.5", "1,234")
     with Store.open(planning_folder) as store:
         made = forecast.make_forecast(store, forecast.Request("30min", date(2026, 10, 1), 2,
                                                               channels=("phone",)))
@@ -439,14 +442,14 @@ def test_staffing_page_staffs_a_stored_forecast_with_erlang_c_and_a(app_test, pl
     assert not at.warning  # phone alone: a live channel, no Erlang warning
     tiles = {metric.label: metric.value for metric in at.metric}
     assert tiles["Peak agents on the phones"] == str(expected["agents"].max())
-    assert tiles["Agent-hours on the phones"] == f"{expected['agents'].sum() * 0.5:,.0f}"
-    assert tiles["Scheduled agent-hours"] == f"{expected['scheduled_agents'].sum() * 0.5:,.0f}"
+    assert tiles["Agent-hours on the phones"] == hours_text(expected["agents"].sum() * 0.5)
+    assert tiles["Scheduled agent-hours"] == hours_text(expected["scheduled_agents"].sum() * 0.5)
     assert patience is not None
     at.selectbox(key="model").set_value("Erlang A").run()
     assert not at.exception
     erlang_a = staffing.staff_intervals(intervals, 1800, patience_seconds=patience)
     tiles = {metric.label: metric.value for metric in at.metric}
-    assert tiles["Agent-hours on the phones"] == f"{erlang_a['agents'].sum() * 0.5:,.0f}"
+    assert tiles["Agent-hours on the phones"] == hours_text(erlang_a["agents"].sum() * 0.5)
 
 
 def test_staffing_page_warns_when_the_forecast_holds_backlog_channels(app_test, planning_folder):

@@ -133,9 +133,11 @@ def forecast_section(store: Store, chosen: Selection, span: tuple[date, date]) -
     st.dataframe(candidate_table(table), hide_index=True, key="candidates",
                  column_config={c: PERCENT for c in ("WAPE", "MAPE", "Bias", "Same day", "Day ahead",
                                                      "Week ahead")})
+    left_out = "".join(f" Left out: {forecast.model_label(name)} ({reason})."
+                       for name, reason in meta.get("failed", {}).items())
     st.caption(f"Backtest: forecasts from every local midnight of the eight weeks before {meta['as_of']}, "
                "each from contacts before it, scored on open intervals up to "
-               f"{min(meta['horizon_days'], forecast.MAX_LEAD_DAYS)} days ahead.")
+               f"{min(meta['horizon_days'], forecast.MAX_LEAD_DAYS)} days ahead." + left_out)
     download_csv(rows.assign(ts=rows["ts"].astype(str)), f"forecast_{run['run_id']}.csv",
                  "Download the forecast (CSV)", key="download-forecast")
 
@@ -174,7 +176,7 @@ def accuracy_section(store: Store, chosen: Selection, span: tuple[date, date]) -
                "once. Only open intervals count.")
     stored_scores = accuracy.scores(stored["actual"], stored["yhat"])
     backtest_scores = accuracy.scores(backtest_rows["actual"], backtest_rows["yhat"])
-    floor = accuracy.poisson_floor(backtest_rows["actual"])
+    floor = accuracy.poisson_floor(backtest_rows["yhat"])
     tiles = st.columns(5)
     tiles[0].metric("WAPE, stored forecasts", _pct(stored_scores["wape"]), help=WAPE_HELP +
                     f" {stored['run_id'].nunique() if not stored.empty else 0} run(s) with actuals.")
@@ -265,9 +267,9 @@ def horizon_table(by_lead: pd.DataFrame) -> pd.DataFrame:
 
 # --- staffing --------------------------------------------------------------------------------------
 
-def _run_label(run) -> str:
-    created = run.created_at.strftime("%Y-%m-%d %H:%M")
-    return f"{run.label} · by {GRAIN_LABELS[run.grain].lower()} · as of {run.as_of} · made {created} UTC"
+def _run_label(run, timezone: str) -> str:
+    created = run.created_at.tz_convert(timezone).strftime("%Y-%m-%d %H:%M")
+    return f"{run.label} · by {GRAIN_LABELS[run.grain].lower()} · as of {run.as_of} · made {created}"
 
 
 def staffing_section(store: Store) -> None:
@@ -281,7 +283,7 @@ def staffing_section(store: Store) -> None:
                 "15-minute forecast on the Forecast page.", icon=":material/groups:")
         st.page_link("pages/forecast.py", label="Open the Forecast page", icon=":material/insights:")
         return
-    labels = {run.run_id: _run_label(run) for run in runs.itertuples()}
+    labels = {run.run_id: _run_label(run, settings.timezone) for run in runs.itertuples()}
     if st.query_params.get("run") in labels:  # a link may name the run by its id, as the record does
         st.session_state["run"] = st.query_params["run"]
     run_id = st.selectbox("Forecast", list(labels), format_func=labels.get, key="run", bind="query-params",
@@ -336,15 +338,16 @@ def staffing_section(store: Store) -> None:
     tiles = st.columns(5)
     tiles[0].metric("Peak agents on the phones", f"{int(busiest['agents'])}",
                     f"{busiest['ts']:%a %d %b %H:%M}", delta_color="off", delta_arrow="off")
-    tiles[1].metric("Agent-hours on the phones", f"{result['agents'].sum() * hours:,.0f}")
-    tiles[2].metric("Scheduled agent-hours", f"{result['scheduled_agents'].sum() * hours:,.0f}",
+    tiles[1].metric("Agent-hours on the phones", hours_text(result["agents"].sum() * hours))
+    tiles[2].metric("Scheduled agent-hours", hours_text(result["scheduled_agents"].sum() * hours),
                     help=f"With {shrink}% shrinkage: on the phones / (1 - shrinkage), per interval.")
     handled = (result["workload_erlangs"] * hours).sum()
     tiles[3].metric("Average occupancy", _pct(handled / (result["agents"].sum() * hours))
                     if result["agents"].sum() else "–")
     simple_hours = result["simple_agents"].sum() * hours
-    tiles[4].metric("Simple formula agent-hours", f"{simple_hours:,.0f}",
-                    f"{simple_hours - result['agents'].sum() * hours:+,.0f} vs Erlang", delta_color="off",
+    tiles[4].metric("Simple formula agent-hours", hours_text(simple_hours),
+                    f"{hours_text(simple_hours - result['agents'].sum() * hours, sign=True)} vs Erlang",
+                    delta_color="off",
                     delta_arrow="off")
 
     schedule, gaps = _schedule_upload(settings.timezone, result)
@@ -363,6 +366,12 @@ def staffing_section(store: Store) -> None:
         _gaps(gaps)
     shown = result.assign(ts=result["ts"].astype(str))
     download_csv(shown, f"staffing_{run_id}.csv", "Download the staffing (CSV)", key="download-staffing")
+
+
+def hours_text(value: float, sign: bool = False) -> str:
+    """Agent-hours: whole hours, or to the half hour (the finest interval's step) below 100."""
+    text = f"{value:{'+' if sign else ''},.1f}" if abs(value) < 100 else f"{value:{'+' if sign else ''},.0f}"
+    return text.replace(".0", "") if text.endswith(".0") else text
 
 
 def daily_staffing(result: pd.DataFrame, hours: float) -> pd.DataFrame:
@@ -420,6 +429,8 @@ def _formula_explained(result: pd.DataFrame, hours: float, cap: int) -> None:
     example = staffing.simple_formula(1200, 360)
     fewer = result[result["simple_agents"] < result["agents"]]
     more = result[result["simple_agents"] > result["agents"]]
+    short = hours_text((fewer["agents"] - fewer["simple_agents"]).sum() * hours)
+    over = hours_text((more["simple_agents"] - more["agents"]).sum() * hours)
     with st.expander("Why Erlang and the seed's simple formula differ", expanded=False):
         st.markdown(
             "The seed's formula, agents = contacts × AHT ÷ (shift minutes × occupancy), reproduces its "
@@ -433,6 +444,5 @@ def _formula_explained(result: pd.DataFrame, hours: float, cap: int) -> None:
             f"{cap}% occupancy means long waits), while a large one runs busier at the same service "
             "level. Erlang C sizes each interval for its own service-level target.\n\n"
             f"On this forecast, applied interval by interval, the formula plans fewer agents than Erlang "
-            f"in {len(fewer):,} intervals ({(fewer['agents'] - fewer['simple_agents']).sum() * hours:,.0f} "
-            f"agent-hours short) and more in {len(more):,} "
-            f"({(more['simple_agents'] - more['agents']).sum() * hours:,.0f} agent-hours over).")
+            f"in {len(fewer):,} interval(s) ({short} agent-hours short) and more in {len(more):,} "
+            f"({over} agent-hours over).")
