@@ -114,11 +114,7 @@ class Grid:
     week_key: np.ndarray = field(init=False)  # weekday x interval of the day
 
     def __post_init__(self):
-        naive = self.times.tz_localize(None)
-        self.day = (naive.normalize() - pd.Timestamp("1970-01-01")).days.to_numpy()
-        per_day = 1440 // self.minutes
-        slot = (naive.hour * 60 + naive.minute).to_numpy() // self.minutes
-        self.week_key = naive.day_of_week.to_numpy() * per_day + slot
+        self.day, self.week_key = calendar_keys(self.times, self.minutes)
 
     @property
     def per_day(self) -> int:
@@ -148,6 +144,15 @@ class Grid:
             positions = positions + shift
         positions[positions < 0] = -1
         return positions
+
+
+def calendar_keys(times: pd.DatetimeIndex, minutes: int) -> tuple[np.ndarray, np.ndarray]:
+    """For local interval starts: the local date as a day number, and the interval of the week
+    (weekday x interval of the day, by the clock)."""
+    naive = times.tz_localize(None)
+    day = (naive.normalize() - pd.Timestamp("1970-01-01")).days.to_numpy()
+    slot = (naive.hour * 60 + naive.minute).to_numpy() // minutes
+    return day, naive.day_of_week.to_numpy() * (1440 // minutes) + slot
 
 
 def _calendar(settings: Settings, first: date, last: date) -> pd.DataFrame:
@@ -191,23 +196,23 @@ def build_grid(frame: pd.DataFrame, request: Request, settings: Settings, minute
 
     contacts = column("contacts", frame)
     is_open = np.zeros(len(times), dtype=bool)
-    key_source = Grid(minutes, tz, times, n_history, contacts, is_open, contacts, contacts,
-                      pd.DataFrame(index=range(len(times))))
-    lookback = max(n_history - OPEN_WEEKS * key_source.week, 0)
+    day, week_key = calendar_keys(times, minutes)
+    per_day = 1440 // minutes
+    lookback = max(n_history - OPEN_WEEKS * 7 * per_day, 0)
     for channel, rows in frame.groupby("channel"):
         hours = settings.business_hours.get(str(channel))
         if hours is not None:
             is_open |= business_hours_mask(times, hours)
         else:
             counts = column("contacts", rows)
-            is_open |= learned_hours(key_source.week_key[lookback:n_history], counts[lookback:n_history],
-                                     key_source.per_day)[key_source.week_key]
+            is_open |= learned_hours(week_key[lookback:n_history], counts[lookback:n_history],
+                                     per_day)[week_key]
     closed_dates = {(pd.Timestamp(d) - pd.Timestamp("1970-01-01")).days for d in settings.closed_dates}
-    is_open &= ~np.isin(key_source.day, list(closed_dates))
+    is_open &= ~np.isin(day, list(closed_dates))
     # a past day without a single contact was closed (a holiday closure, an outage), not quiet
-    history_days = pd.Series(contacts[:n_history]).groupby(key_source.day[:n_history]).sum()
+    history_days = pd.Series(contacts[:n_history]).groupby(day[:n_history]).sum()
     empty_days = history_days.index[history_days.to_numpy() == 0]
-    is_open[:n_history] &= ~np.isin(key_source.day[:n_history], empty_days)
+    is_open[:n_history] &= ~np.isin(day[:n_history], empty_days)
     y = np.where(is_open, contacts, np.nan)
     handled = column("handled", frame)
     handle_seconds = column("handle_seconds", frame)
@@ -217,7 +222,7 @@ def build_grid(frame: pd.DataFrame, request: Request, settings: Settings, minute
     if not calendar.empty:
         for name, rows in calendar.groupby("name", sort=True):
             days = [(pd.Timestamp(d) - pd.Timestamp("1970-01-01")).days for d in rows["day"]]
-            events[str(name)] = np.isin(key_source.day, days).astype(float)
+            events[str(name)] = np.isin(day, days).astype(float)
     return Grid(minutes, tz, times, n_history, y, is_open, handled, handle_seconds, events)
 
 
@@ -607,7 +612,6 @@ class Forecast:
     model: str
     rows: pd.DataFrame  # ts, yhat, yhat_lower, yhat_upper, model, aht_seconds
     backtest: Backtest
-    history: pd.DataFrame  # ts, actual (the last four weeks, for the chart)
     interval_source: str  # "model" or "backtest errors"
     seconds: float
 
@@ -669,10 +673,8 @@ def make_forecast(store, request: Request, progress: Progress | None = None,
                          "yhat_upper": upper, "model": best,
                          "aht_seconds": aht_forecast(grid, grid.n_history, stop)})
     rows = rows[grid.is_open[future]].reset_index(drop=True)
-    recent = np.arange(max(grid.n_history - 4 * 7 * grid.per_day, 0), grid.n_history)
-    history = pd.DataFrame({"ts": grid.times[recent], "actual": grid.y[recent]})
     report(1.0, "Done")
-    return Forecast(request, best, rows, tested, history, source, time.perf_counter() - started)
+    return Forecast(request, best, rows, tested, source, time.perf_counter() - started)
 
 
 def aht_forecast(grid: Grid, origin: int, stop: int) -> np.ndarray:
