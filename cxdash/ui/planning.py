@@ -420,7 +420,9 @@ def _gaps(gaps: pd.DataFrame) -> None:
     tiles[3].metric("Intervals without a schedule", f"{counts.get('no schedule', 0):,}")
     short = gaps[gaps["status"] == "under"].sort_values("gap").head(50)
     if not short.empty:
-        st.dataframe(short.assign(ts=short["ts"].astype(str)), hide_index=True, key="schedule-under")
+        st.dataframe(short.assign(ts=short["ts"].astype(str)), hide_index=True, key="schedule-under",
+                     column_config={"ts": "Interval", "required": "Required on the phones",
+                                    "scheduled": "Your schedule", "gap": "Gap", "status": "Status"})
 
 
 def _formula_explained(result: pd.DataFrame, hours: float, cap: int) -> None:
