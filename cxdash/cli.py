@@ -78,6 +78,18 @@ def _parser() -> argparse.ArgumentParser:
     forecast.add_argument("--json", action="store_true",
                           help="print the backtest accuracy of every candidate and the chosen model")
 
+    from cxdash.importers import SOURCES
+
+    importer = with_data(commands.add_parser(
+        "import", help="import a platform's export into the data folder (idempotent, incremental)"))
+    importer.add_argument("source", choices=list(SOURCES))
+    importer.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="export files")
+    importer.add_argument("--mapping", type=Path, metavar="FILE",
+                          help="mapping file (TOML): which column is which, for csv (and overrides)")
+    importer.add_argument("--preview", action="store_true",
+                          help="say what would be imported and set aside; write nothing")
+    importer.add_argument("--json", action="store_true", help="print the summary as JSON")
+
     def number(low: float, high: float | None = None, low_in: bool = False, high_in: bool = False):
         """An argparse type: a finite number in a range, else a plain error (never a traceback)."""
         shown = f"{'>=' if low_in else '>'} {low:g}" if high is None else \
@@ -127,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         return _report(folder, args)
     if args.command == "forecast":
         return _forecast(folder, args)
+    if args.command == "import":
+        return _import(folder, args)
     return _kpis(folder, args)
 
 
@@ -314,4 +328,35 @@ def _forecast(folder: Path, args: argparse.Namespace) -> int:
           f"MAPE {100 * floor['mape']:.1f}% (target MAPE {100 * accuracy.TARGET_MAPE:g}%)")
     if args.out is not None:
         print(f"{args.out}: {len(rows):,} rows")
+    return 0
+
+
+def _import(folder: Path, args: argparse.Namespace) -> int:
+    import tomllib
+
+    from cxdash.importers import import_files
+    from cxdash.settings import load_settings
+
+    missing = [str(path) for path in args.paths if not path.is_file()]
+    if missing:
+        print(f"not a file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    mapping = None
+    if args.mapping is not None:
+        try:
+            mapping = tomllib.loads(args.mapping.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            print(f"{args.mapping}: the mapping could not be read ({error})", file=sys.stderr)
+            return 2
+    try:
+        summary = import_files(folder, args.source, args.paths, load_settings(folder), mapping,
+                               preview=args.preview)
+    except ValueError as error:  # a mapping or an export that cannot be used at all
+        print(f"{args.source}: {error}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(summary.to_dict(), default=str))
+    else:
+        for line in summary.lines():
+            print(line)
     return 0

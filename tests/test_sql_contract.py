@@ -1171,6 +1171,105 @@ def stage_csv_file(folder: Path) -> None:
     assert types == {("VARCHAR",)}
 
 
+# --- importers ----------------------------------------------------------------------------------------
+
+CTR_FIXTURE = Path(__file__).parent / "fixtures" / "imports" / "amazon_connect" / "ctr-2026-10.jsonl"
+
+
+def _ctr_connection() -> duckdb.DuckDBPyConnection:
+    """ctr_lines as the importer fills it, from the hand-written CTR fixture."""
+    con = connect()
+    con.execute("create table ctr_lines (source_file varchar, source_row bigint, line varchar)")
+    con.execute("insert into ctr_lines " + load_sql("import_text_lines"),
+                {"path": str(CTR_FIXTURE), "name": CTR_FIXTURE.name, "separator": "\x1f"})
+    return con
+
+
+def import_text_lines(folder: Path) -> None:
+    path = folder / "lines.txt"
+    # written on Windows: every line ends in a carriage return and a line feed
+    path.write_bytes(b'{"a": 1}\r\n\r\n  \r\n{"b": "x,y;\\"z\\""}\r\nlast without end')
+    con = connect()
+    try:
+        frame = con.execute(load_sql("import_text_lines"),
+                            {"path": str(path), "name": "lines.txt", "separator": "\x1f"}).df()
+    finally:
+        con.close()
+    # blank lines are skipped but counted, so the numbers are the editor's; commas, quotes and a
+    # carriage return stay inside the one value
+    assert frame["source_row"].tolist() == [1, 4, 5]
+    assert frame["line"].tolist()[0] == '{"a": 1}'
+    assert frame["line"].tolist()[1] == '{"b": "x,y;\\"z\\""}'
+    assert set(frame["source_file"]) == {"lines.txt"}
+
+
+def import_amazon_connect_legs(_: Prepared) -> None:
+    con = _ctr_connection()
+    try:
+        frame = con.execute(load_sql("import_amazon_connect_legs")).df().set_index("source_row")
+    finally:
+        con.close()
+    assert len(frame) == 13 and frame.index.is_unique  # 14 lines, one blank
+    problems = frame["problem"].dropna().to_dict()
+    assert problems == {8: "not an inbound customer contact (InitiationMethod OUTBOUND)",
+                        9: "not a JSON record", 10: "field InitiationTimestamp: missing",
+                        12: "a task (agent work item), not a customer contact"}
+    first = frame.loc[2]
+    assert (first["contact_id"], first["initial_contact_id"], first["queue_name"]) == \
+        ("c1-voice", "c1-voice", "orders")
+    assert first["version"] == pd.Timestamp("2026-10-05 16:08:10", tz="UTC")
+    assert (first["talk_seconds"], first["hold_seconds"], first["wrap_seconds"]) == (300, 30, 70)
+    assert frame.loc[5, "initial_contact_id"] == "c3-first-leg"  # the transfer leg names its chain
+    assert pd.isna(frame.loc[3, "connected_at"])  # the abandon never reached an agent
+
+
+def import_amazon_connect_set_aside(_: Prepared) -> None:
+    con = _ctr_connection()
+    try:
+        con.execute("create table ctr_legs as " + load_sql("import_amazon_connect_legs"))
+        frame = con.execute(load_sql("import_amazon_connect_set_aside"), {"limit": 20}).df()
+    finally:
+        con.close()
+    assert frame["source_row"].tolist() == [8, 9, 10, 12]
+    assert frame["record"].str.len().max() <= 20
+    assert frame["record"].tolist()[1] == '{"ContactId": "broke'  # the first 20 characters
+
+
+def import_amazon_connect_contacts(_: Prepared) -> None:
+    con = _ctr_connection()
+    try:
+        con.execute("create table ctr_legs as " + load_sql("import_amazon_connect_legs"))
+        frame = con.execute(load_sql("import_amazon_connect_contacts"), {"repeat_days": 7}).df()
+    finally:
+        con.close()
+    frame = frame.set_index("interaction_id")
+    assert frame.index.is_unique
+    assert list(frame.index) == ["c1-voice", "c2-abandon", "c3-first-leg", "c4-chat", "c5-ivr-only",
+                                 "c8-repeat", "c10-late"]
+    assert frame["legs"].to_dict() == {k: 1 for k in frame.index} | {"c3-first-leg": 2}
+    c1 = frame.loc["c1-voice"]  # the newer of its two deliveries, with the after-contact work
+    assert (c1["wrap_seconds"], c1["source_row"], c1["csat_score"]) == (70, 2, 4)
+    assert c1["arrived_at"] == pd.Timestamp("2026-10-05 16:00:30", tz="UTC")  # entered the queue
+    transfer = frame.loc["c3-first-leg"]  # two legs, one customer contact
+    assert (transfer["talk_seconds"], transfer["hold_seconds"], transfer["wrap_seconds"]) == (730, 45, 110)
+    assert (transfer["agent_id"], transfer["team"], transfer["tier"], transfer["queue"]) == \
+        ("sam", "Team Evening", 2, "orders")
+    assert transfer["ended_at"] == pd.Timestamp("2026-10-06 18:15:00", tz="UTC")
+    assert transfer["source_updated_at"] == pd.Timestamp("2026-10-06 18:16:30", tz="UTC")
+    assert frame.loc["c2-abandon", "abandoned"] and pd.isna(frame.loc["c2-abandon", "talk_seconds"])
+    assert frame.loc["c5-ivr-only", "channel"] == "self_service"
+    assert not frame.loc["c5-ivr-only", "abandoned"]
+    assert frame.loc["c4-chat", "channel"] == "chat" and pd.isna(frame.loc["c4-chat", "customer_id"])
+    # resolved unless the same customer comes back within seven days; unknown near the export's end
+    resolved = {key: None if pd.isna(value) else bool(value)
+                for key, value in frame["resolved_first_contact"].items()}
+    assert resolved == {"c1-voice": False, "c2-abandon": None, "c3-first-leg": True,
+                                  "c4-chat": True, "c5-ivr-only": None, "c8-repeat": True, "c10-late": None}
+    assert frame.loc["c1-voice", "customer_id"] == frame.loc["c8-repeat", "customer_id"]
+    assert frame.loc["c1-voice", "customer_id"].startswith("ac-") and "5035550101" not in \
+        frame.loc["c1-voice", "customer_id"]
+
+
 def _in_folder(check: Callable[[Path], None]) -> Callable[[Prepared], None]:
     def run(p: Prepared) -> None:
         scratch = p.folder / "scratch"
@@ -1221,6 +1320,10 @@ CONTRACTS: dict[str, Callable[[Prepared], None]] = {
     "duplicates_elsewhere": _staged_in_folder(duplicates_elsewhere),
     "stage_parquet_file": _in_folder(stage_parquet_file),
     "stage_csv_file": _in_folder(stage_csv_file),
+    "import_text_lines": _in_folder(import_text_lines),
+    "import_amazon_connect_legs": import_amazon_connect_legs,
+    "import_amazon_connect_set_aside": import_amazon_connect_set_aside,
+    "import_amazon_connect_contacts": import_amazon_connect_contacts,
 }
 
 

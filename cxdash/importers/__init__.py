@@ -1,0 +1,51 @@
+"""Importers: the exports users have (Amazon Connect, Zendesk, Genesys Cloud, Talkdesk, Asterisk, any
+CSV or Excel file with a mapping) turned into the data contract under DATA/interactions/<source>/.
+
+Each importer module has `parse(paths, settings, mapping) -> core.Parsed`; `core.store` checks,
+deduplicates and merges the result, so every source is idempotent and incremental the same way.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+
+from cxdash.importers.core import ImportSummary, Parsed, store
+from cxdash.settings import Settings
+
+# source name -> module; the order is the order the app offers them in
+SOURCES = {
+    "amazon-connect": "amazon_connect",
+    "zendesk": "zendesk",
+    "genesys": "genesys",
+    "talkdesk": "talkdesk",
+    "asterisk": "asterisk",
+    "csv": "csv_mapping",
+}
+LABELS = {
+    "amazon-connect": "Amazon Connect contact trace records (JSON lines or JSON)",
+    "zendesk": "Zendesk tickets, ticket metrics and satisfaction ratings (JSON or CSV)",
+    "genesys": "Genesys Cloud conversation details (JSON)",
+    "talkdesk": "Talkdesk calls report (CSV)",
+    "asterisk": "Asterisk queue_log",
+    "csv": "Any CSV or Excel file, with a mapping file",
+}
+
+__all__ = ["LABELS", "SOURCES", "ImportSummary", "Parsed", "import_files", "parser"]
+
+
+def parser(source: str) -> Callable[..., Parsed]:
+    """The parse function of a source."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}: one of {', '.join(SOURCES)}")
+    return importlib.import_module(f"cxdash.importers.{SOURCES[source]}").parse
+
+
+def import_files(folder: Path, source: str, paths: list[Path], settings: Settings,
+                 mapping: dict | None = None, preview: bool = False) -> ImportSummary:
+    """Read a source's export files and merge them into the data folder (or, with preview, say what
+    would happen and write nothing)."""
+    paths = [Path(p) for p in paths]
+    parsed = parser(source)(paths, settings, mapping)
+    return store(Path(folder), parsed, settings, [p.name for p in paths], preview=preview)

@@ -1,0 +1,145 @@
+-- Customer contacts from Amazon Connect legs (the newest version of each contact trace record,
+-- inbound only): a transfer's legs, chained by InitialContactId, make one customer contact, so a
+-- transferred call counts once and its handle time is the sum of its legs. Abandoned = queued but
+-- never connected to an agent; a contact that never queued nor reached an agent was served by the
+-- flow alone (self-service). First-contact resolution, unless the record's attributes say: no other
+-- contact from the same customer within $repeat_days days after; unknown (null) for contacts whose
+-- window runs past the export's last contact, or without a customer address.
+-- grain: one row per customer contact (chain). params: $repeat_days (reads ctr_legs, the output of
+--        import_amazon_connect_legs.sql).
+-- output: the contract's interaction columns, source_updated_at, source_file, source_row, legs.
+with legs as (
+    -- usable records only, the newest version of each (a record may be delivered more than once)
+    select *
+    from ctr_legs
+    where problem is null
+    qualify row_number() over (partition by contact_id
+                               order by version desc nulls last, source_file desc, source_row desc) = 1
+),
+
+ordered as (
+    select
+        *,
+        try_cast(attributes ->> '$.tier' as integer) as tier,
+        try_cast(attributes ->> '$.resolved_first_contact' as boolean) as resolved_attribute,
+        try_cast(attributes ->> '$.csat_score' as integer) as csat_score,
+        try_cast(attributes ->> '$.nps_score' as integer) as nps_score,
+        try_cast(attributes ->> '$.ces_score' as integer) as ces_score,
+        row_number() over (partition by initial_contact_id order by initiated_at, contact_id) as leg,
+        count(*) over (partition by initial_contact_id) as legs,
+        -- the leg that ended the contact names its agent and team
+        row_number() over (partition by initial_contact_id
+                           order by coalesce(disconnected_at, initiated_at) desc, contact_id desc)
+            as from_end
+    from legs
+),
+
+chains as (
+    select
+        initial_contact_id as interaction_id,
+        any_value(channel_type) filter (where leg = 1) as channel_type,
+        any_value(initiated_at) filter (where leg = 1) as initiated_at,
+        min(enqueued_at) as enqueued_at,
+        any_value(queue_name) filter (where leg = 1) as first_queue,
+        min(queue_name) as any_queue,
+        min(connected_at) as answered_at,
+        max(disconnected_at) as ended_at,
+        sum(talk_seconds) as talk_seconds,
+        sum(hold_seconds) as hold_seconds,
+        sum(wrap_seconds) as wrap_seconds,
+        count(connected_at) as agent_legs,
+        any_value(agent_username) filter (where from_end = 1) as last_agent,
+        max(agent_username) as any_agent,
+        any_value(agent_group) filter (where from_end = 1) as last_group,
+        any_value(customer_address) filter (where leg = 1) as customer_address,
+        -- what a flow stored in the attributes: the highest tier reached, the last leg's answers
+        max(tier) as tier,
+        arg_min(resolved_attribute, from_end) filter (where resolved_attribute is not null)
+            as resolved_attribute,
+        arg_min(csat_score, from_end) filter (where csat_score is not null) as csat_score,
+        arg_min(nps_score, from_end) filter (where nps_score is not null) as nps_score,
+        arg_min(ces_score, from_end) filter (where ces_score is not null) as ces_score,
+        max(version) as version,
+        any_value(source_file) filter (where leg = 1) as source_file,
+        any_value(source_row) filter (where leg = 1) as source_row,
+        any_value(legs) as legs
+    from ordered
+    group by initial_contact_id
+),
+
+shaped as (
+    select
+        interaction_id,
+        case
+            when enqueued_at is null and answered_at is null then 'self_service'
+            when channel_type = 'VOICE' then 'phone'
+            when channel_type = 'CHAT' then 'chat'
+            else 'email'
+        end as channel,
+        coalesce(enqueued_at, initiated_at) as arrived_at,
+        coalesce(first_queue, any_queue) as queue,
+        answered_at,
+        ended_at,
+        enqueued_at is not null and answered_at is null as abandoned,
+        case when agent_legs > 0 then talk_seconds end as talk_seconds,
+        case when agent_legs > 0 then hold_seconds end as hold_seconds,
+        case when agent_legs > 0 then wrap_seconds end as wrap_seconds,
+        coalesce(last_agent, any_agent) as agent_id,
+        last_group as team,
+        tier,
+        resolved_attribute,
+        csat_score,
+        nps_score,
+        ces_score,
+        case when customer_address is not null
+            then 'ac-' || left(sha256(customer_address), 16) end as customer_id,
+        version as source_updated_at,
+        source_file,
+        source_row,
+        legs
+    from chains
+),
+
+repeats as (
+    select
+        *,
+        lead(arrived_at) over (partition by customer_id order by arrived_at, interaction_id)
+            as next_contact_at,
+        max(arrived_at) over () as export_ends_at
+    from shaped
+),
+
+final as (
+    select
+        interaction_id,
+        channel,
+        arrived_at,
+        queue,
+        answered_at,
+        ended_at,
+        abandoned,
+        talk_seconds,
+        hold_seconds,
+        wrap_seconds,
+        agent_id,
+        team,
+        tier,
+        case
+            when resolved_attribute is not null then resolved_attribute
+            when answered_at is null or customer_id is null then null
+            when next_contact_at is not null
+                then next_contact_at > arrived_at + to_days($repeat_days)
+            when arrived_at + to_days($repeat_days) <= export_ends_at then true
+        end as resolved_first_contact,
+        csat_score,
+        nps_score,
+        ces_score,
+        customer_id,
+        source_updated_at,
+        source_file,
+        source_row,
+        legs
+    from repeats
+)
+
+select * from final order by arrived_at, interaction_id
