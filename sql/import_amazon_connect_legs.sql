@@ -1,23 +1,52 @@
--- Amazon Connect contact trace records, one per line of the export, read field by field: the legs
--- a customer contact is made of. Lines that are not JSON, and records without a ContactId or a
--- parseable InitiationTimestamp, get a problem (they are set aside, never dropped silently).
+-- Amazon Connect contact trace records, one per line of a JSON-lines export, read field by field:
+-- the legs a customer contact is made of. Lines that are not JSON, and records without a ContactId
+-- or a parseable InitiationTimestamp, get a problem (they are set aside, never dropped silently).
+-- The file is streamed, not loaded: only the fields are kept, and the text of problem lines.
 -- CTR timestamps are UTC (yyyy-mm-ddThh:mm:ssZ); durations are seconds.
--- grain: one row per line of ctr_lines (source_file, source_row). params: none (reads ctr_lines).
--- output: source_file, source_row, line, problem (null when the record can be used), contact_id,
---         version (LastUpdateTimestamp), initial_contact_id, channel_type, initiation_method,
---         initiated_at, enqueued_at, queue_name, connected_at, disconnected_at, talk_seconds,
---         hold_seconds, wrap_seconds, agent_username, agent_group, customer_address, attributes (JSON).
-with lines as (
-    select source_file, source_row, line, json_valid(line) as valid from ctr_lines
+-- grain: one row per non-empty line of the file (source_row: its line number, as an editor shows it).
+-- params: $path, $name (the file's name for messages), $separator (a character that never occurs
+--         unescaped in JSON, so a line is one value), $limit (characters of a problem line kept).
+-- output: source_file, source_row, line (problem lines only), problem (null when the record can be
+--         used), contact_id, version (LastUpdateTimestamp), initial_contact_id, channel_type,
+--         initiation_method, initiated_at, enqueued_at, queue_name, connected_at, disconnected_at,
+--         talk_seconds, hold_seconds, wrap_seconds, agent_username, agent_group, customer_address,
+--         attributes (JSON).
+with numbered as (
+    select
+        row_number() over () as source_row,
+        line
+    from read_csv($path, columns = {'line': 'VARCHAR'}, header = false, delim = $separator,
+                  quote = '', escape = '', auto_detect = false, strict_mode = false)
+),
+
+lines as (
+    select
+        $name as source_file,
+        source_row,
+        line,
+        json_valid(line) as valid
+    from numbered
+    where trim(coalesce(line, '')) <> ''
 ),
 
 records as (
+    -- one parse per record into the fields we read (a field the record lacks is null)
     select
         source_file,
         source_row,
         line,
         valid,
-        case when valid then line::json end as ctr
+        case when valid then json_transform(line, '{
+            "ContactId": "VARCHAR", "LastUpdateTimestamp": "VARCHAR", "InitialContactId": "VARCHAR",
+            "Channel": "VARCHAR", "InitiationMethod": "VARCHAR", "InitiationTimestamp": "VARCHAR",
+            "DisconnectTimestamp": "VARCHAR",
+            "Queue": {"Name": "VARCHAR", "EnqueueTimestamp": "VARCHAR"},
+            "Agent": {"Username": "VARCHAR", "ConnectedToAgentTimestamp": "VARCHAR",
+                      "AgentInteractionDuration": "VARCHAR", "CustomerHoldDuration": "VARCHAR",
+                      "AfterContactWorkDuration": "VARCHAR",
+                      "HierarchyGroups": {"Level1": {"GroupName": "VARCHAR"}}},
+            "CustomerEndpoint": {"Address": "VARCHAR"},
+            "Attributes": "JSON"}') end as ctr
     from lines
 ),
 
@@ -27,32 +56,31 @@ fields as (
         source_row,
         line,
         valid,
-        ctr ->> '$.ContactId' as contact_id,
-        try_cast(ctr ->> '$.LastUpdateTimestamp' as timestamptz) as version,
-        coalesce(ctr ->> '$.InitialContactId', ctr ->> '$.ContactId') as initial_contact_id,
-        upper(ctr ->> '$.Channel') as channel_type,
-        upper(ctr ->> '$.InitiationMethod') as initiation_method,
-        ctr ->> '$.InitiationTimestamp' as initiated_text,
-        try_cast(ctr ->> '$.InitiationTimestamp' as timestamptz) as initiated_at,
-        try_cast(ctr ->> '$.Queue.EnqueueTimestamp' as timestamptz) as enqueued_at,
-        ctr ->> '$.Queue.Name' as queue_name,
-        try_cast(ctr ->> '$.Agent.ConnectedToAgentTimestamp' as timestamptz) as connected_at,
-        try_cast(ctr ->> '$.DisconnectTimestamp' as timestamptz) as disconnected_at,
-        try_cast(ctr ->> '$.Agent.AgentInteractionDuration' as double) as talk_seconds,
-        try_cast(ctr ->> '$.Agent.CustomerHoldDuration' as double) as hold_seconds,
-        try_cast(ctr ->> '$.Agent.AfterContactWorkDuration' as double) as wrap_seconds,
-        ctr ->> '$.Agent.Username' as agent_username,
-        ctr ->> '$.Agent.HierarchyGroups.Level1.GroupName' as agent_group,
-        ctr ->> '$.CustomerEndpoint.Address' as customer_address,
-        ctr -> '$.Attributes' as attributes
+        ctr.ContactId as contact_id,
+        try_cast(ctr.LastUpdateTimestamp as timestamptz) as version,
+        coalesce(ctr.InitialContactId, ctr.ContactId) as initial_contact_id,
+        upper(ctr.Channel) as channel_type,
+        upper(ctr.InitiationMethod) as initiation_method,
+        ctr.InitiationTimestamp as initiated_text,
+        try_cast(ctr.InitiationTimestamp as timestamptz) as initiated_at,
+        try_cast(ctr.Queue.EnqueueTimestamp as timestamptz) as enqueued_at,
+        ctr.Queue.Name as queue_name,
+        try_cast(ctr.Agent.ConnectedToAgentTimestamp as timestamptz) as connected_at,
+        try_cast(ctr.DisconnectTimestamp as timestamptz) as disconnected_at,
+        try_cast(ctr.Agent.AgentInteractionDuration as double) as talk_seconds,
+        try_cast(ctr.Agent.CustomerHoldDuration as double) as hold_seconds,
+        try_cast(ctr.Agent.AfterContactWorkDuration as double) as wrap_seconds,
+        ctr.Agent.Username as agent_username,
+        ctr.Agent.HierarchyGroups.Level1.GroupName as agent_group,
+        ctr.CustomerEndpoint.Address as customer_address,
+        ctr.Attributes as attributes
     from records
 ),
 
-final as (
+judged as (
     select
         source_file,
         source_row,
-        line,
         case
             when not valid then 'not a JSON record'
             when contact_id is null then 'field ContactId: missing'
@@ -64,6 +92,7 @@ final as (
             when initiation_method in ('OUTBOUND', 'EXTERNAL_OUTBOUND', 'MONITOR', 'AGENT_REPLY')
                 then 'not an inbound customer contact (InitiationMethod ' || initiation_method || ')'
         end as problem,
+        line,
         contact_id,
         version,
         initial_contact_id,
@@ -82,6 +111,12 @@ final as (
         customer_address,
         attributes
     from fields
+),
+
+final as (
+    -- the text of a usable record is not kept: its fields are
+    select * replace (case when problem is not null then left(line, $limit) end as line)
+    from judged
 )
 
-select * from final order by source_file, source_row
+select * from final

@@ -1176,44 +1176,29 @@ def stage_csv_file(folder: Path) -> None:
 CTR_FIXTURE = Path(__file__).parent / "fixtures" / "imports" / "amazon_connect" / "ctr-2026-10.jsonl"
 
 
-def _ctr_connection() -> duckdb.DuckDBPyConnection:
-    """ctr_lines as the importer fills it, from the hand-written CTR fixture."""
+def _ctr_legs(path: Path = CTR_FIXTURE) -> duckdb.DuckDBPyConnection:
+    """ctr_legs as the importer makes it, from the hand-written CTR fixture."""
     con = connect()
-    con.execute("create table ctr_lines (source_file varchar, source_row bigint, line varchar)")
-    con.execute("insert into ctr_lines " + load_sql("import_text_lines"),
-                {"path": str(CTR_FIXTURE), "name": CTR_FIXTURE.name, "separator": "\x1f"})
+    con.execute("set preserve_insertion_order = true")
+    con.execute("create table ctr_legs as " + load_sql("import_amazon_connect_legs"),
+                {"path": str(path), "name": path.name, "separator": "\x1f", "limit": 20})
     return con
 
 
-def import_text_lines(folder: Path) -> None:
-    path = folder / "lines.txt"
-    # written on Windows: every line ends in a carriage return and a line feed
-    path.write_bytes(b'{"a": 1}\r\n\r\n  \r\n{"b": "x,y;\\"z\\""}\r\nlast without end')
-    con = connect()
+def import_amazon_connect_legs(p: Prepared) -> None:
+    con = _ctr_legs()
     try:
-        frame = con.execute(load_sql("import_text_lines"),
-                            {"path": str(path), "name": "lines.txt", "separator": "\x1f"}).df()
+        frame = con.execute("select * from ctr_legs").df().set_index("source_row")
     finally:
         con.close()
-    # blank lines are skipped but counted, so the numbers are the editor's; commas, quotes and a
-    # carriage return stay inside the one value
-    assert frame["source_row"].tolist() == [1, 4, 5]
-    assert frame["line"].tolist()[0] == '{"a": 1}'
-    assert frame["line"].tolist()[1] == '{"b": "x,y;\\"z\\""}'
-    assert set(frame["source_file"]) == {"lines.txt"}
-
-
-def import_amazon_connect_legs(_: Prepared) -> None:
-    con = _ctr_connection()
-    try:
-        frame = con.execute(load_sql("import_amazon_connect_legs")).df().set_index("source_row")
-    finally:
-        con.close()
-    assert len(frame) == 13 and frame.index.is_unique  # 14 lines, one blank
+    assert len(frame) == 13 and frame.index.is_unique  # 14 lines, one blank: numbered as an editor does
     problems = frame["problem"].dropna().to_dict()
     assert problems == {8: "not an inbound customer contact (InitiationMethod OUTBOUND)",
                         9: "not a JSON record", 10: "field InitiationTimestamp: missing",
                         12: "a task (agent work item), not a customer contact"}
+    # only a problem line's text is kept, cut to $limit characters
+    assert frame["line"].notna().to_dict() == {row: row in problems for row in frame.index}
+    assert frame.loc[9, "line"] == '{"ContactId": "broke'
     first = frame.loc[2]
     assert (first["contact_id"], first["initial_contact_id"], first["queue_name"]) == \
         ("c1-voice", "c1-voice", "orders")
@@ -1222,12 +1207,23 @@ def import_amazon_connect_legs(_: Prepared) -> None:
     assert frame.loc[5, "initial_contact_id"] == "c3-first-leg"  # the transfer leg names its chain
     assert pd.isna(frame.loc[3, "connected_at"])  # the abandon never reached an agent
 
+    # written on Windows, with blank lines: the numbers are still the editor's
+    crlf = p.folder / "scratch" / "windows.jsonl"
+    crlf.parent.mkdir(exist_ok=True)
+    lines = CTR_FIXTURE.read_text(encoding="utf-8").splitlines()
+    crlf.write_bytes("\r\n".join(["", *lines[:3]]).encode())
+    con = _ctr_legs(crlf)
+    try:
+        rows = con.execute("select source_row, contact_id from ctr_legs").fetchall()
+    finally:
+        con.close()
+    assert rows == [(2, "c1-voice"), (3, "c1-voice"), (4, "c2-abandon")]
+
 
 def import_amazon_connect_set_aside(_: Prepared) -> None:
-    con = _ctr_connection()
+    con = _ctr_legs()
     try:
-        con.execute("create table ctr_legs as " + load_sql("import_amazon_connect_legs"))
-        frame = con.execute(load_sql("import_amazon_connect_set_aside"), {"limit": 20}).df()
+        frame = con.execute(load_sql("import_amazon_connect_set_aside")).df()
     finally:
         con.close()
     assert frame["source_row"].tolist() == [8, 9, 10, 12]
@@ -1236,9 +1232,8 @@ def import_amazon_connect_set_aside(_: Prepared) -> None:
 
 
 def import_amazon_connect_contacts(_: Prepared) -> None:
-    con = _ctr_connection()
+    con = _ctr_legs()
     try:
-        con.execute("create table ctr_legs as " + load_sql("import_amazon_connect_legs"))
         frame = con.execute(load_sql("import_amazon_connect_contacts"), {"repeat_days": 7}).df()
     finally:
         con.close()
@@ -1320,7 +1315,6 @@ CONTRACTS: dict[str, Callable[[Prepared], None]] = {
     "duplicates_elsewhere": _staged_in_folder(duplicates_elsewhere),
     "stage_parquet_file": _in_folder(stage_parquet_file),
     "stage_csv_file": _in_folder(stage_csv_file),
-    "import_text_lines": _in_folder(import_text_lines),
     "import_amazon_connect_legs": import_amazon_connect_legs,
     "import_amazon_connect_set_aside": import_amazon_connect_set_aside,
     "import_amazon_connect_contacts": import_amazon_connect_contacts,

@@ -15,10 +15,10 @@ Survey answers and dispositions are read from the contact attributes when a flow
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from cxdash.db import connect, load_sql
 from cxdash.importers.core import Parsed
@@ -30,64 +30,62 @@ REPEAT_DAYS = 7  # a contact is resolved at first contact when the customer does
 RECORD_TEXT_LIMIT = 2_000  # characters of a set-aside record kept for reading
 
 
-def _connection() -> duckdb.DuckDBPyConnection:
-    con = connect()
+def _connection(spill: Path) -> duckdb.DuckDBPyConnection:
+    con = connect(temp_directory=spill)  # a large export spills to disk rather than failing
     con.execute("set preserve_insertion_order = true")  # line numbers follow the file
     con.execute("set TimeZone = 'UTC'")
-    con.execute("create table ctr_lines (source_file varchar, source_row bigint, line varchar)")
     return con
 
 
-def _whole_json(path: Path) -> list | None:
-    """The records of a file that is one JSON document (an array, or one CTR); None for JSON lines."""
+def _as_json_lines(path: Path, scratch: Path) -> Path:
+    """A file that is one JSON document (an array of CTRs, one CTR, or {"ContactTraceRecords": [...]})
+    rewritten as JSON lines, a record a line (its line number is then its record number); a JSON-lines
+    file as it is."""
     with open(path, "rb") as handle:
-        head = handle.read(4096).lstrip()
+        first_line = handle.readline()
+    head = first_line.lstrip()
     if not head.startswith((b"[", b"{")):
-        return None
+        return path
     if head.startswith(b"{"):
-        # JSON lines start with "{" too: one document only if the whole file parses as one
         try:
-            document = json.loads(path.read_bytes())
+            json.loads(first_line)
+            return path  # the first line is a whole record: JSON lines
         except ValueError:
-            return None
-        if isinstance(document, dict) and isinstance(document.get("ContactTraceRecords"), list):
-            return document["ContactTraceRecords"]
-        return [document]
+            pass  # a record spread over lines (pretty-printed): one document
     try:
         document = json.loads(path.read_bytes())
     except ValueError:
-        return None  # a broken array: read it line by line, so the good lines still count
-    return document if isinstance(document, list) else [document]
-
-
-def _load(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    records = _whole_json(path)
-    if records is not None:
-        lines = [json.dumps(record) for record in records]
-        con.register("whole_file", pa.table({
-            "source_file": [path.name] * len(lines), "source_row": list(range(1, len(lines) + 1)),
-            "line": lines}))
-        con.execute("insert into ctr_lines select * from whole_file")
-        con.unregister("whole_file")
-        return
-    # JSON lines, read by DuckDB without Python touching each line: one text column, split on line
-    # ends only (0x1f never appears unescaped in JSON)
-    con.execute("insert into ctr_lines " + load_sql("import_text_lines"),
-                {"path": str(path), "name": path.name, "separator": "\x1f"})
+        return path  # JSON lines (or a broken array): read line by line, the good lines still count
+    if isinstance(document, dict) and isinstance(document.get("ContactTraceRecords"), list):
+        document = document["ContactTraceRecords"]
+    records = document if isinstance(document, list) else [document]
+    target = scratch / f"{len(list(scratch.iterdir()))}.jsonl"
+    target.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    return target
 
 
 def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) -> Parsed:
-    con = _connection()
-    try:
-        for path in paths:
-            _load(con, Path(path))
-        con.execute("create table ctr_legs as " + load_sql("import_amazon_connect_legs"))
-        read = con.execute("select count(*) from ctr_legs").fetchone()[0]
-        set_aside = con.execute(load_sql("import_amazon_connect_set_aside"),
-                                {"limit": RECORD_TEXT_LIMIT}).df()
-        contacts = con.execute(load_sql("import_amazon_connect_contacts"), {"repeat_days": REPEAT_DAYS}).df()
-    finally:
-        con.close()
+    with tempfile.TemporaryDirectory(prefix="cxdash-ctr-") as temporary:
+        scratch = Path(temporary)
+        (scratch / "spill").mkdir()
+        (scratch / "json").mkdir()
+        con = _connection(scratch / "spill")
+        try:
+            created = False
+            for path in paths:
+                lines = _as_json_lines(Path(path), scratch / "json")
+                statement = "insert into ctr_legs " if created else "create table ctr_legs as "
+                con.execute(statement + load_sql("import_amazon_connect_legs"), {
+                    "path": str(lines), "name": Path(path).name, "separator": "\x1f",
+                    "limit": RECORD_TEXT_LIMIT})
+                created = True
+            read = con.execute("select count(*) from ctr_legs").fetchone()[0]
+            set_aside = con.execute(load_sql("import_amazon_connect_set_aside")).df()
+            # through Arrow: a million zoned timestamps convert in a blink rather than seconds
+            contacts = con.sql(load_sql("import_amazon_connect_contacts"),
+                               params={"repeat_days": REPEAT_DAYS}).to_arrow_table().to_pandas()
+        finally:
+            con.close()
     kept_legs = int(contacts["legs"].sum()) if len(contacts) else 0
     superseded = read - len(set_aside) - kept_legs
     notes = []

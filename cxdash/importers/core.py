@@ -79,7 +79,7 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     superseded: int = 0  # older versions of a record within the export
-    merged: int = 0  # records chained into another (transfer legs)
+    merged: int = 0  # records folded into another (transfer legs, a call's further log lines)
     set_aside: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     months_written: list[str] = field(default_factory=list)
@@ -97,7 +97,7 @@ class ImportSummary:
         verb = "would be" if self.preview else "were"
         lines = [f"{self.source}: {self.records_read:,} records read from {len(self.files)} file(s) = "
                  f"{self.new:,} new + {self.updated:,} updated + {self.unchanged:,} already imported + "
-                 f"{self.superseded:,} older versions + {self.merged:,} transfer legs chained + "
+                 f"{self.superseded:,} older versions + {self.merged:,} folded into another record + "
                  f"{self.set_aside:,} set aside"]
         for reason, count in sorted(self.reasons.items(), key=lambda item: -item[1]):
             lines.append(f"  set aside: {count:,} {reason}")
@@ -160,6 +160,11 @@ def contract_problems(rows: pd.DataFrame) -> pd.Series:
                  f"column {column.name}: above {column.maximum:g}")
     flag(rows["channel"].notna() & ~rows["channel"].isin(CHANNELS),
          f"column channel: not one of {', '.join(CHANNELS)}")
+    # the table checks of ingest._table_checks, so an import passes validate
+    flag(rows["answered_at"] < rows["arrived_at"], "column answered_at: answered before arrived")
+    flag(rows["ended_at"] < rows["arrived_at"], "column ended_at: ended before arrived")
+    flag(rows["abandoned"].fillna(False).astype(bool) & rows["answered_at"].notna(),
+         "column abandoned: marked abandoned but answered")
     return problems
 
 
