@@ -8,39 +8,37 @@
 -- grain: one row per customer contact (chain). params: $repeat_days (reads ctr_legs, the output of
 --        import_amazon_connect_legs.sql).
 -- output: the contract's interaction columns, source_updated_at, source_file, source_row, legs.
-with legs as (
-    -- usable records only, the newest version of each (a record may be delivered more than once)
-    select *
+with latest as (
+    -- usable records only, the newest version of each (a record may be delivered more than once):
+    -- one hash aggregate, no sort
+    select
+        arg_max(ctr_legs, (version, source_file, source_row)) as record
     from ctr_legs
     where problem is null
-    qualify row_number() over (partition by contact_id
-                               order by version desc nulls last, source_file desc, source_row desc) = 1
+    group by contact_id
 ),
 
-ordered as (
+legs as (
     select
-        *,
-        try_cast(attributes ->> '$.tier' as integer) as tier,
-        try_cast(attributes ->> '$.resolved_first_contact' as boolean) as resolved_attribute,
-        try_cast(attributes ->> '$.csat_score' as integer) as csat_score,
-        try_cast(attributes ->> '$.nps_score' as integer) as nps_score,
-        try_cast(attributes ->> '$.ces_score' as integer) as ces_score,
-        row_number() over (partition by initial_contact_id order by initiated_at, contact_id) as leg,
-        count(*) over (partition by initial_contact_id) as legs,
-        -- the leg that ended the contact names its agent and team
-        row_number() over (partition by initial_contact_id
-                           order by coalesce(disconnected_at, initiated_at) desc, contact_id desc)
-            as from_end
-    from legs
+        unnest(record),
+        try_cast(record.attributes ->> '$.tier' as integer) as tier,
+        try_cast(record.attributes ->> '$.resolved_first_contact' as boolean) as resolved_attribute,
+        try_cast(record.attributes ->> '$.csat_score' as integer) as csat_score,
+        try_cast(record.attributes ->> '$.nps_score' as integer) as nps_score,
+        try_cast(record.attributes ->> '$.ces_score' as integer) as ces_score
+    from latest
 ),
 
 chains as (
+    -- the first leg (by start) gives the arrival, channel, queue and customer; the leg that ended
+    -- the contact names its agent and team; what a flow stored in the attributes: the highest tier
+    -- reached, the last leg's answers
     select
         initial_contact_id as interaction_id,
-        any_value(channel_type) filter (where leg = 1) as channel_type,
-        any_value(initiated_at) filter (where leg = 1) as initiated_at,
+        arg_min(channel_type, (initiated_at, contact_id)) as channel_type,
+        min(initiated_at) as initiated_at,
         min(enqueued_at) as enqueued_at,
-        any_value(queue_name) filter (where leg = 1) as first_queue,
+        arg_min(queue_name, (initiated_at, contact_id)) as first_queue,
         min(queue_name) as any_queue,
         min(connected_at) as answered_at,
         max(disconnected_at) as ended_at,
@@ -48,22 +46,25 @@ chains as (
         sum(hold_seconds) as hold_seconds,
         sum(wrap_seconds) as wrap_seconds,
         count(connected_at) as agent_legs,
-        any_value(agent_username) filter (where from_end = 1) as last_agent,
-        max(agent_username) as any_agent,
-        any_value(agent_group) filter (where from_end = 1) as last_group,
-        any_value(customer_address) filter (where leg = 1) as customer_address,
-        -- what a flow stored in the attributes: the highest tier reached, the last leg's answers
+        arg_max(agent_username, (coalesce(disconnected_at, initiated_at), contact_id))
+            filter (where agent_username is not null) as last_agent,
+        arg_max(agent_group, (coalesce(disconnected_at, initiated_at), contact_id))
+            filter (where agent_username is not null) as last_group,
+        arg_min(customer_address, (initiated_at, contact_id)) as customer_address,
         max(tier) as tier,
-        arg_min(resolved_attribute, from_end) filter (where resolved_attribute is not null)
-            as resolved_attribute,
-        arg_min(csat_score, from_end) filter (where csat_score is not null) as csat_score,
-        arg_min(nps_score, from_end) filter (where nps_score is not null) as nps_score,
-        arg_min(ces_score, from_end) filter (where ces_score is not null) as ces_score,
+        arg_max(resolved_attribute, (coalesce(disconnected_at, initiated_at), contact_id))
+            filter (where resolved_attribute is not null) as resolved_attribute,
+        arg_max(csat_score, (coalesce(disconnected_at, initiated_at), contact_id))
+            filter (where csat_score is not null) as csat_score,
+        arg_max(nps_score, (coalesce(disconnected_at, initiated_at), contact_id))
+            filter (where nps_score is not null) as nps_score,
+        arg_max(ces_score, (coalesce(disconnected_at, initiated_at), contact_id))
+            filter (where ces_score is not null) as ces_score,
         max(version) as version,
-        any_value(source_file) filter (where leg = 1) as source_file,
-        any_value(source_row) filter (where leg = 1) as source_row,
-        any_value(legs) as legs
-    from ordered
+        arg_min(source_file, (initiated_at, contact_id)) as source_file,
+        arg_min(source_row, (initiated_at, contact_id)) as source_row,
+        count(*) as legs
+    from legs
     group by initial_contact_id
 ),
 
@@ -84,7 +85,7 @@ shaped as (
         case when agent_legs > 0 then talk_seconds end as talk_seconds,
         case when agent_legs > 0 then hold_seconds end as hold_seconds,
         case when agent_legs > 0 then wrap_seconds end as wrap_seconds,
-        coalesce(last_agent, any_agent) as agent_id,
+        last_agent as agent_id,
         last_group as team,
         tier,
         resolved_attribute,
