@@ -234,8 +234,10 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
         replace = np.zeros(len(known), dtype=bool)
         for month, group in known.groupby(known_months.to_numpy()):
             stored = existing[month].set_index("interaction_id").loc[group["interaction_id"]].reset_index()
-            newer = (group[VERSION_COLUMN].reset_index(drop=True).fillna(pd.Timestamp.min.tz_localize("UTC"))
-                     >= stored[VERSION_COLUMN].fillna(pd.Timestamp.min.tz_localize("UTC"))).to_numpy()
+            # a record without a version counts as older than any with one
+            incoming, kept = group[VERSION_COLUMN].reset_index(drop=True), stored[VERSION_COLUMN]
+            newer = (kept.isna() | (incoming >= kept).fillna(False)).to_numpy(dtype=bool) & \
+                ~(incoming.isna() & kept.notna()).to_numpy(dtype=bool)
             differs = ~_same(group, stored)
             replace[np.flatnonzero(known_months.to_numpy() == month)] = newer & differs
         summary.updated = int(replace.sum())
@@ -273,7 +275,7 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
         pq.write_table(table, temporary, compression="zstd")
         os.replace(temporary, target)  # a reader sees the old month or the new, never half
 
-    moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S")
+    moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%f")  # two imports a second stay apart
     log_dir = Path(folder) / IMPORTS_DIR
     if len(set_aside_frame):
         path = log_dir / parsed.source / f"{moment}-set-aside.parquet"
