@@ -221,16 +221,20 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
 
     existing_files = _month_files(folder, parsed.source)
     existing = {month: _read_month(path) for month, path in existing_files.items()}
-    where = {}  # interaction_id -> month file that holds it
-    for month, frame in existing.items():
-        where.update(dict.fromkeys(frame["interaction_id"], month))
+    # which month file holds each stored id: one hash index over every stored id (object strings:
+    # pandas' Arrow strings look up a million ids far more slowly)
+    stored_ids = pd.Index(np.concatenate([frame["interaction_id"].to_numpy(dtype=object)
+                                          for frame in existing.values()] or [np.array([], dtype=object)]))
+    stored_month = np.concatenate([np.full(len(frame), month, dtype=object)
+                                   for month, frame in existing.items()] or [np.array([], dtype=object)])
+    position = stored_ids.get_indexer(rows["interaction_id"].to_numpy(dtype=object))
 
     changed: dict[str, pd.DataFrame] = {}
-    new_ids = ~rows["interaction_id"].isin(where.keys())
+    new_ids = position < 0
     summary.new = int(new_ids.sum())
     known = rows[~new_ids]
     if len(known):
-        known_months = known["interaction_id"].map(where)
+        known_months = pd.Series(stored_month[position[~new_ids]], index=known.index)
         replace = np.zeros(len(known), dtype=bool)
         for month, group in known.groupby(known_months.to_numpy()):
             stored = existing[month].set_index("interaction_id").loc[group["interaction_id"]].reset_index()
@@ -243,9 +247,10 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
         summary.updated = int(replace.sum())
         summary.unchanged = int(len(known) - replace.sum())
         replaced = known[replace]
+        gone = pd.Index(replaced["interaction_id"].to_numpy(dtype=object))
         for month in set(known_months[replace]):
             frame = changed.get(month, existing[month])
-            changed[month] = frame[~frame["interaction_id"].isin(replaced["interaction_id"])]
+            changed[month] = frame[~pd.Index(frame["interaction_id"].to_numpy(dtype=object)).isin(gone)]
         incoming = pd.concat([rows[new_ids], replaced])
     else:
         incoming = rows[new_ids]
