@@ -8,28 +8,73 @@
 -- grain: one row per customer contact (chain). params: $repeat_days (reads ctr_legs, the output of
 --        import_amazon_connect_legs.sql).
 -- output: the contract's interaction columns, source_updated_at, source_file, source_row, legs.
-with latest as (
-    -- usable records only, the newest version of each (a record may be delivered more than once):
-    -- one hash aggregate, no sort
-    select
-        arg_max(ctr_legs, (version, source_file, source_row)) as record
-    from ctr_legs
-    where problem is null
-    group by contact_id
+with usable as (
+    select * from ctr_legs where problem is null
+),
+
+redelivered as (
+    -- the few records delivered more than once (delivery is at least once)
+    select contact_id from usable group by contact_id having count(*) > 1
+),
+
+newest as (
+    -- usable records only, the newest version of each: records delivered once pass straight
+    -- through, only the redelivered few are sorted
+    select * from usable anti join redelivered using (contact_id)
+    union all
+    select *
+    from usable semi join redelivered using (contact_id)
+    qualify row_number() over (partition by contact_id
+                               order by version desc nulls last, source_file desc, source_row desc) = 1
 ),
 
 legs as (
     select
-        unnest(record),
-        try_cast(record.attributes ->> '$.tier' as integer) as tier,
-        try_cast(record.attributes ->> '$.resolved_first_contact' as boolean) as resolved_attribute,
-        try_cast(record.attributes ->> '$.csat_score' as integer) as csat_score,
-        try_cast(record.attributes ->> '$.nps_score' as integer) as nps_score,
-        try_cast(record.attributes ->> '$.ces_score' as integer) as ces_score
-    from latest
+        *,
+        try_cast(attributes ->> '$.tier' as integer) as tier,
+        try_cast(attributes ->> '$.resolved_first_contact' as boolean) as resolved_attribute,
+        try_cast(attributes ->> '$.csat_score' as integer) as csat_score,
+        try_cast(attributes ->> '$.nps_score' as integer) as nps_score,
+        try_cast(attributes ->> '$.ces_score' as integer) as ces_score
+    from newest
 ),
 
-chains as (
+transferred as (
+    -- the contacts made of several legs (a transfer creates a record chained to the first)
+    select initial_contact_id from legs group by initial_contact_id having count(*) > 1
+),
+
+single as (
+    -- a contact of one record, as it is
+    select
+        initial_contact_id as interaction_id,
+        channel_type,
+        initiated_at,
+        enqueued_at,
+        queue_name as first_queue,
+        queue_name as any_queue,
+        connected_at as answered_at,
+        disconnected_at as ended_at,
+        talk_seconds,
+        hold_seconds,
+        wrap_seconds,
+        (connected_at is not null)::integer as agent_legs,
+        agent_username as last_agent,
+        case when agent_username is not null then agent_group end as last_group,
+        customer_address,
+        tier,
+        resolved_attribute,
+        csat_score,
+        nps_score,
+        ces_score,
+        version,
+        source_file,
+        source_row,
+        1 as legs
+    from legs anti join transferred using (initial_contact_id)
+),
+
+chained as (
     -- the first leg (by start) gives the arrival, channel, queue and customer; the leg that ended
     -- the contact names its agent and team; what a flow stored in the attributes: the highest tier
     -- reached, the last leg's answers
@@ -64,8 +109,14 @@ chains as (
         arg_min(source_file, (initiated_at, contact_id)) as source_file,
         arg_min(source_row, (initiated_at, contact_id)) as source_row,
         count(*) as legs
-    from legs
+    from legs semi join transferred using (initial_contact_id)
     group by initial_contact_id
+),
+
+chains as (
+    select * from single
+    union all
+    select * from chained
 ),
 
 shaped as (
