@@ -21,6 +21,7 @@ pages = st.navigation({
     ],
     "Data": [
         st.Page("pages/data_health.py", title="Data health", icon=":material/health_and_safety:"),
+        st.Page("pages/data_import.py", title="Import", icon=":material/upload_file:"),
     ],
 })
 

@@ -13,7 +13,7 @@ from cxdash import cli
 from tests.builders import write_costs, write_interactions, write_settings
 
 PAGES = ["pages/overview.py", "pages/quality.py", "pages/monthly_report.py", "pages/seasonality.py",
-         "pages/forecast.py", "pages/staffing.py", "pages/data_health.py"]
+         "pages/forecast.py", "pages/staffing.py", "pages/data_health.py", "pages/data_import.py"]
 
 
 def _run(at, page: str | None = None):
@@ -46,7 +46,7 @@ def test_every_page_listed_in_the_frame_exists_and_is_listed():
 def test_page_renders_on_the_demo_without_an_exception(app_test, demo_folder, page):
     at = _run(app_test(demo_folder), page)
     assert at.title and at.title[0].value in ("Overview", "Quality", "Monthly report", "Seasonality",
-                                             "Forecast", "Staffing", "Data health")
+                                             "Forecast", "Staffing", "Data health", "Import")
     assert not at.error
 
 
