@@ -170,6 +170,14 @@ def contract_problems(rows: pd.DataFrame) -> pd.Series:
 
 # --- the merge -------------------------------------------------------------------------------------
 
+def _months(arrived: pd.Series, timezone: str) -> np.ndarray:
+    """The local month (YYYY-MM) of each arrival, formatted once per month rather than per row."""
+    local = arrived.dt.tz_convert(timezone)
+    values, inverse = np.unique((local.dt.year * 100 + local.dt.month).to_numpy(), return_inverse=True)
+    labels = np.array([f"{value // 100:04d}-{value % 100:02d}" for value in values], dtype=object)
+    return labels[inverse]
+
+
 def source_dir(folder: Path, source: str) -> Path:
     return Path(folder) / "interactions" / source
 
@@ -214,10 +222,12 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
         rows = rows[~bad]
 
     # the newest version of each record in this export (delivery is at least once)
-    rows = rows.sort_values([VERSION_COLUMN, "interaction_id"], na_position="first", kind="stable")
-    latest = ~rows["interaction_id"].duplicated(keep="last")
-    summary.superseded = parsed.superseded + int((~latest).sum())
-    rows = rows[latest]
+    if not pd.Index(rows["interaction_id"].to_numpy(dtype=object)).is_unique:  # a hash check; sort if need be
+        rows = rows.sort_values([VERSION_COLUMN, "interaction_id"], na_position="first", kind="stable")
+        latest = ~rows["interaction_id"].duplicated(keep="last")
+        summary.superseded = int((~latest).sum())
+        rows = rows[latest]
+    summary.superseded += parsed.superseded
 
     existing_files = _month_files(folder, parsed.source)
     existing = {month: _read_month(path) for month, path in existing_files.items()}
@@ -254,8 +264,7 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
         incoming = pd.concat([rows[new_ids], replaced])
     else:
         incoming = rows[new_ids]
-    incoming_months = incoming["arrived_at"].dt.tz_convert(settings.timezone).dt.strftime("%Y-%m")
-    for month, group in incoming.groupby(incoming_months.to_numpy()):
+    for month, group in incoming.groupby(_months(incoming["arrived_at"], settings.timezone)):
         base = changed.get(month, existing.get(month))
         changed[month] = group if base is None else pd.concat([base, group])
 
@@ -274,7 +283,7 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
         if frame.empty:
             target.unlink(missing_ok=True)
             continue
-        frame = frame.sort_values(["arrived_at", "interaction_id"], kind="stable")
+        frame = frame.sort_values("arrived_at", kind="stable")  # time order: a day's scan skips the rest
         table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
         temporary = target.with_name(f".{target.name}.tmp")
         pq.write_table(table, temporary, compression="zstd")
