@@ -161,6 +161,17 @@ def test_a_later_export_adds_the_new_ticket_and_replaces_the_changed_one(tmp_pat
     assert pd.isna(rows.loc["zd-107", "answered_at"])  # no metric record for it
 
 
+def test_tickets_imported_alone_later_keep_their_stored_metrics_and_ratings(tmp_path):
+    import_files(tmp_path, "zendesk", FIRST, Settings())
+    before, mtimes = stored(tmp_path), month_mtimes(tmp_path)
+    alone = import_files(tmp_path, "zendesk", [FIXTURES / "tickets.json"], Settings())
+    assert (alone.new, alone.updated, alone.unchanged, alone.months_written) == (0, 0, 5, [])
+    assert month_mtimes(tmp_path) == mtimes
+    after = stored(tmp_path)
+    pd.testing.assert_frame_equal(after, before)
+    assert after.loc["zd-102", "csat_score"] == 1 and after["answered_at"].notna().any()
+
+
 def test_the_import_passes_validate(tmp_path):
     import_files(tmp_path, "zendesk", FIRST, Settings())
     assert cli.main(["validate", "--data", str(tmp_path)]) == 0

@@ -66,6 +66,9 @@ class Parsed:
     merged: int = 0
     superseded: int = 0  # older versions the importer already dropped (e.g. records of a chain)
     notes: list[str] = field(default_factory=list)
+    # columns this export does not carry (e.g. Zendesk tickets imported without their metrics): for a
+    # record already stored, an empty value here keeps the stored one instead of erasing it
+    not_carried: tuple[str, ...] = ()
 
 
 @dataclass
@@ -246,8 +249,13 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
     if len(known):
         known_months = pd.Series(stored_month[position[~new_ids]], index=known.index)
         replace = np.zeros(len(known), dtype=bool)
+        known = known.copy()
         for month, group in known.groupby(known_months.to_numpy()):
             stored = existing[month].set_index("interaction_id").loc[group["interaction_id"]].reset_index()
+            for column in parsed.not_carried:
+                filled = group[column].where(group[column].notna(), stored[column].to_numpy())
+                known.loc[group.index, column] = filled
+                group = group.assign(**{column: filled})
             # a record without a version counts as older than any with one
             incoming, kept = group[VERSION_COLUMN].reset_index(drop=True), stored[VERSION_COLUMN]
             newer = (kept.isna() | (incoming >= kept).fillna(False)).to_numpy(dtype=bool) & \

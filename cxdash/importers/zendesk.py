@@ -47,8 +47,9 @@ Counting (read = new + updated + unchanged + superseded + merged + set aside): e
 rating record is read (and every malformed line or unknown record). A metric or rating folded into its
 ticket counts as merged; an older copy of a ticket's metric or rating (by updated_at) as superseded;
 one whose ticket is not in this import is set aside ("rating for ticket 123 not in this export").
-Metrics and ratings are joined only to tickets of the same import: import them together (a ticket
-imported alone has no first reply, solve time or rating).
+Metrics and ratings are joined only to tickets of the same import: import them together. Tickets
+imported later without their metrics (or ratings) keep the first reply, solve time and resolution
+(or rating) already stored: those columns are not carried by such an import (core.Parsed.not_carried).
 """
 
 from __future__ import annotations
@@ -522,5 +523,8 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
     records = out.set_aside + aside + metric_aside + rating_aside
     set_aside = (pd.DataFrame(records, columns=["source_file", "source_row", "reason", "record"])
                  .astype({"source_row": "int64"}) if records else empty_set_aside())
+    # what a kind of file absent from this import would have filled is not erased from stored tickets
+    not_carried = ((() if out.kinds["metric"] else ("answered_at", "ended_at", "resolved_first_contact"))
+                   + (() if out.kinds["rating"] else ("csat_score",)))
     return Parsed(SOURCE, rows, set_aside, records_read=out.read, merged=metric_merged + rating_merged,
-                  superseded=metric_older + rating_older, notes=notes)
+                  superseded=metric_older + rating_older, notes=notes, not_carried=not_carried)
