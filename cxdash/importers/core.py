@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -115,6 +116,45 @@ class ImportSummary:
 
     def to_dict(self) -> dict:
         return {**{k: v for k, v in asdict(self).items() if k != "set_aside_rows"}, "balanced": self.balanced}
+
+
+# --- helpers the text importers share --------------------------------------------------------------
+
+_OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def mapping_zone(mapping: dict | None) -> str:
+    """The zone naive times of an export are in: the mapping's `timezone`, else UTC."""
+    name = str((mapping or {}).get("timezone") or "UTC")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"mapping: timezone {name!r} is not a time zone name "
+                         "(e.g. America/New_York)") from None
+    return name
+
+
+def parse_times(values: pd.Series, zone: str) -> pd.Series:
+    """ISO 8601 text as UTC timestamps; text without an offset is local time in `zone` (a time a
+    daylight-saving change repeats is read as the first, one it skips moves forward); NaT when absent
+    or not a timestamp."""
+    text = values.astype("string").str.strip()
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
+    present = text.notna() & (text != "")
+    aware = present & text.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
+    if aware.any():
+        out[aware] = pd.to_datetime(text[aware], utc=True, errors="coerce", format="ISO8601")
+    naive = present & ~aware
+    if naive.any():
+        local = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
+        out[naive] = local.dt.tz_localize(zone, ambiguous=np.ones(len(local), dtype=bool),
+                                          nonexistent="shift_forward").dt.tz_convert("UTC")
+    return out
+
+
+def flag(reasons: pd.Series, mask: pd.Series, reason: str) -> None:
+    """Give rows matching `mask` that have no reason yet this one (the first problem of a row wins)."""
+    reasons[mask.fillna(False).astype(bool) & (reasons == "")] = reason
 
 
 # --- contract checks -------------------------------------------------------------------------------

@@ -40,12 +40,10 @@ import io
 import json
 import re
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import numpy as np
 import pandas as pd
 
-from cxdash.importers.core import Parsed, empty_set_aside
+from cxdash.importers.core import Parsed, empty_set_aside, flag, mapping_zone, parse_times
 from cxdash.settings import Settings
 
 SOURCE = "talkdesk"
@@ -58,7 +56,6 @@ ABANDONED = ("abandoned", "short_abandoned", "missed")
 VOICEMAIL = ("voicemail",)
 OUTBOUND = ("outbound", "outbound_missed")
 OUTBOUND_REASON = "outbound call (not a customer contact arriving)"
-_OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 _CLOCK = r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$"
 
 
@@ -70,14 +67,6 @@ def _column(name: str) -> str:
     return ALIASES.get(_snake(name), _snake(name))
 
 
-def _zone(mapping: dict | None) -> str:
-    name = str((mapping or {}).get("timezone") or "UTC")
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"mapping: timezone {name!r} is not a time zone name "
-                         "(e.g. America/New_York)") from None
-    return name
 
 
 def _read(path: Path, rows: list, set_aside: list) -> int:
@@ -127,25 +116,8 @@ def _read(path: Path, rows: list, set_aside: list) -> int:
     return read
 
 
-def _flag(reasons: pd.Series, mask: pd.Series, reason: str) -> None:
-    reasons[mask.fillna(False).astype(bool) & (reasons == "")] = reason
 
 
-def _times(values: pd.Series, zone: str) -> pd.Series:
-    """ISO 8601 text as UTC timestamps; text without an offset is local time in `zone` (a time a
-    daylight-saving change repeats is read as the first, one it skips moves forward)."""
-    text = values.astype("string").str.strip()
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
-    present = text.notna() & (text != "")
-    aware = present & text.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
-    if aware.any():
-        out[aware] = pd.to_datetime(text[aware], utc=True, errors="coerce", format="ISO8601")
-    naive = present & ~aware
-    if naive.any():
-        local = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
-        out[naive] = local.dt.tz_localize(zone, ambiguous=np.ones(len(local), dtype=bool),
-                                          nonexistent="shift_forward").dt.tz_convert("UTC")
-    return out
 
 
 def seconds(values: pd.Series) -> pd.Series:
@@ -160,7 +132,7 @@ def seconds(values: pd.Series) -> pd.Series:
 
 def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) -> Parsed:
     """Read Talkdesk calls reports into contract rows (inbound calls; outbound ones set aside)."""
-    zone = _zone(mapping)
+    zone = mapping_zone(mapping)
     records: list = []
     malformed: list = []
     read = sum(_read(Path(path), records, malformed) for path in paths)
@@ -175,23 +147,23 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
            for name in columns}})
     reasons = pd.Series("", index=frame.index, dtype=object)
     kind = frame["type"].map(lambda t: None if t is None else _snake(t))
-    _flag(reasons, frame["call_id"].isna(), "call without a call_id")
-    _flag(reasons, kind.isin(OUTBOUND), OUTBOUND_REASON)
-    _flag(reasons, frame["type"].isna(), "call without a type")
+    flag(reasons, frame["call_id"].isna(), "call without a call_id")
+    flag(reasons, kind.isin(OUTBOUND), OUTBOUND_REASON)
+    flag(reasons, frame["type"].isna(), "call without a type")
     unknown = kind.notna() & ~kind.isin(ANSWERED + ABANDONED + VOICEMAIL + OUTBOUND) & (reasons == "")
     reasons[unknown] = [f"call type not known: {value}" for value in frame.loc[unknown, "type"]]
-    _flag(reasons, frame["start_at"].isna(), "call without start_at")
-    start, end = _times(frame["start_at"], zone), _times(frame["end_at"], zone)
-    _flag(reasons, frame["start_at"].notna() & start.isna(), "start_at: not a timestamp")
-    _flag(reasons, frame["end_at"].notna() & end.isna(), "end_at: not a timestamp")
+    flag(reasons, frame["start_at"].isna(), "call without start_at")
+    start, end = parse_times(frame["start_at"], zone), parse_times(frame["end_at"], zone)
+    flag(reasons, frame["start_at"].notna() & start.isna(), "start_at: not a timestamp")
+    flag(reasons, frame["end_at"].notna() & end.isna(), "end_at: not a timestamp")
     durations = {}
     for name in ("talk_time", "wait_time", "hold_time"):
         durations[name] = seconds(frame[name])
-        _flag(reasons, frame[name].notna() & durations[name].isna(), f"{name}: not seconds or hh:mm:ss")
-        _flag(reasons, durations[name] < 0, f"{name}: negative")
+        flag(reasons, frame[name].notna() & durations[name].isna(), f"{name}: not seconds or hh:mm:ss")
+        flag(reasons, durations[name] < 0, f"{name}: negative")
     csat = pd.to_numeric(frame["csat_score"], errors="coerce").astype("float64")
-    _flag(reasons, frame["csat_score"].notna() & csat.isna(), "csat_score: not a number")
-    _flag(reasons, end < start, "end_at before start_at")
+    flag(reasons, frame["csat_score"].notna() & csat.isna(), "csat_score: not a number")
+    flag(reasons, end < start, "end_at before start_at")
 
     keep = reasons == ""
     answered = kind.isin(ANSWERED)

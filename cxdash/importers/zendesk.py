@@ -61,12 +61,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
-from cxdash.importers.core import Parsed, empty_set_aside
+from cxdash.importers.core import Parsed, empty_set_aside, flag, mapping_zone, parse_times
 from cxdash.settings import Settings
 
 SOURCE = "zendesk"
@@ -103,7 +102,6 @@ CHANNELS = {"email": "email", "web": "email", "web_form": "email", "api": "email
 SOCIAL_PREFIXES = ("twitter", "facebook", "instagram", "whatsapp")
 NOT_SOLVED = ("new", "open", "pending", "hold")
 SCORES = {"good": 5.0, "bad": 1.0}
-_OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 
 
 def channel_of(via: str | None) -> str | None:
@@ -295,14 +293,6 @@ def _read(path: Path, out: _Records) -> None:
 
 # --- typing the values -----------------------------------------------------------------------------
 
-def _zone(mapping: dict | None) -> str:
-    name = str((mapping or {}).get("timezone") or "UTC")
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"mapping: timezone {name!r} is not a time zone name "
-                         "(e.g. America/New_York)") from None
-    return name
 
 
 def _ident(value) -> str | None:
@@ -329,38 +319,20 @@ def _lower(value) -> str | None:
     return None if value is None else str(value).strip().lower() or None
 
 
-def _flag(reasons: pd.Series, mask: pd.Series, reason: str) -> None:
-    reasons[mask.fillna(False).astype(bool) & (reasons == "")] = reason
 
 
-def _parse_times(values: pd.Series, zone: str) -> pd.Series:
-    """ISO 8601 text as UTC timestamps; text without an offset is local time in `zone` (a time a
-    daylight-saving change repeats is read as the first, one it skips moves forward); NaT when absent
-    or not a timestamp."""
-    text = values.astype("string").str.strip()
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
-    present = text.notna() & (text != "")
-    aware = present & text.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
-    if aware.any():
-        out[aware] = pd.to_datetime(text[aware], utc=True, errors="coerce", format="ISO8601")
-    naive = present & ~aware
-    if naive.any():
-        local = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
-        out[naive] = local.dt.tz_localize(zone, ambiguous=np.ones(len(local), dtype=bool),
-                                          nonexistent="shift_forward").dt.tz_convert("UTC")
-    return out
 
 
 def _times(frame: pd.DataFrame, column: str, zone: str, reasons: pd.Series) -> pd.Series:
-    values = _parse_times(frame[column], zone)
-    _flag(reasons, frame[column].notna() & values.isna(), f"{column}: not a timestamp")
+    values = parse_times(frame[column], zone)
+    flag(reasons, frame[column].notna() & values.isna(), f"{column}: not a timestamp")
     return values
 
 
 def _numbers(frame: pd.DataFrame, column: str, label: str, reasons: pd.Series) -> pd.Series:
     values = pd.to_numeric(frame[column].astype(object), errors="coerce").astype("float64")
-    _flag(reasons, frame[column].notna() & values.isna(), f"{label}: not a number")
-    _flag(reasons, values < 0, f"{label}: negative")
+    flag(reasons, frame[column].notna() & values.isna(), f"{label}: not a number")
+    flag(reasons, values < 0, f"{label}: negative")
     return values
 
 
@@ -396,9 +368,9 @@ def _tickets(entries: list, zone: str) -> tuple[pd.DataFrame, list[dict], set[st
         "group_id": ("group_id", _ident), "requester_id": ("requester_id", _ident),
         "inline_score": ("satisfaction_rating_score", _lower)})
     reasons = pd.Series("", index=frame.index, dtype=object)
-    _flag(reasons, frame["id"].isna(), "ticket without an id")
-    _flag(reasons, frame["created_at"].isna(), "ticket without created_at")
-    _flag(reasons, frame["status"] == "deleted", "deleted ticket")
+    flag(reasons, frame["id"].isna(), "ticket without an id")
+    flag(reasons, frame["created_at"].isna(), "ticket without created_at")
+    flag(reasons, frame["status"] == "deleted", "deleted ticket")
     frame["created"] = _times(frame, "created_at", zone, reasons)
     frame["updated"] = _times(frame, "updated_at", zone, reasons)
     bad = reasons != ""
@@ -427,7 +399,7 @@ def _metrics(entries: list, zone: str, tickets: set[str], dropped: set[str]):
         "full": ("full_resolution_time_in_minutes_calendar", _as_is),
         "reopens": ("reopens", _as_is), "replies": ("replies", _as_is)})
     reasons = pd.Series("", index=frame.index, dtype=object)
-    _flag(reasons, frame["ticket_id"].isna(), "ticket metric without a ticket_id")
+    flag(reasons, frame["ticket_id"].isna(), "ticket metric without a ticket_id")
     frame["reply"] = _numbers(frame, "reply", "reply_time_in_minutes.calendar", reasons)
     frame["full"] = _numbers(frame, "full", "full_resolution_time_in_minutes.calendar", reasons)
     frame["reopens"] = _numbers(frame, "reopens", "reopens", reasons)
@@ -443,9 +415,9 @@ def _ratings(entries: list, zone: str, tickets: set[str], dropped: set[str]):
         "assignee_id": ("assignee_id", _ident), "created_at": ("created_at", _as_is),
         "updated_at": ("updated_at", _as_is)})
     reasons = pd.Series("", index=frame.index, dtype=object)
-    _flag(reasons, frame["ticket_id"].isna(), "rating without a ticket_id")
+    flag(reasons, frame["ticket_id"].isna(), "rating without a ticket_id")
     known = frame["score"].map(lambda score: _score(score) is not None)
-    _flag(reasons, ~known.astype(bool), "rating score not one of good, bad, offered, unoffered")
+    flag(reasons, ~known.astype(bool), "rating score not one of good, bad, offered, unoffered")
     frame["csat"] = frame["score"].map(_score).astype("float64")
     version = _times(frame, "updated_at", zone, reasons)
     version = version.fillna(_times(frame, "created_at", zone, reasons))
@@ -454,7 +426,7 @@ def _ratings(entries: list, zone: str, tickets: set[str], dropped: set[str]):
 
 def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) -> Parsed:
     """Read Zendesk exports (tickets, ticket metrics, satisfaction ratings) into contract rows."""
-    zone = _zone(mapping)
+    zone = mapping_zone(mapping)
     out = _Records()
     for path in paths:
         _read(Path(path), out)
