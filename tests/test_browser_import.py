@@ -39,6 +39,8 @@ def _contacts(page) -> int:
 def _choose_source(page, label: str) -> None:
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Source").click()
     page.get_by_role("option", name=label).click()
+    # the uploader for this source has replaced the previous one (a file given to the old one is lost)
+    expect(page.locator('[data-testid="stFileUploader"]').first).to_contain_text(label)
     wait_until_idle(page)
 
 
