@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxdash.contract import INTERACTION_COLUMNS
-from cxdash.importers import LABELS, SOURCES
+from cxdash.importers import LABELS, SOURCES, uploads
 from cxdash.ingest import TABLES, prepare, source_files
 from cxdash.settings import Settings
 from cxdash.ui import importing
@@ -30,8 +30,8 @@ def _page(at):
     return at
 
 
-def _upload(folder: Path, *paths: Path, mapping: dict | None = None) -> importing.Upload:
-    return importing.save_upload(folder, [(path.name, path.read_bytes()) for path in paths], mapping)
+def _upload(folder: Path, *paths: Path, mapping: dict | None = None) -> uploads.Upload:
+    return uploads.save_upload(folder, [(path.name, path.read_bytes()) for path in paths], mapping)
 
 
 def _parquet_bytes(rows: list[dict]) -> bytes:
@@ -52,7 +52,7 @@ def test_the_import_page_lists_every_source_and_waits_for_a_file(app_test, demo_
     assert not at.error
     source = at.selectbox(key="import_source")
     assert source.value == "amazon-connect"
-    assert list(source.options) == [LABELS[s] for s in SOURCES] + [importing.PARQUET_LABEL]
+    assert list(source.options) == [LABELS[s] for s in SOURCES] + [uploads.PARQUET_LABEL]
     assert any("Choose or drop the files" in i.value for i in at.info)
     limit = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
     assert limit == 200
@@ -64,19 +64,19 @@ def test_each_source_says_its_file_types_and_csv_asks_for_its_mapping(app_test, 
     at.selectbox(key="import_source").set_value("parquet").run()
     assert not at.exception
     assert any("Accepted: .parquet files" in c.value for c in at.caption)
-    if importing.unavailable("csv") is None:
+    if uploads.unavailable("csv") is None:
         at.selectbox(key="import_source").set_value("csv").run()
         assert not at.exception
         assert any("Accepted: .csv or .xlsx files" in c.value for c in at.caption)
         assert any(e.label == "How to write the mapping" for e in at.expander)
-    assert importing.types_text("asterisk").startswith("Accepted: any file")
-    assert importing.FILE_TYPES["asterisk"] is None  # a queue_log has no extension
+    assert uploads.types_text("asterisk").startswith("Accepted: any file")
+    assert uploads.FILE_TYPES["asterisk"] is None  # a queue_log has no extension
 
 
 def test_a_source_whose_importer_is_missing_is_shown_as_not_available(app_test, demo_folder, monkeypatch):
     monkeypatch.setitem(SOURCES, "nowhere", "no_such_importer")
     monkeypatch.setitem(LABELS, "nowhere", "A platform not written yet")
-    assert "not available yet" in importing.unavailable("nowhere")
+    assert "not available yet" in uploads.unavailable("nowhere")
     at = _page(app_test(demo_folder))
     assert "A platform not written yet (not available yet)" in at.selectbox(key="import_source").options
     at.selectbox(key="import_source").set_value("nowhere").run()
@@ -105,7 +105,7 @@ def test_an_export_is_checked_without_writing_then_imported_on_confirm(tmp_path)
     assert upload.directory.parent == folder / ".cxdash" / "uploads"
     assert [p.name for p in upload.paths] == [CTR.name] and upload.paths[0].read_bytes() == CTR.read_bytes()
 
-    checked = importing.check(folder, "amazon-connect", upload, settings)
+    checked = uploads.check(folder, "amazon-connect", upload, settings)
     counts = (checked.read, checked.new, checked.updated, checked.unchanged, checked.set_aside)
     assert counts == (13, 7, 0, 0, 4)
     assert checked.balanced and checked.to_add == 7 and not checked.blockers
@@ -116,20 +116,20 @@ def test_an_export_is_checked_without_writing_then_imported_on_confirm(tmp_path)
     assert list(checked.set_aside_rows.columns) == ["source_file", "source_row", "reason", "record"]
     assert "month files that would be written: 2026-10" in "\n".join(checked.lines)
     assert not _contacts(folder) and not (folder / "imports").exists()  # nothing written yet
-    assert importing.history(folder).empty
+    assert uploads.history(folder).empty
 
-    message, lines = importing.confirm(folder, "amazon-connect", upload, settings, checked)
+    message, lines = uploads.confirm(folder, "amazon-connect", upload, settings, checked)
     assert "7 new" in message and "dashboards now include them" in message
     month = folder / "interactions" / "amazon-connect" / "2026-10.parquet"
     assert _contacts(folder) == [month] and pq.read_table(month).num_rows == 7
     assert "month files that were written: 2026-10" in "\n".join(lines)
-    done = importing.history(folder)
+    done = uploads.history(folder)
     assert len(done) == 1 and done.iloc[0]["at"].year >= 2026
     assert done.iloc[0][["source", "files", "records_read", "new", "set_aside", "months_written"]].tolist() \
         == ["amazon-connect", CTR.name, 13, 7, 4, "2026-10"]
 
     # the same export again: everything is already imported, there is nothing to add
-    again = importing.check(folder, "amazon-connect", _upload(folder, CTR), settings)
+    again = uploads.check(folder, "amazon-connect", _upload(folder, CTR), settings)
     assert (again.new, again.unchanged, again.set_aside, again.to_add) == (0, 7, 4, 0)
 
 
@@ -141,44 +141,44 @@ def test_a_confirmed_import_changes_what_the_store_is_prepared_for(tmp_path):
                                  "arrived_at": "2026-10-02 18:00"}])
     before = ui._signature(folder)
     upload = _upload(folder, CTR)
-    importing.check(folder, "amazon-connect", upload, Settings())
+    uploads.check(folder, "amazon-connect", upload, Settings())
     assert ui._signature(folder) == before  # a check changes nothing the store reads
-    importing.confirm(folder, "amazon-connect", upload, Settings())
+    uploads.confirm(folder, "amazon-connect", upload, Settings())
     assert ui._signature(folder) != before  # the next run prepares the store again, with the import
 
 
 def test_an_export_the_importer_refuses_is_named_in_words(tmp_path):
     folder = tmp_path / "data"
-    if importing.unavailable("genesys") is None:
+    if uploads.unavailable("genesys") is None:
         path = tmp_path / "conversations.json"
         path.write_text('{"nothing": []}')
         with pytest.raises(ValueError) as error:
-            importing.check(folder, "genesys", _upload(folder, path), Settings())
-        text = importing.problem_text(path.name, error.value)
+            uploads.check(folder, "genesys", _upload(folder, path), Settings())
+        text = uploads.problem_text(path.name, error.value)
         assert text.startswith("Could not be used: conversations.json: not a Genesys")
-    assert importing.problem_text("a.csv", ValueError("mapping: no [columns]")) == \
+    assert uploads.problem_text("a.csv", ValueError("mapping: no [columns]")) == \
         "a.csv: could not be used: mapping: no [columns]"
-    unexpected = importing.problem_text("a.json", KeyError("ContactId"))
+    unexpected = uploads.problem_text("a.json", KeyError("ContactId"))
     assert unexpected.startswith("a.json: could not be read (KeyError")
     with pytest.raises(ValueError, match="the mapping file m.toml could not be read"):
-        importing.read_mapping("m.toml", b"columns = [")
+        uploads.read_mapping("m.toml", b"columns = [")
 
 
 def test_uploads_are_saved_under_safe_names_and_removed_only_from_the_uploads_folder(tmp_path):
     folder = tmp_path / "data"
-    assert importing.safe_name("../../etc/queue_log") == "queue_log"
-    assert importing.safe_name("C:\\exports\\.ctr.jsonl") == "ctr.jsonl"  # a hidden file would be skipped
+    assert uploads.safe_name("../../etc/queue_log") == "queue_log"
+    assert uploads.safe_name("C:\\exports\\.ctr.jsonl") == "ctr.jsonl"  # a hidden file would be skipped
     with pytest.raises(ValueError, match="not a usable file name"):
-        importing.safe_name("..")
+        uploads.safe_name("..")
     with pytest.raises(ValueError, match="two files are named a.json"):
-        importing.save_upload(folder, [("a.json", b"{}"), ("x/a.json", b"{}")])
+        uploads.save_upload(folder, [("a.json", b"{}"), ("x/a.json", b"{}")])
     assert list((folder / ".cxdash" / "uploads").iterdir()) == []  # the half-saved upload is gone
-    upload = importing.save_upload(folder, [("queue_log", b"1|x|q|NONE|ENTERQUEUE||1\n")])
+    upload = uploads.save_upload(folder, [("queue_log", b"1|x|q|NONE|ENTERQUEUE||1\n")])
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    importing.remove_upload(folder, outside)
+    uploads.remove_upload(folder, outside)
     assert outside.exists()
-    importing.remove_upload(folder, upload.directory)
+    uploads.remove_upload(folder, upload.directory)
     assert not upload.directory.exists()
 
 
@@ -194,9 +194,9 @@ def test_a_contract_parquet_is_validated_apart_then_added_never_over_a_file_of_i
         {"interaction_id": "b", "channel": "chat", "arrived_at": "2026-10-04 18:00"},  # id already used
         {"interaction_id": "c", "channel": "email", "arrived_at": "2026-10-05 18:00"},
         {"interaction_id": "d", "channel": "pigeon", "arrived_at": "2026-10-06 18:00"}])
-    upload = importing.save_upload(folder, [("october.parquet", content)])
+    upload = uploads.save_upload(folder, [("october.parquet", content)])
 
-    checked = importing.check(folder, importing.PARQUET, upload, settings)
+    checked = uploads.check(folder, uploads.PARQUET, upload, settings)
     assert (checked.read, checked.new, checked.unchanged, checked.set_aside) == (3, 1, 1, 1)
     assert checked.balanced and checked.identity.endswith("3 = 1 + 1 + 1")
     assert not checked.blockers and checked.to_add == 1
@@ -207,32 +207,32 @@ def test_a_contract_parquet_is_validated_apart_then_added_never_over_a_file_of_i
         ["october.parquet", "d"]]
     assert [p.name for p in _contacts(folder)] == ["part.parquet"]  # nothing added yet
 
-    message, _ = importing.confirm(folder, importing.PARQUET, upload, settings, checked)
+    message, _ = uploads.confirm(folder, uploads.PARQUET, upload, settings, checked)
     target = folder / "interactions" / "uploads" / "october.parquet"
     assert target.read_bytes() == content and "interactions/uploads/october.parquet" in message
     assert not list(target.parent.glob(".*"))  # no temporary file left beside it
     report = {f.path: f for f in prepare(folder, settings).files}["interactions/uploads/october.parquet"]
     assert (report.rows_used, report.rows_set_aside) == (1, 2)  # the repeat and the unknown channel
-    assert importing.history(folder).iloc[0][["source", "new", "unchanged", "set_aside"]].tolist() == \
+    assert uploads.history(folder).iloc[0][["source", "new", "unchanged", "set_aside"]].tolist() == \
         ["parquet", 1, 1, 1]
 
     # a second file of the same name is refused, and the first one is left as it was
-    again = importing.save_upload(folder, [("october.parquet", _parquet_bytes([
+    again = uploads.save_upload(folder, [("october.parquet", _parquet_bytes([
         {"interaction_id": "e", "channel": "phone", "arrived_at": "2026-10-07 18:00"}]))])
-    checked = importing.check(folder, importing.PARQUET, again, settings)
+    checked = uploads.check(folder, uploads.PARQUET, again, settings)
     assert any("already has a file of this name" in b for b in checked.blockers)
     with pytest.raises(ValueError, match="already has a file of this name"):
-        importing.confirm(folder, importing.PARQUET, again, settings)
+        uploads.confirm(folder, uploads.PARQUET, again, settings)
     assert target.read_bytes() == content
 
 
 def test_a_file_that_is_not_parquet_is_refused(tmp_path):
     folder = tmp_path / "data"
-    upload = importing.save_upload(folder, [("notes.parquet", b"this is not parquet")])
-    checked = importing.check(folder, importing.PARQUET, upload, Settings())
+    upload = uploads.save_upload(folder, [("notes.parquet", b"this is not parquet")])
+    checked = uploads.check(folder, uploads.PARQUET, upload, Settings())
     assert any(b.startswith("notes.parquet: the file could not be read") for b in checked.blockers)
     with pytest.raises(ValueError, match="could not be read"):
-        importing.confirm(folder, importing.PARQUET, upload, Settings(), checked)
+        uploads.confirm(folder, uploads.PARQUET, upload, Settings(), checked)
     assert not (folder / "interactions").exists()
 
 
@@ -243,8 +243,8 @@ def test_the_history_reads_log_lines_old_and_new(tmp_path):
         'not json\n'
         '{"at": "20261102T101500123456", "source": "asterisk", "files": ["queue_log", "queue_log.1"], '
         '"records_read": 5, "new": 1, "unchanged": 4, "months_written": []}\n')
-    frame = importing.history(tmp_path)
-    assert list(frame.columns) == importing.HISTORY_COLUMNS
+    frame = uploads.history(tmp_path)
+    assert list(frame.columns) == uploads.HISTORY_COLUMNS
     assert frame["source"].tolist() == ["asterisk", "zendesk"]  # newest first
     assert [t.isoformat() for t in frame["at"]] == ["2026-11-02T10:15:00.123456+00:00",
                                                     "2026-11-01T10:15:00+00:00"]
@@ -252,7 +252,7 @@ def test_the_history_reads_log_lines_old_and_new(tmp_path):
 
 
 def test_the_mapping_example_the_page_shows_imports_a_csv(tmp_path):
-    if importing.unavailable("csv"):
+    if uploads.unavailable("csv"):
         pytest.skip("the csv importer is not there yet")
     required, _, example = importing.MAPPINGS["csv"]
     assert required
@@ -262,7 +262,7 @@ def test_the_mapping_example_the_page_shows_imports_a_csv(tmp_path):
                      "1,Inbound call,05.10.2026 09:00:00,05.10.2026 09:06:00,Billing,5\n"
                      "2,Web chat,05.10.2026 10:00:00,05.10.2026 10:20:00,Sales,18\n"
                      "3,Fax,05.10.2026 11:00:00,05.10.2026 11:01:00,Sales,1\n")
-    mapping = importing.read_mapping("my-pbx.toml", example.encode())
-    checked = importing.check(folder, "csv", _upload(folder, calls, mapping=mapping), Settings())
+    mapping = uploads.read_mapping("my-pbx.toml", example.encode())
+    checked = uploads.check(folder, "csv", _upload(folder, calls, mapping=mapping), Settings())
     assert (checked.source, checked.read, checked.new, checked.set_aside) == ("my-pbx", 3, 2, 1)
     assert checked.balanced

@@ -1265,6 +1265,22 @@ def import_amazon_connect_contacts(_: Prepared) -> None:
         frame.loc["c1-voice", "customer_id"]
 
 
+def ids_already_held(folder: Path) -> None:
+    held_a = write_raw_parquet(folder, "a.parquet", {"interaction_id": ["x", "y"],
+                                                     "source_file": ["interactions/a.parquet"] * 2})
+    held_b = write_raw_parquet(folder, "b.parquet", {"interaction_id": ["y", "z"],
+                                                     "source_file": ["interactions/b.parquet"] * 2})
+    new = write_raw_parquet(folder, "new.parquet", {"interaction_id": ["x", "y", "y", "w"]})
+    con = connect()
+    try:
+        rows = con.execute(load_sql("ids_already_held"), {
+            "existing": [str(held_a), str(held_b)], "new": [str(new)]}).fetchall()
+    finally:
+        con.close()
+    # y is held by two files: counted once, against the first; w is new
+    assert rows == [("interactions/a.parquet", 3)]
+
+
 def _in_folder(check: Callable[[Path], None]) -> Callable[[Prepared], None]:
     def run(p: Prepared) -> None:
         scratch = p.folder / "scratch"
@@ -1315,6 +1331,7 @@ CONTRACTS: dict[str, Callable[[Prepared], None]] = {
     "duplicates_elsewhere": _staged_in_folder(duplicates_elsewhere),
     "stage_parquet_file": _in_folder(stage_parquet_file),
     "stage_csv_file": _in_folder(stage_csv_file),
+    "ids_already_held": _in_folder(ids_already_held),
     "import_amazon_connect_legs": import_amazon_connect_legs,
     "import_amazon_connect_set_aside": import_amazon_connect_set_aside,
     "import_amazon_connect_contacts": import_amazon_connect_contacts,

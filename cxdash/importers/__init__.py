@@ -32,7 +32,7 @@ LABELS = {
     "csv": "Any CSV or Excel file, with a mapping file",
 }
 
-__all__ = ["LABELS", "SOURCES", "ImportSummary", "Parsed", "import_files", "parser"]
+__all__ = ["LABELS", "SOURCES", "ImportSummary", "Parsed", "import_files", "parse_files", "parser"]
 
 
 def parser(source: str) -> Callable[..., Parsed]:
@@ -42,10 +42,14 @@ def parser(source: str) -> Callable[..., Parsed]:
     return importlib.import_module(f"cxdash.importers.{SOURCES[source]}").parse
 
 
+def parse_files(source: str, paths: list[Path], settings: Settings, mapping: dict | None = None) -> Parsed:
+    """Read a source's export files into the contract's rows (nothing is written)."""
+    return parser(source)([Path(p) for p in paths], settings, mapping)
+
+
 def import_files(folder: Path, source: str, paths: list[Path], settings: Settings,
                  mapping: dict | None = None, preview: bool = False) -> ImportSummary:
     """Read a source's export files and merge them into the data folder (or, with preview, say what
     would happen and write nothing)."""
-    paths = [Path(p) for p in paths]
-    parsed = parser(source)(paths, settings, mapping)
-    return store(Path(folder), parsed, settings, [p.name for p in paths], preview=preview)
+    parsed = parse_files(source, paths, settings, mapping)
+    return store(Path(folder), parsed, settings, [Path(p).name for p in paths], preview=preview)

@@ -344,10 +344,17 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
         path.parent.mkdir(parents=True, exist_ok=True)
         set_aside_frame.to_parquet(path, index=False)
         summary.set_aside_file = str(path.relative_to(folder))
+    log_import(folder, summary, moment)
+    return summary
+
+
+def log_import(folder: Path, summary: ImportSummary, moment: str | None = None) -> None:
+    """A line in DATA/imports/log.jsonl: when, and the summary."""
+    log_dir = Path(folder) / IMPORTS_DIR
     log_dir.mkdir(parents=True, exist_ok=True)
+    moment = moment or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     with open(log_dir / "log.jsonl", "a", encoding="utf-8") as log:
         log.write(json.dumps({"at": moment, **summary.to_dict()}) + "\n")
-    return summary
 
 
 def read_log(folder: Path) -> pd.DataFrame:

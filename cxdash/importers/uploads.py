@@ -1,0 +1,413 @@
+"""Uploads from the Import page: save the files, check what they would add and set aside (an
+importer's preview, or the store's validation for a file already in the data contract), then write
+them into the data folder on confirmation; and the history of imports. No Streamlit here: the page's
+widgets are in cxdash/ui/importing.py.
+
+An upload is kept in DATA/.cxdash/uploads/<random>/ until it is confirmed or replaced. The check keeps
+the importer's parse, so confirming writes what was shown without reading the files again.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import secrets
+import shutil
+import time
+import tomllib
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cxdash import health
+from cxdash.db import connect, load_sql
+from cxdash.importers import LABELS, SOURCES, ImportSummary, parse_files
+from cxdash.importers.core import Parsed, empty_set_aside, log_import, read_log, store
+from cxdash.ingest import STORE_DIR, TABLES, file_key, prepare, store_path
+from cxdash.settings import Settings
+
+log = logging.getLogger("cxdash")
+
+PARQUET = "parquet"  # a file already in the data contract, added as it is
+PARQUET_LABEL = "Parquet in the data contract (interactions)"
+UPLOADS_DIR = "uploads"  # DATA/.cxdash/uploads/<random>/: uploads not yet confirmed
+PARQUET_TARGET = "uploads"  # DATA/interactions/uploads/<file>: contract files added from the app
+STALE_UPLOAD_SECONDS = 24 * 3600  # an upload never confirmed is removed a day later
+
+# the file types the uploader accepts for each source; None = any (a queue_log has no extension)
+FILE_TYPES: dict[str, tuple[str, ...] | None] = {
+    "amazon-connect": ("json", "jsonl"),
+    "zendesk": ("json", "jsonl", "csv"),
+    "genesys": ("json", "jsonl"),
+    "talkdesk": ("csv",),
+    "asterisk": None,
+    "csv": ("csv", "xlsx"),
+    PARQUET: ("parquet",),
+}
+@dataclass
+class Check:
+    """What an upload would do, in the terms the page shows: counts, the report in words, the records
+    that would be set aside, and whatever stops it from being added."""
+
+    source: str
+    files: list[str]
+    read: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0  # already imported (importers) or ids already in the data (parquet)
+    set_aside: int = 0
+    lines: list[str] = field(default_factory=list)
+    identity: str = ""
+    balanced: bool = True
+    set_aside_rows: pd.DataFrame = field(default_factory=empty_set_aside)
+    problems: pd.DataFrame | None = None  # parquet: rows set aside by column and problem
+    warnings: list[str] = field(default_factory=list)
+    blockers: list[str] = field(default_factory=list)  # reasons the upload cannot be added
+    parsed: Parsed | None = field(default=None, repr=False)  # the importer's reading, reused on confirm
+
+    @property
+    def to_add(self) -> int:
+        return self.new + self.updated
+
+    @property
+    def noun(self) -> str:
+        return "row" if self.source == PARQUET else "record"
+
+
+@dataclass
+class Upload:
+    """An upload saved for checking: its folder, the saved files and the mapping read from its file."""
+
+    directory: Path
+    paths: list[Path]
+    mapping: dict | None = None
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+# --- plain functions: sources -----------------------------------------------------------------------
+
+def sources() -> list[str]:
+    return [*SOURCES, PARQUET]
+
+
+def source_label(source: str) -> str:
+    return PARQUET_LABEL if source == PARQUET else LABELS[source]
+
+
+def unavailable(source: str) -> str | None:
+    """Why a source cannot be used in this version (its importer is not there yet); None when it can."""
+    if source == PARQUET:
+        return None
+    try:
+        module = importlib.import_module(f"cxdash.importers.{SOURCES[source]}")
+    except ImportError:
+        return f"{source_label(source)}: not available yet in this version of cxdash."
+    except Exception as error:  # noqa: BLE001 - a broken importer must not take the page down
+        log.error("importer %s failed to load: %s", source, traceback.format_exc())
+        return f"{source_label(source)}: the importer could not be loaded ({type(error).__name__}: {error})."
+    if not callable(getattr(module, "parse", None)):
+        return f"{source_label(source)}: not available yet in this version of cxdash."
+    return None
+
+
+def importer_doc(source: str) -> str | None:
+    """The importer's module docstring (what it reads and how), when the importer is there."""
+    if source == PARQUET or unavailable(source):
+        return None
+    return importlib.import_module(f"cxdash.importers.{SOURCES[source]}").__doc__
+
+
+def types_text(source: str) -> str:
+    """The accepted file types in words: 'Accepted: .json or .jsonl files'."""
+    types = FILE_TYPES[source]
+    if not types:
+        return "Accepted: any file (a queue_log usually has no extension)"
+    names = [f".{t}" for t in types]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return f"Accepted: {listed} files"
+
+
+def problem_text(names: str, error: BaseException) -> str:
+    """An expected failure in words, naming the files; the unexpected ones also go to the server log."""
+    if isinstance(error, ValueError | OSError | tomllib.TOMLDecodeError):
+        message = str(error)
+        if all(name in message for name in names.split(", ")):  # the importer named the file already
+            return f"Could not be used: {message}"
+        return f"{names}: could not be used: {message}"
+    log.error("upload of %s failed: %s", names, "".join(traceback.format_exception(error)))
+    return (f"{names}: could not be read ({type(error).__name__}: {error}). Is it the export this source "
+            "expects? The details are in the server log.")
+
+
+# --- plain functions: the upload --------------------------------------------------------------------
+
+def uploads_root(folder: Path) -> Path:
+    return Path(folder) / STORE_DIR / UPLOADS_DIR
+
+
+def safe_name(name: str) -> str:
+    """A file name to save an upload under: no folders, no leading dots (hidden files are not read)."""
+    cleaned = Path(str(name).replace("\\", "/")).name.lstrip(". ").strip()
+    if not cleaned:
+        raise ValueError(f"{name!r} is not a usable file name")
+    return cleaned
+
+
+def read_mapping(name: str, data: bytes) -> dict:
+    """A mapping file's TOML; ValueError naming the file when it cannot be read."""
+    try:
+        return tomllib.loads(bytes(data).decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ValueError(f"the mapping file {name} could not be read ({error})") from error
+
+
+def save_upload(folder: Path, files: Iterable[tuple[str, bytes | memoryview]],
+                mapping: dict | None = None) -> Upload:
+    """Save uploaded files (name, content) into a new DATA/.cxdash/uploads/<random>/ folder."""
+    remove_stale_uploads(folder)
+    directory = uploads_root(folder) / secrets.token_hex(8)
+    directory.mkdir(parents=True)
+    paths = []
+    try:
+        for name, data in files:
+            path = directory / safe_name(name)
+            if path in paths:
+                raise ValueError(f"two files are named {path.name}: upload one of them, or rename one")
+            path.write_bytes(data)
+            paths.append(path)
+    except Exception:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    if not paths:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise ValueError("no file was uploaded")
+    return Upload(directory, paths, mapping)
+
+
+def remove_upload(folder: Path, directory: Path) -> None:
+    """Remove an upload's folder (only ever one under DATA/.cxdash/uploads/)."""
+    directory = Path(directory)
+    if directory.parent.resolve() == uploads_root(folder).resolve():
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def remove_stale_uploads(folder: Path, older_than: float = STALE_UPLOAD_SECONDS) -> None:
+    """Uploads that were never confirmed (a closed tab) go after a day."""
+    root = uploads_root(folder)
+    if not root.is_dir():
+        return
+    cutoff = time.time() - older_than
+    for directory in root.iterdir():
+        try:
+            if directory.is_dir() and directory.stat().st_mtime < cutoff:
+                shutil.rmtree(directory, ignore_errors=True)
+        except OSError:
+            continue
+
+
+# --- plain functions: check and confirm -------------------------------------------------------------
+
+def check(folder: Path, source: str, upload: Upload, settings: Settings) -> Check:
+    """What adding the upload would do. Writes nothing into the data folder (only the upload's own)."""
+    if source == PARQUET:
+        return check_parquet(folder, upload, settings)
+    reason = unavailable(source)
+    if reason:
+        raise ValueError(reason)
+    parsed = parse_files(source, upload.paths, settings, upload.mapping)
+    names = [path.name for path in upload.paths]
+    result = check_from_summary(store(folder, parsed, settings, names, preview=True))
+    result.parsed = parsed
+    return result
+
+
+def check_from_summary(summary: ImportSummary) -> Check:
+    parts = [("new", summary.new), ("updated", summary.updated), ("already imported", summary.unchanged),
+             ("older versions", summary.superseded), ("folded into another record", summary.merged),
+             ("set aside", summary.set_aside)]
+    identity = (f"records read = {' + '.join(name for name, _ in parts)}: {summary.records_read:,} = "
+                + " + ".join(f"{value:,}" for _, value in parts))
+    rows = summary.set_aside_rows if summary.set_aside_rows is not None else empty_set_aside()
+    return Check(summary.source, list(summary.files), read=summary.records_read, new=summary.new,
+                 updated=summary.updated, unchanged=summary.unchanged, set_aside=summary.set_aside,
+                 lines=summary.lines(), identity=identity, balanced=summary.balanced,
+                 set_aside_rows=rows.reset_index(drop=True))
+
+
+def parquet_target(folder: Path, name: str) -> Path:
+    return Path(folder) / TABLES["interactions"].name / PARQUET_TARGET / name
+
+
+def check_parquet(folder: Path, upload: Upload, settings: Settings) -> Check:
+    """Validate contract files as the store will, in a scratch folder of their own
+    (<upload>/scratch/interactions/), and count the ids the data already holds."""
+    folder = Path(folder)
+    names = [path.name for path in upload.paths]
+    result = Check(PARQUET, names)
+    for path in upload.paths:
+        if path.suffix.lower() != ".parquet":
+            result.blockers.append(f"{path.name}: only .parquet files can be added as they are.")
+    scratch = upload.directory / "scratch"
+    shutil.rmtree(scratch, ignore_errors=True)
+    (scratch / "interactions").mkdir(parents=True)
+    for path in upload.paths:
+        shutil.copyfile(path, scratch / "interactions" / path.name)
+    report = prepare(scratch, settings)
+    files = report.for_table("interactions")
+    result.read = sum(f.rows_read for f in files)
+    result.set_aside = sum(f.rows_set_aside for f in files)
+    for file in files:
+        if file.unreadable:
+            result.blockers.append(f"{Path(file.path).name}: the file could not be read as parquet "
+                                   f"({file.unreadable}).")
+    used = result.read - result.set_aside
+    clean = [store_path(scratch) / "interactions" / "clean" / f"{file_key('interactions', f.path)}.parquet"
+             for f in files if f.rows_used]
+    already = ids_in_data(folder, [p for p in clean if p.exists()])
+    result.unchanged = sum(already.values())
+    result.new = used - result.unchanged
+    if already:
+        named = "; ".join(f"{rows:,} in {name}" for name, rows in already.items())
+        one = result.unchanged == 1
+        result.warnings.append(f"{plural(result.unchanged, 'row')} {'has' if one else 'have'} an "
+                               f"interaction_id the data already holds ({named}): once added, "
+                               f"{'it is' if one else 'they are'} set aside there as repeats.")
+    result.identity = (f"rows read = new + already in the data + set aside: {result.read:,} = "
+                       f"{result.new:,} + {result.unchanged:,} + {result.set_aside:,}")
+    result.balanced = result.read == result.new + result.unchanged + result.set_aside
+    result.lines = [f"{PARQUET}: {plural(result.read, 'row')} read from {plural(len(names), 'file')} = "
+                    f"{used:,} that pass the data contract + {result.set_aside:,} set aside"]
+    result.lines += [f"  {line.replace('interactions/', '', 1)}" for line in report.messages()]
+    for file in files:
+        if file.first_day:
+            result.lines.append(f"  {Path(file.path).name}: contacts from {file.first_day} to "
+                                f"{file.last_day} (UTC days)")
+        if file.ignored_columns:
+            result.lines.append(f"  {Path(file.path).name}: columns not in the contract, not used: "
+                                + ", ".join(file.ignored_columns))
+    problems = health.problems_frame(report)
+    problems["file"] = problems["file"].map(lambda path: Path(path).name)
+    result.problems = problems
+    result.set_aside_rows = _rejected_rows(scratch, files)
+    for name in names:
+        if parquet_target(folder, name).exists():
+            result.blockers.append(f"{name}: the data folder already has a file of this name "
+                                   f"(interactions/{PARQUET_TARGET}/{name}); it is not overwritten. "
+                                   "Rename the file to add it beside the other, or remove the old one "
+                                   "from the data folder first.")
+    return result
+
+
+def _rejected_rows(scratch: Path, files: list, limit: int = 10_000) -> pd.DataFrame:
+    frames = []
+    for file in files:
+        path = store_path(scratch) / file.table / "rejected" / f"{file_key(file.table, file.path)}.parquet"
+        if file.rows_set_aside and path.exists():
+            frame = pd.read_parquet(path)
+            frame["source_file"] = Path(file.path).name
+            frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=["source_file", "source_row", "reason"])
+    rows = pd.concat(frames, ignore_index=True).head(limit)
+    return rows.dropna(axis="columns", how="all")
+
+
+def ids_in_data(folder: Path, clean_files: list[Path]) -> dict[str, int]:
+    """Rows of the checked files whose interaction_id a file of the data folder already holds, by that
+    file (from the prepared store's clean rows)."""
+    existing = sorted((store_path(Path(folder)) / "interactions" / "clean").glob("*.parquet"))
+    if not clean_files or not existing:
+        return {}
+    con = connect()
+    try:
+        rows = con.execute(load_sql("ids_already_held"), {
+            "existing": [str(p) for p in existing], "new": [str(p) for p in clean_files]}).fetchall()
+    finally:
+        con.close()
+    return {name: int(count) for name, count in rows}
+
+
+def confirm(folder: Path, source: str, upload: Upload, settings: Settings,
+            checked: Check | None = None) -> tuple[str, list[str]]:
+    """Write the upload into the data folder: the importer's merge, or the contract file copied into
+    DATA/interactions/uploads/. Returns the message for the user and the summary's lines."""
+    if source == PARQUET:
+        return add_parquet(folder, upload, settings, checked)
+    # the files as the check read them (reading them again would only repeat the work)
+    parsed = checked.parsed if checked is not None and checked.parsed is not None else \
+        parse_files(source, upload.paths, settings, upload.mapping)
+    summary = store(folder, parsed, settings, [p.name for p in upload.paths])
+    files = ", ".join(summary.files)
+    if summary.new or summary.updated:
+        message = (f"Imported {files}: {summary.new:,} new and {summary.updated:,} updated records "
+                   f"({', '.join(summary.months_written)}). The dashboards now include them.")
+    else:
+        message = f"Imported {files}: nothing new, so no file was written."
+    return message, summary.lines()
+
+
+def add_parquet(folder: Path, upload: Upload, settings: Settings,
+                checked: Check | None = None) -> tuple[str, list[str]]:
+    """Put contract files into DATA/interactions/uploads/, never over an existing file, and log it.
+    `checked` is the upload's check, when it was just made (else it is made here)."""
+    folder = Path(folder)
+    result = checked or check_parquet(folder, upload, settings)
+    targets = [parquet_target(folder, path.name) for path in upload.paths]
+    taken = [t.name for t in targets if t.exists()]
+    if result.blockers or taken:
+        raise ValueError(" ".join(result.blockers) or f"{', '.join(taken)}: the data folder already has a "
+                         "file of this name; it is not overwritten")
+    targets[0].parent.mkdir(parents=True, exist_ok=True)
+    for path, target in zip(upload.paths, targets, strict=True):
+        # a hidden name first (the store skips it), then a rename that refuses to overwrite
+        hidden = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        shutil.copyfile(path, hidden)
+        try:
+            os.link(hidden, target)  # fails if the name was taken meanwhile
+        except FileExistsError as error:
+            raise ValueError(f"{target.name}: the data folder already has a file of this name; it is not "
+                             "overwritten") from error
+        except OSError:  # a file system without hard links
+            if target.exists():
+                raise ValueError(f"{target.name}: the data folder already has a file of this name; it is "
+                                 "not overwritten") from None
+            os.replace(hidden, target)
+        finally:
+            hidden.unlink(missing_ok=True)
+    added = ", ".join(f"interactions/{PARQUET_TARGET}/{t.name}" for t in targets)
+    summary = ImportSummary(PARQUET, result.files, records_read=result.read, new=result.new,
+                            unchanged=result.unchanged, set_aside=result.set_aside,
+                            notes=[f"added as {added}"])
+    log_import(folder, summary)
+    message = (f"Added {added}: {plural(result.new, 'new row')}"
+               + (f", {result.set_aside:,} set aside" if result.set_aside else "")
+               + ". The dashboards now include them.")
+    return message, result.lines + [f"  added as {added}"]
+
+
+HISTORY_COLUMNS = ["at", "source", "files", "records_read", "new", "updated", "unchanged", "set_aside",
+                   "months_written", "notes"]
+
+
+def history(folder: Path) -> pd.DataFrame:
+    """Every import into the folder, newest first, one row each, as text and counts."""
+    frame = read_log(folder)
+    if frame.empty:
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
+    out = pd.DataFrame(index=frame.index)
+    at = frame["at"].astype(str)
+    out["at"] = pd.to_datetime(at, format="%Y%m%dT%H%M%S%f", errors="coerce", utc=True).fillna(
+        pd.to_datetime(at, format="%Y%m%dT%H%M%S", errors="coerce", utc=True))  # older lines: no fraction
+    for column in HISTORY_COLUMNS[1:]:
+        values = frame[column] if column in frame else pd.Series(None, index=frame.index, dtype=object)
+        if column in ("files", "months_written", "notes"):
+            values = values.map(lambda v: ", ".join(map(str, v)) if isinstance(v, list) else (v or ""))
+        out[column] = values
+    return out.reset_index(drop=True)
