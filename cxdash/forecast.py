@@ -719,9 +719,9 @@ def patience_seconds(store, channels: tuple[str, ...], queues: tuple[str, ...], 
     time waited by every live offered contact (answered or not) over the abandons, the exponential
     model's estimate with censoring. None without abandons (patience cannot be told)."""
     zone = ZoneInfo(store.settings.timezone)
-    frame = store.query("forecast_series", minutes=1440, timezone=store.settings.timezone,
-                        channels=list(channels), queues=list(queues),
-                        before=datetime.combine(as_of, datetime.min.time(), zone))
+    frame = store.query_once("forecast_series", minutes=1440, timezone=store.settings.timezone,
+                             channels=tuple(channels), queues=tuple(queues),
+                             before=datetime.combine(as_of, datetime.min.time(), zone))
     start = pd.Timestamp(datetime.combine(as_of - timedelta(weeks=weeks), datetime.min.time(), zone))
     recent = frame[pd.to_datetime(frame["slot"], utc=True) >= start.tz_convert("UTC")]
     abandoned = recent["live_abandoned"].sum()

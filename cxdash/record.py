@@ -107,12 +107,13 @@ def actuals(store, request: Request) -> pd.DataFrame:
     (ts, actual): an interval the data covers without arrivals counts 0; a day without a single
     contact (closed) is left out, as the forecast would have left it."""
     tz = store.settings.timezone
-    span = store.query("interval_span").iloc[0]
+    span = store.query_once("interval_span").iloc[0]
     if pd.isna(span["last_slot"]):
         return pd.DataFrame(columns=["ts", "actual"])
-    frame = store.query("forecast_series", minutes=GRAINS[request.grain], timezone=tz,
-                        channels=list(request.channels), queues=list(request.queues),
-                        before=datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC")))
+    # once per store: the Accuracy tab scores every stored run of a selection against the same actuals
+    frame = store.query_once("forecast_series", minutes=GRAINS[request.grain], timezone=tz,
+                             channels=tuple(request.channels), queues=tuple(request.queues),
+                             before=datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC")))
     summed = frame.groupby("slot")["contacts"].sum()
     summed.index = pd.to_datetime(summed.index, utc=True).tz_convert(tz)
     out = summed.rename("actual").rename_axis("ts").reset_index()

@@ -441,6 +441,21 @@ def staff_intervals(intervals: pd.DataFrame, interval_seconds: float, service_le
     return frame
 
 
+def by_day(result: pd.DataFrame, interval_seconds: float) -> pd.DataFrame:
+    """Each local day of a staffing (the frame of staff_intervals): contacts, agent-hours by Erlang and
+    by the simple formula, scheduled hours, the peak, and the average occupancy (workload / agents)."""
+    hours = interval_seconds / 3600
+    summary = result.groupby(result["ts"].dt.date).agg(
+        contacts=("contacts", "sum"), agents=("agents", "sum"), simple=("simple_agents", "sum"),
+        scheduled=("scheduled_agents", "sum"), peak=("agents", "max"), workload=("workload_erlangs", "sum"))
+    return pd.DataFrame({
+        "day": summary.index, "contacts": summary["contacts"],
+        "agent_hours": summary["agents"] * hours, "simple_agent_hours": summary["simple"] * hours,
+        "scheduled_hours": summary["scheduled"] * hours, "peak_agents": summary["peak"],
+        "occupancy_pct": 100 * summary["workload"] / summary["agents"].where(summary["agents"] > 0)},
+    ).reset_index(drop=True)
+
+
 def read_schedule(data: bytes | str | Path, name: str,
                   timezone: str) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
     """A user's schedule CSV: one row per interval with the agents planned on the phones.

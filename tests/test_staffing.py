@@ -488,3 +488,22 @@ def test_schedule_path_may_be_given_as_a_str(tmp_path: Path):
     path.write_text("interval,agents\n2024-01-01 09:00,4\n")
     schedule, problems, aside = read_schedule(str(path), "schedule.csv", ZONE)
     assert (schedule["agents"].tolist(), problems, len(aside)) == ([4], [], 0)
+
+
+def test_by_day_sums_each_local_day_of_a_staffing():
+    import pandas as pd
+
+    from cxdash.staffing import by_day
+
+    ts = pd.to_datetime(["2026-10-12 09:00", "2026-10-12 09:30", "2026-10-13 09:00"]).tz_localize(
+        "America/Los_Angeles")
+    result = pd.DataFrame({"ts": ts, "contacts": [10.0, 20.0, 0.0], "agents": [3, 5, 0],
+                           "simple_agents": [2, 4, 0], "scheduled_agents": [5, 8, 0],
+                           "workload_erlangs": [1.5, 3.0, 0.0]})
+    days = by_day(result, 1800)
+    assert days["agent_hours"].tolist() == [4.0, 0.0]  # (3 + 5) half hours
+    assert days["simple_agent_hours"].tolist() == [3.0, 0.0]
+    assert days["scheduled_hours"].tolist() == [6.5, 0.0]
+    assert days["peak_agents"].tolist() == [5, 0]
+    assert days["occupancy_pct"].iloc[0] == pytest.approx(100 * 4.5 / 8)
+    assert pd.isna(days["occupancy_pct"].iloc[1])  # no agents: no occupancy

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from cxdash import accuracy, charts, forecast, kpis, record
+from cxdash import accuracy, charts, forecast, kpis, record, staffing
 from cxdash.store import Store
 from cxdash.ui import download_csv, today
 
@@ -273,8 +273,6 @@ def _run_label(run, timezone: str) -> str:
 
 
 def staffing_section(store: Store) -> None:
-    from cxdash import staffing
-
     settings = store.settings
     runs = record.runs(store.folder)
     runs = runs[runs["grain"] != "day"].reset_index(drop=True)
@@ -359,8 +357,14 @@ def staffing_section(store: Store) -> None:
         settings.timezone).dt.date == day]
     st.plotly_chart(charts.staffing_chart(on_day, shown_schedule, pd.Timedelta(seconds=seconds)),
                     key="staffing-chart")
-    st.dataframe(daily_staffing(result, hours), hide_index=True, key="staffing-days",
-                 column_config={"Average occupancy": PERCENT})
+    st.dataframe(staffing.by_day(result, seconds), hide_index=True, key="staffing-days",
+                 column_config={"day": "Day",
+                                "contacts": st.column_config.NumberColumn("Contacts", format="%.0f"),
+                                "agent_hours": "Agent-hours (Erlang)",
+                                "simple_agent_hours": "Agent-hours (simple formula)",
+                                "scheduled_hours": "Scheduled hours", "peak_agents": "Peak agents",
+                                "occupancy_pct": st.column_config.NumberColumn("Average occupancy",
+                                                                               format="%.1f%%")})
     _formula_explained(result, hours, cap)
     if gaps is not None:
         _gaps(gaps)
@@ -374,24 +378,7 @@ def hours_text(value: float, sign: bool = False) -> str:
     return text.replace(".0", "") if text.endswith(".0") else text
 
 
-def daily_staffing(result: pd.DataFrame, hours: float) -> pd.DataFrame:
-    """Each day of a staffing: contacts, agent-hours by Erlang and by the simple formula, scheduled
-    hours, the peak, and the average occupancy."""
-    day = result["ts"].dt.date
-    summary = result.groupby(day).agg(contacts=("contacts", "sum"), agents=("agents", "sum"),
-                                      simple=("simple_agents", "sum"), scheduled=("scheduled_agents", "sum"),
-                                      peak=("agents", "max"), workload=("workload_erlangs", "sum"))
-    return pd.DataFrame({
-        "Day": summary.index, "Contacts": summary["contacts"].round(0),
-        "Agent-hours (Erlang)": summary["agents"] * hours,
-        "Agent-hours (simple formula)": summary["simple"] * hours,
-        "Scheduled hours": summary["scheduled"] * hours, "Peak agents": summary["peak"],
-        "Average occupancy": 100 * summary["workload"] / summary["agents"].where(summary["agents"] > 0)})
-
-
 def _schedule_upload(timezone: str, result: pd.DataFrame):
-    from cxdash import staffing
-
     upload = st.file_uploader("Compare with your schedule (CSV with columns interval, agents)", type=["csv"],
                               key="schedule", max_upload_size=5,
                               help="One row per interval start (local time unless it carries an "
@@ -426,8 +413,6 @@ def _gaps(gaps: pd.DataFrame) -> None:
 
 
 def _formula_explained(result: pd.DataFrame, hours: float, cap: int) -> None:
-    from cxdash import staffing
-
     example = staffing.simple_formula(1200, 360)
     fewer = result[result["simple_agents"] < result["agents"]]
     more = result[result["simple_agents"] > result["agents"]]
