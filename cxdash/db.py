@@ -9,12 +9,13 @@ import duckdb
 import pandas as pd
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+THREADS = 2  # the machine's cores
 MEMORY_LIMIT = "600MB"  # with Python and pyarrow on top, the process stays under 1 GB
 
 
 def connect(database: str = ":memory:", temp_directory: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A connection with the project's limits: two threads (the machine's cores), bounded memory."""
-    config = {"threads": 2, "memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False}
+    config = {"threads": THREADS, "memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False}
     if temp_directory is not None:
         config["temp_directory"] = str(temp_directory)
     return duckdb.connect(database, config=config)

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from cxdash.contract import (
     QA_COLUMNS,
     Column,
 )
-from cxdash.db import connect, load_sql
+from cxdash.db import THREADS, connect, load_sql
 from cxdash.settings import Settings
 
 STORE_DIR = ".cxdash"
@@ -95,6 +96,8 @@ class PrepareReport:
     files: list[FileReport]
     reprocessed: list[str]
     seconds: float
+    store: Path | None = None  # where the prepared store is (DATA/.cxdash unless read-only or moved)
+    notes: list[str] = field(default_factory=list)  # what preparing did beyond the usual: repairs, moves
 
     def for_table(self, table: str) -> list[FileReport]:
         return [f for f in self.files if f.table == table]
@@ -135,6 +138,7 @@ class PrepareReport:
             "rows_used": sum(f.rows_used for f in self.files),
             "rows_set_aside": self.rows_set_aside,
             "unreadable_files": len(self.unreadable),
+            "notes": self.notes,
             "files": [
                 {k: v for k, v in report.__dict__.items()
                  if k not in ("prepared_at", "rollup_fingerprint", "modified_ns")}
@@ -148,8 +152,36 @@ def file_key(table: str, relative_path: str) -> str:
     return hashlib.sha1(f"{table}/{relative_path}".encode()).hexdigest()[:16]
 
 
+STORE_ENV = "CXDASH_STORE"  # a folder to keep prepared stores in, one per data folder
+
+
+def _store_name(folder: Path) -> str:
+    resolved = Path(folder).resolve()
+    return f"{resolved.name}-{hashlib.sha1(str(resolved).encode()).hexdigest()[:12]}"
+
+
 def store_path(folder: Path) -> Path:
-    return folder / STORE_DIR
+    """Where a data folder's store is prepared: DATA/.cxdash, or, with $CXDASH_STORE set, a folder
+    of its own (named after the data folder) under that one."""
+    root = os.environ.get(STORE_ENV)
+    if root:
+        return Path(root).expanduser().resolve() / _store_name(folder)
+    return Path(folder) / STORE_DIR
+
+
+def cache_store_path(folder: Path) -> Path:
+    """Where the store of a read-only data folder is prepared when its own cannot be brought up to
+    date: the user's cache ($XDG_CACHE_HOME, else ~/.cache)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "cxdash" / "stores" / _store_name(folder)
+
+
+def _writable(store: Path) -> bool:
+    """Whether the store can be written: the folder itself, or the nearest folder above that exists."""
+    place = store
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    return os.access(place, os.W_OK)
 
 
 def source_files(folder: Path, spec: TableSpec) -> list[Path]:
@@ -163,45 +195,80 @@ def source_files(folder: Path, spec: TableSpec) -> list[Path]:
 
 
 @contextmanager
-def _store_lock(store: Path):
-    store.mkdir(parents=True, exist_ok=True)
-    with open(store / "lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+def store_lock(store: Path, shared: bool = False):
+    """One preparation of a store at a time (processes and threads); a read-only store is read under
+    a shared lock where its lock file exists, else without one (nothing can change it)."""
+    if shared:
+        try:
+            handle = open(store / "lock")
+        except OSError:
+            yield
+            return
+    else:
+        store.mkdir(parents=True, exist_ok=True)
+        handle = open(store / "lock", "a")
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _temporary(path: Path) -> Path:
+    """A name beside `path` no other writer uses (the process and a random part), hidden from the
+    store's globs; renamed over `path` when complete."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+
+
 def _write_query(con: duckdb.DuckDBPyConnection, name: str, params: dict, path: Path) -> None:
-    """Write the result of sql/NAME.sql to a parquet file batch by batch, so memory stays bounded."""
+    """Write the result of sql/NAME.sql to a parquet file batch by batch, so memory stays bounded;
+    a reader sees the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    batches = con.sql(load_sql(name), params=params).to_arrow_reader(122_880)
-    with pq.ParquetWriter(temporary, batches.schema, compression="zstd") as writer:
-        for batch in batches:
-            writer.write_batch(batch, row_group_size=122_880)
-    os.replace(temporary, path)
+    temporary = _temporary(path)
+    try:
+        batches = con.sql(load_sql(name), params=params).to_arrow_reader(122_880)
+        with pq.ParquetWriter(temporary, batches.schema, compression="zstd") as writer:
+            for batch in batches:
+                writer.write_batch(batch, row_group_size=122_880)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
-def _load_manifest(store: Path) -> dict:
+def _validation_key(settings: Settings) -> str:
+    """What judging a file depends on besides the file: the code's version and the settings'
+    plausibility window. A change judges every file again."""
+    return f"{STORE_VERSION}:{settings.earliest}:{settings.latest}"
+
+
+def _load_manifest(store: Path, settings: Settings) -> dict:
+    fresh = {"version": STORE_VERSION, "validation": _validation_key(settings), "files": {}}
     try:
         manifest = json.loads((store / "manifest.json").read_text())
     except (OSError, ValueError):
-        return {"version": STORE_VERSION, "files": {}}
-    if manifest.get("version") != STORE_VERSION:
-        return {"version": STORE_VERSION, "files": {}}
+        return fresh
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict) \
+            or manifest.get("version") != STORE_VERSION or manifest.get("validation") != fresh["validation"]:
+        return fresh
     return manifest
 
 
 def _save_manifest(store: Path, manifest: dict) -> None:
-    temporary = store / "manifest.json.tmp"
-    temporary.write_text(json.dumps(manifest, indent=1, sort_keys=True))
-    os.replace(temporary, store / "manifest.json")
+    temporary = _temporary(store / "manifest.json")
+    try:
+        temporary.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        os.replace(temporary, store / "manifest.json")
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 # the summaries of each interactions file (see _build_rollup): a file missing any is summarised again
 ROLLUPS = ("detail", "rollup", "hourly", "intervals")
+# folders of the store that hold no prepared output: uploads waiting for a confirm, DuckDB's spill,
+# and the snapshots open stores read (cxdash.store)
+SNAPSHOTS_DIR = "snapshots"
+NOT_OUTPUTS = ("uploads", "spill", SNAPSHOTS_DIR)
 
 
 def _remove_outputs(store: Path, table: str, key: str) -> None:
@@ -209,35 +276,167 @@ def _remove_outputs(store: Path, table: str, key: str) -> None:
         (store / table / kind / f"{key}.parquet").unlink(missing_ok=True)
 
 
+def store_outputs(store: Path) -> dict[str, tuple[int, int]]:
+    """Every prepared file of a store (relative path -> size, modification time): what the manifest
+    records after preparing, so a file deleted, truncated or replaced behind its back is seen."""
+    outputs = {}
+    for path in store.rglob("*.parquet") if store.is_dir() else ():
+        relative = path.relative_to(store)
+        if relative.parts[0] in NOT_OUTPUTS or path.name.startswith("."):
+            continue
+        try:
+            stat = path.stat()
+        except OSError:
+            continue  # removed while listing
+        outputs[relative.as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    return outputs
+
+
+def _remove_orphan_snapshots(store: Path) -> None:
+    """Snapshots no open store holds any more (its process died): each open store keeps its
+    snapshot's lock, so one whose lock can be taken is no one's."""
+    for snapshot in (store / SNAPSHOTS_DIR).iterdir() if (store / SNAPSHOTS_DIR).is_dir() else ():
+        try:
+            with open(snapshot / "lock", "a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(snapshot, ignore_errors=True)
+        except BlockingIOError:
+            continue  # a store still reads it
+        except OSError:
+            shutil.rmtree(snapshot, ignore_errors=True)
+
+
+def store_signature(store: Path) -> tuple:
+    """What the prepared store holds now (manifest and outputs): a cheap stat of each file."""
+    manifest = store / "manifest.json"
+    try:
+        stat = manifest.stat()
+        stamp = (stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        stamp = None
+    return (str(store), stamp, tuple(sorted(store_outputs(store).items())))
+
+
+@dataclass
+class _Plan:
+    """What preparing must do to bring a store in line with the source files and itself."""
+
+    current: dict
+    stale: set
+    removed: set
+    damaged: list[str]
+    rollups: list[str]
+
+    @property
+    def idle(self) -> bool:
+        return not (self.stale or self.removed or self.damaged or self.rollups)
+
+
+def _plan(folder: Path, store: Path, manifest: dict, settings: Settings) -> _Plan:
+    entries: dict[str, dict] = manifest["files"]
+    current: dict[str, tuple[TableSpec, Path, os.stat_result]] = {}
+    for spec in TABLES.values():
+        for path in source_files(folder, spec):
+            relative = path.relative_to(folder).as_posix()
+            current[f"{spec.name}:{relative}"] = (spec, path, path.stat())
+
+    stale = {ident for ident, (_, _, stat) in current.items()
+             if ident not in entries
+             or entries[ident]["size_bytes"] != stat.st_size
+             or entries[ident]["modified_ns"] != stat.st_mtime_ns}
+    removed = set(entries) - set(current)
+    touched_paths = {ident.split(":", 1)[1] for ident in stale | removed}
+    # a file whose rows were set aside as duplicates of a changed file must be judged again
+    stale |= {ident for ident, entry in entries.items()
+              if ident in current and set(entry.get("duplicates_of", [])) & touched_paths}
+
+    # prepared files deleted, truncated or replaced since the manifest recorded them: a damaged check
+    # result (clean or set-aside rows) has its source file judged again; a damaged summary is
+    # removed, and the summaries missing are made again below
+    recorded = manifest.get("outputs", {})
+    now = store_outputs(store)
+    damaged = sorted(name for name, stamp in recorded.items() if tuple(stamp) != now.get(name))
+    owners = {file_key(entry["table"], entry["path"]): ident for ident, entry in entries.items()}
+    for name in damaged:
+        parts = name.split("/")
+        if len(parts) == 3 and parts[1] in ("clean", "rejected"):
+            ident = owners.get(parts[2].removesuffix(".parquet"))
+            if ident in current:
+                stale.add(ident)
+
+    fingerprint = settings.fingerprint()
+    rollups = sorted(ident for ident, entry in entries.items()
+                     if ident not in stale and entry["table"] == "interactions" and not entry["unreadable"]
+                     and (entry["rollup_fingerprint"] != fingerprint
+                          or not all((store / "interactions" / kind /
+                                      f"{file_key('interactions', entry['path'])}.parquet").exists()
+                                     for kind in ROLLUPS)))
+    if not (stale or removed or damaged or rollups):
+        # the summaries across files: the interval merge and the customer-level tables
+        if _intervals_fingerprint(store) != manifest.get("intervals_fingerprint") or \
+                _derived_fingerprint(entries, settings) != manifest.get("derived_fingerprint"):
+            rollups = ["(summaries across files)"]
+    return _Plan(current, stale, removed, damaged, rollups)
+
+
+def _report(folder: Path, store: Path, entries: dict, plan: _Plan, started: float,
+            notes: list[str]) -> PrepareReport:
+    files = [FileReport(**entries[ident]) for ident in sorted(entries)]
+    return PrepareReport(folder=folder, files=files, reprocessed=sorted(plan.stale),
+                         seconds=time.perf_counter() - started, store=store, notes=notes)
+
+
 def prepare(folder: Path, settings: Settings, progress: Progress | None = None) -> PrepareReport:
-    """Bring the prepared store in line with the source files; cheap when nothing changed."""
+    """Bring the prepared store in line with the source files; cheap when nothing changed.
+
+    A store whose files were deleted or damaged behind its back is repaired (and the report says so).
+    A read-only data folder is served from its own store when that is up to date, else from a store
+    prepared in the user's cache (or under $CXDASH_STORE)."""
     started = time.perf_counter()
     folder = Path(folder)
     store = store_path(folder)
     report_progress = progress or (lambda fraction, message: None)
-    with _store_lock(store):
-        manifest = _load_manifest(store)
+    notes: list[str] = []
+    if not _writable(store):
+        with store_lock(store, shared=True):
+            manifest = _load_manifest(store, settings)
+            plan = _plan(folder, store, manifest, settings)
+            if plan.idle and manifest["files"]:
+                report_progress(1.0, "Ready")
+                return _report(folder, store, manifest["files"], plan, started,
+                               ["The data folder is read-only; its prepared store is up to date and "
+                                "is used as it is."])
+        fallback = cache_store_path(folder)
+        if store.is_dir() and not fallback.exists():
+            shutil.copytree(store, fallback, ignore=shutil.ignore_patterns(*NOT_OUTPUTS, "lock", "*.tmp"))
+        notes.append("The data folder is read-only and its prepared store is missing or out of date, so "
+                     f"the store is prepared in the user's cache ({STORE_ENV} chooses another place).")
+        store = fallback
+    with store_lock(store):
+        for leftover in store.rglob("*.tmp"):  # a write cut short (a crash, a full disk)
+            if leftover.parts[len(store.parts)] not in NOT_OUTPUTS:
+                leftover.unlink(missing_ok=True)
+        _remove_orphan_snapshots(store)
+        manifest = _load_manifest(store, settings)
         if not manifest["files"]:
             # a new, unreadable or older manifest: outputs an earlier run left cannot be trusted
             for name in TABLES:
                 shutil.rmtree(store / name, ignore_errors=True)
+            shutil.rmtree(store / "derived", ignore_errors=True)
+            for name in ("empty_rollup.parquet", "empty_interactions.parquet"):
+                (store / name).unlink(missing_ok=True)
+        plan = _plan(folder, store, manifest, settings)
         entries: dict[str, dict] = manifest["files"]
-        current: dict[str, tuple[TableSpec, Path, os.stat_result]] = {}
-        for spec in TABLES.values():
-            for path in source_files(folder, spec):
-                relative = path.relative_to(folder).as_posix()
-                current[f"{spec.name}:{relative}"] = (spec, path, path.stat())
-
-        stale = {ident for ident, (_, _, stat) in current.items()
-                 if ident not in entries
-                 or entries[ident]["size_bytes"] != stat.st_size
-                 or entries[ident]["modified_ns"] != stat.st_mtime_ns}
-        removed = set(entries) - set(current)
-        touched_paths = {ident.split(":", 1)[1] for ident in stale | removed}
-        # a file whose rows were set aside as duplicates of a changed file must be judged again
-        stale |= {ident for ident, entry in entries.items()
-                  if ident in current and set(entry.get("duplicates_of", [])) & touched_paths}
-        for ident in removed | stale:
+        if plan.damaged:
+            notes.append(f"{len(plan.damaged)} prepared file(s) were missing or damaged and were rebuilt "
+                         f"({', '.join(plan.damaged[:3])}{', …' if len(plan.damaged) > 3 else ''}).")
+            for name in plan.damaged:
+                (store / name).unlink(missing_ok=True)
+                if name.startswith("derived/"):
+                    manifest.pop("derived_fingerprint", None)
+                if name == merged_intervals_path(Path()).as_posix():
+                    manifest.pop("intervals_fingerprint", None)
+        for ident in plan.removed | plan.stale:
             if ident in entries:
                 entry = entries.pop(ident)
                 _remove_outputs(store, entry["table"], file_key(entry["table"], entry["path"]))
@@ -246,13 +445,13 @@ def prepare(folder: Path, settings: Settings, progress: Progress | None = None) 
         con = connect(temp_directory=store / "spill")
         try:
             con.execute("set TimeZone = 'UTC'")
-            ordered = sorted(stale, key=lambda ident: (list(TABLES).index(ident.split(":")[0]),
-                                                        ident))
+            ordered = sorted(plan.stale, key=lambda ident: (list(TABLES).index(ident.split(":")[0]),
+                                                             ident))
             for number, ident in enumerate(ordered):
-                spec, path, stat = current[ident]
+                spec, path, stat = plan.current[ident]
                 report_progress(number / max(len(ordered), 1),
                                 f"Checking {path.relative_to(folder).as_posix()}")
-                report = _validate_file(con, folder, store, spec, path, stat)
+                report = _validate_file(con, folder, store, spec, path, stat, settings)
                 entries[ident] = dict(report.__dict__)
                 _save_manifest(store, manifest)
 
@@ -268,16 +467,16 @@ def prepare(folder: Path, settings: Settings, progress: Progress | None = None) 
                 entry = entries[ident]
                 _build_rollup(con, store, entry, settings)
                 entry["rollup_fingerprint"] = fingerprint
-            _save_manifest(store, manifest)
             _merge_intervals(con, store, manifest)
             _build_derived(con, store, manifest, settings, report_progress)
         finally:
             con.close()
+        if not plan.idle or manifest.get("outputs") is None:
+            manifest["outputs"] = store_outputs(store)
+            _save_manifest(store, manifest)
 
-    files = [FileReport(**entries[ident]) for ident in sorted(entries)]
     report_progress(1.0, "Ready")
-    return PrepareReport(folder=folder, files=files, reprocessed=sorted(stale),
-                         seconds=time.perf_counter() - started)
+    return _report(folder, store, entries, plan, started, notes)
 
 
 def _quote(identifier: str) -> str:
@@ -288,11 +487,29 @@ def _problem(condition: str, column: str, problem: str) -> str:
     return f"case when {condition} then {{'column': '{column}', 'problem': '{problem}'}} end"
 
 
-def _typed_select(spec: TableSpec, present: dict[str, str]) -> tuple[list[str], list[str]]:
+# seconds per unit of a duration column (pyarrow's duration, pandas' timedelta), read as a count
+_DURATION_UNITS = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
+_TYPE_NAMES = {"VARCHAR": "text", "TIMESTAMPTZ": "timestamp", "DOUBLE": "number",
+               "INTEGER": "whole number", "BOOLEAN": "true/false", "DATE": "date"}
+
+
+@dataclass(frozen=True)
+class FileColumn:
+    """A column of a staged source file: its name as written, DuckDB's type, and the duration unit
+    when the file's own schema says it is a duration (DuckDB reads those as plain integers)."""
+
+    name: str
+    sql_type: str
+    duration_unit: str | None = None
+
+
+def _typed_select(spec: TableSpec, present: dict[str, FileColumn]) -> tuple[list[str], list[str]]:
     """SQL select items typing each contract column, and the problem checks per row.
 
-    Identifiers come only from the contract (an allow-list); a source column is used only when
-    its name matches a contract column, compared case-insensitively.
+    Identifiers come only from the contract (an allow-list) and the file's own column names (quoted,
+    inside the staged `record` struct); a source column is used only when its name matches a
+    contract column, compared case-insensitively. Timestamps and dates must fall inside the
+    plausibility window ($earliest, $latest); numbers must be finite; durations count seconds.
     """
     items, checks = [], []
     for column in spec.columns:
@@ -302,18 +519,32 @@ def _typed_select(spec: TableSpec, present: dict[str, str]) -> tuple[list[str], 
             if column.required:
                 checks.append(_problem("true", column.name, "missing required column"))
             continue
-        raw = _quote(source)
+        raw = "record." + _quote(source.name)
         value = f"try_cast({raw} as {column.sql_type})"
         if column.name == "channel":
             value = f"lower(trim(try_cast({raw} as varchar)))"
+        elif source.duration_unit is not None:
+            if column.sql_type == "DOUBLE" and column.name.endswith("_seconds"):
+                value = f"(try_cast({raw} as double) / {_DURATION_UNITS[source.duration_unit]:g})"
+            else:
+                value = f"null::{column.sql_type}"
+                checks.append(_problem(f"{raw} is not null", column.name,
+                                       f"a duration, not a {_TYPE_NAMES[column.sql_type]}"))
+        elif column.sql_type == "DOUBLE" and column.name.endswith("_seconds") and \
+                source.sql_type.startswith(("INTERVAL", "TIME")):
+            value = f"epoch({raw})"  # a duration or a clock time of day as seconds
         items.append(f"{value} as {column.name}")
-        type_name = {"VARCHAR": "text", "TIMESTAMPTZ": "timestamp", "DOUBLE": "number",
-                     "INTEGER": "whole number", "BOOLEAN": "true/false",
-                     "DATE": "date"}[column.sql_type]
         checks.append(_problem(f"{raw} is not null and {value} is null", column.name,
-                               f"not a valid {type_name}"))
+                               f"not a valid {_TYPE_NAMES[column.sql_type]}"))
         if column.required:
             checks.append(_problem(f"{raw} is null", column.name, "is empty"))
+        if column.sql_type == "DOUBLE":
+            checks.append(_problem(f"not isfinite({value})", column.name,
+                                   "not a finite number (infinite or NaN)"))
+        if column.sql_type in ("TIMESTAMPTZ", "DATE"):
+            checks.append(_problem(
+                f"{value} < $earliest::{column.sql_type} or {value} >= $latest::{column.sql_type}",
+                column.name, "outside the plausible dates (the [validation] window of the settings)"))
         if column.sql_type == "INTEGER":
             checks.append(_problem(f"{value} is not null and try_cast({raw} as double) <> {value}",
                                    column.name, "not a whole number"))
@@ -326,6 +557,36 @@ def _typed_select(spec: TableSpec, present: dict[str, str]) -> tuple[list[str], 
                                    "negative" if column.minimum == 0 else
                                    f"below {column.minimum:g}"))
     return items, checks
+
+
+def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
+    """Stage a source file as staged_raw (source_row, record); returns the duration columns' units.
+
+    Row numbers come from the parquet reader; where a file's own column is named file_row_number
+    (which hides the reader's), and for CSV, rows are numbered as one thread scans them in order."""
+    durations: dict[str, str] = {}
+    if path.suffix.lower() == ".csv":
+        query, in_order = "stage_csv_file", True
+    else:
+        try:
+            schema = pq.read_schema(path)
+        except (OSError, pa.ArrowException):
+            schema = None  # DuckDB says why below
+        names = [] if schema is None else schema.names
+        if schema is not None:
+            durations = {field.name: field.type.unit for field in schema
+                         if pa.types.is_duration(field.type)}
+        in_order = any(name.lower() == "file_row_number" for name in names)
+        query = "stage_parquet_file_numbered_by_scan" if in_order else "stage_parquet_file"
+    if not in_order:
+        con.execute(load_sql(query), {"path": str(path)})
+        return durations
+    con.execute("set threads = 1; set preserve_insertion_order = true")
+    try:
+        con.execute(load_sql(query), {"path": str(path)})
+    finally:
+        con.execute(f"set threads = {THREADS}; set preserve_insertion_order = false")
+    return durations
 
 
 def _problem_list(checks: list[str]) -> str:
@@ -362,27 +623,24 @@ def _table_checks(spec: TableSpec) -> list[str]:
 
 
 def _validate_file(con: duckdb.DuckDBPyConnection, folder: Path, store: Path, spec: TableSpec,
-                   path: Path, stat: os.stat_result) -> FileReport:
+                   path: Path, stat: os.stat_result, settings: Settings) -> FileReport:
     relative = path.relative_to(folder).as_posix()
     report = FileReport(table=spec.name, path=relative, size_bytes=stat.st_size,
                         modified_ns=stat.st_mtime_ns, prepared_at=time.time())
     try:
-        if path.suffix.lower() == ".csv":
-            con.execute(load_sql("stage_csv_file"), {"path": str(path)})
-        else:
-            con.execute(load_sql("stage_parquet_file"), {"path": str(path)})
+        durations = _stage(con, path)
     except duckdb.Error as error:
-        report.unreadable = str(error).splitlines()[0][:300]
+        # the reason as DuckDB gives it, without where the data folder lives (the browser shows it)
+        reason = (str(error).splitlines() or [type(error).__name__])[0]
+        report.unreadable = reason.replace(str(path), relative).replace(str(folder), "DATA")[:300]
         return report
 
-    described = con.execute("describe staged_raw").fetchall()
-    present: dict[str, str] = {}
-    for name, *_ in described:
-        if name == "source_row":
-            continue
+    described = con.execute("describe select unnest(record) from staged_raw").fetchall()
+    present: dict[str, FileColumn] = {}
+    for name, sql_type, *_ in described:
         lowered = name.lower()
         if any(c.name == lowered for c in spec.columns) and lowered not in present:
-            present[lowered] = name
+            present[lowered] = FileColumn(name, sql_type, durations.get(name))
         else:
             report.ignored_columns.append(name)
 
@@ -399,8 +657,10 @@ def _validate_file(con: duckdb.DuckDBPyConnection, folder: Path, store: Path, sp
 
     # checks of one column read the value as written (staged_raw): in staged_typed a value that
     # does not cast is already null, and would pass as empty
+    window = {"earliest": settings.earliest, "latest": settings.latest}
     con.execute("create or replace temp table staged_column_problems as select source_row, "
-                f"{_problem_list(column_checks)} as problems from staged_raw")
+                f"{_problem_list(column_checks)} as problems from staged_raw",
+                {k: v for k, v in window.items() if f"${k}" in " ".join(column_checks)})
     duplicate_check = ""
     if key:
         duplicate_check = (
@@ -445,11 +705,14 @@ def _validate_file(con: duckdb.DuckDBPyConnection, folder: Path, store: Path, sp
     ]
 
     file_id = file_key(spec.name, relative)
-    _write_query(con, "clean_rows", {"source_file": relative},
-                 store / spec.name / "clean" / f"{file_id}.parquet")
     if report.rows_set_aside:
         _write_query(con, "rejected_rows", {"source_file": relative},
                      store / spec.name / "rejected" / f"{file_id}.parquet")
+    # the file as written is not needed any more: its memory goes to the sort of the clean rows
+    con.execute("drop table if exists staged_raw; drop table if exists staged_column_problems; "
+                "drop table if exists staged_elsewhere")
+    _write_query(con, "clean_rows", {"source_file": relative},
+                 store / spec.name / "clean" / f"{file_id}.parquet")
     if spec.name == "interactions" and report.rows_used:
         first, last = con.execute(
             "select min(arrived_at)::date::varchar, max(arrived_at)::date::varchar "
@@ -488,13 +751,19 @@ def merged_intervals_path(store: Path) -> Path:
     return store / "interactions" / "intervals_merged.parquet"
 
 
+def _intervals_fingerprint(store: Path) -> str:
+    """The interval rollups the merged file is made of (names, sizes, times)."""
+    paths = sorted((store / "interactions" / "intervals").glob("*.parquet"))
+    return hashlib.sha256(json.dumps(
+        [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in paths]).encode()).hexdigest()[:16]
+
+
 def _merge_intervals(con: duckdb.DuckDBPyConnection, store: Path, manifest: dict) -> None:
     """The interval rollups of every file as one file sorted by interval (an interval at a file
     boundary made one row): forecasts read it from disk, so it costs the store no memory. Written
     again only when an interval rollup changed."""
     paths = sorted((store / "interactions" / "intervals").glob("*.parquet"))
-    fingerprint = hashlib.sha256(json.dumps(
-        [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in paths]).encode()).hexdigest()[:16]
+    fingerprint = _intervals_fingerprint(store)
     target = merged_intervals_path(store)
     if manifest.get("intervals_fingerprint") == fingerprint and (target.exists() or not paths):
         return

@@ -7,7 +7,13 @@ rollup), so SQL names tables, never paths.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
+import tempfile
 import threading
+import uuid
+import weakref
 from pathlib import Path
 
 import duckdb
@@ -17,6 +23,7 @@ import pyarrow.parquet as pq
 from cxdash.contract import Column
 from cxdash.db import connect, load_sql, run_query
 from cxdash.ingest import (
+    SNAPSHOTS_DIR,
     TABLES,
     PrepareReport,
     Progress,
@@ -24,6 +31,8 @@ from cxdash.ingest import (
     merged_intervals_path,
     prepare,
     rollup_parameters,
+    store_lock,
+    store_outputs,
     store_path,
 )
 from cxdash.settings import Settings, load_settings
@@ -59,6 +68,11 @@ INTERVAL_COLUMNS = ("slot TIMESTAMPTZ, channel VARCHAR, queue VARCHAR, contacts 
 COSTS_TABLE, COST_MODEL = "the costs table", "the cost model"
 
 
+def _drop_snapshot(root: Path, handle) -> None:
+    handle.close()
+    shutil.rmtree(root, ignore_errors=True)
+
+
 class Store:
     """Prepared data of one folder, ready for the queries of sql/."""
 
@@ -66,9 +80,12 @@ class Store:
         self.folder = folder
         self.settings = settings
         self.report = report
+        self.path = report.store or store_path(folder)  # the prepared store: DATA/.cxdash, or elsewhere
         self._lock = threading.Lock()
         self._memo: dict[tuple, object] = {}
         self.cost_source = COSTS_TABLE
+        self._scratch_dir: tempfile.TemporaryDirectory | None = None
+        self._release_snapshot: weakref.finalize | None = None
         self._db = connect()
         self._register()
 
@@ -78,8 +95,35 @@ class Store:
         report = prepare(folder, settings, progress)
         return cls(folder, settings, report)
 
+    def _take_snapshot(self) -> Path:
+        """Hard links to every prepared file as they are now, which this store's views read: a
+        later preparation (another visitor's, after an import) replaces or removes the store's files,
+        never these, so a store open in a session stays whole until it is closed. The snapshot goes
+        when the store is closed or collected; one left by a process that died is removed by the next
+        preparation. Where links cannot be made (a read-only store, which nothing changes, or a file
+        system without them) the store's own files are read."""
+        if not os.access(self.path, os.W_OK):
+            return self.path
+        root = self.path / SNAPSHOTS_DIR / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        handle = None
+        try:
+            root.mkdir(parents=True)
+            handle = open(root / "lock", "w")
+            fcntl.flock(handle, fcntl.LOCK_EX)  # held while this store lives
+            with store_lock(self.path, shared=True):  # not while a preparation is changing files
+                for relative in store_outputs(self.path):
+                    (root / relative).parent.mkdir(parents=True, exist_ok=True)
+                    os.link(self.path / relative, root / relative)
+        except OSError:
+            if handle is not None:
+                handle.close()
+            shutil.rmtree(root, ignore_errors=True)
+            return self.path
+        self._release_snapshot = weakref.finalize(self, _drop_snapshot, root, handle)
+        return root
+
     def _register(self) -> None:
-        store = store_path(self.folder)
+        store = self._take_snapshot()
         con = self._db
         con.execute(f"set TimeZone = {_literal(self.settings.timezone)}")
         modeled_costs = not any(f.rows_used for f in self.report.for_table("costs"))
@@ -144,16 +188,23 @@ class Store:
             self.cost_source = COST_MODEL
 
     def _empty_rollup(self) -> Path:
-        """A detailed rollup with no rows, for a folder without interactions (columns, no data)."""
-        path = store_path(self.folder) / "empty_rollup.parquet"
+        """A detailed rollup with no rows, for a folder without interactions (columns, no data); in
+        the store, or, where that is read-only, in a temporary folder of this store's own."""
+        store = self.path if os.access(self.path, os.W_OK) else Path(self._scratch())
+        path = store / "empty_rollup.parquet"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            source = store_path(self.folder) / "empty_interactions.parquet"
+            source = store / "empty_interactions.parquet"
             pq.write_table(contract_schema(TABLES["interactions"].columns).empty_table(), source)
             empty = self._db.sql(load_sql("rollup_daily"), params={
                 **rollup_parameters(self.settings), "path": str(source)}).to_arrow_table()
             pq.write_table(empty, path)
         return path
+
+    def _scratch(self) -> str:
+        if self._scratch_dir is None:
+            self._scratch_dir = tempfile.TemporaryDirectory(prefix="cxdash-store-")
+        return self._scratch_dir.name
 
     def query(self, name: str, **params) -> pd.DataFrame:
         """Run sql/NAME.sql with bound parameters on its own cursor."""
@@ -188,6 +239,10 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+        if self._release_snapshot is not None:
+            self._release_snapshot()
+        if self._scratch_dir is not None:
+            self._scratch_dir.cleanup()
 
     def __enter__(self) -> Store:
         return self

@@ -1057,13 +1057,17 @@ def set_aside_rows(p: Prepared) -> None:
 def _staged(con: duckdb.DuckDBPyConnection) -> None:
     """The temp tables the validation queries read, made by hand: rows 1 and 3 have problems."""
     con.execute("""
-        create temp table staged_raw as select * from (values
-            (0::bigint, 'a', 'phone', '5'), (1, 'b', 'fax', '9'), (2, 'c', 'chat', '4'),
-            (3, 'a', 'phone', '3')) as t(source_row, interaction_id, channel, csat_score)
+        create temp table staged_raw as
+        select source_row, {'interaction_id': interaction_id, 'channel': channel,
+                            'csat_score': csat_score, 'source_row': own_row} as record
+        from (values
+            (0::bigint, 'a', 'phone', '5', 7), (1, 'b', 'fax', '9', 7), (2, 'c', 'chat', '4', 7),
+            (3, 'a', 'phone', '3', 7)) as t(source_row, interaction_id, channel, csat_score, own_row)
     """)
     con.execute("""
         create temp table staged_typed as
-        select source_row, interaction_id, channel, try_cast(csat_score as integer) as csat_score,
+        select source_row, record.interaction_id, record.channel,
+            try_cast(record.csat_score as integer) as csat_score,
             timestamptz '2024-01-10 18:00:00+00' - to_minutes(source_row) as sort_time
         from staged_raw
     """)
@@ -1121,8 +1125,9 @@ def rejected_rows(con: duckdb.DuckDBPyConnection) -> None:
     assert frame["reason"].tolist() == [
         "channel: unknown channel; csat_score: outside 1-5",
         "interaction_id: repeats an id seen earlier in this file"]
-    # the values as written, as text
+    # the values as written, as text; the file's own source_row column beside cxdash's, renamed
     assert frame["csat_score"].tolist() == ["9", "3"]
+    assert frame["source_row_1"].tolist() == ["7", "7"]
     assert set(frame["source_file"]) == {"interactions/x.parquet"}
 
 
@@ -1146,13 +1151,33 @@ def stage_parquet_file(folder: Path) -> None:
     con = connect()
     try:
         con.execute(load_sql("stage_parquet_file"), {"path": str(path)})
-        frame = con.execute("select * from staged_raw order by source_row").df()
-        types = dict(con.execute("select column_name, column_type from (describe staged_raw)").fetchall())
+        frame = con.execute("select source_row, unnest(record) from staged_raw order by source_row").df()
+        types = dict(con.execute("select column_name, column_type from "
+                                 "(describe select unnest(record) from staged_raw)").fetchall())
+        [own] = con.execute("select column_name from (describe staged_raw)").fetchall()[1:]
     finally:
         con.close()
     assert frame["source_row"].tolist() == [0, 1, 2]
     assert frame["interaction_id"].tolist() == ["a", "b", "c"]
     assert types["csat_score"] == "BIGINT"  # as written: typing is validation's job
+    assert own == ("record",)  # the file's columns inside one struct: no name can collide
+
+
+def stage_parquet_file_numbered_by_scan(folder: Path) -> None:
+    # the file's own file_row_number column (9 on every row) hides the reader's row number
+    path = write_raw_parquet(folder, "raw.parquet", {"interaction_id": ["a", "b", "c"],
+                                                     "file_row_number": [9, 9, 9]})
+    con = connect()
+    try:
+        con.execute("set threads = 1; set preserve_insertion_order = true")  # as ingest._stage does
+        con.execute(load_sql("stage_parquet_file_numbered_by_scan"), {"path": str(path)})
+        frame = con.execute("select source_row, unnest(record) from staged_raw order by source_row").df()
+    finally:
+        con.close()
+    assert_unique(frame, ["source_row"])
+    assert frame["source_row"].tolist() == [0, 1, 2]
+    assert frame["interaction_id"].tolist() == ["a", "b", "c"]  # numbered in the file's order
+    assert frame["file_row_number"].tolist() == [9, 9, 9]
 
 
 def stage_csv_file(folder: Path) -> None:
@@ -1161,9 +1186,9 @@ def stage_csv_file(folder: Path) -> None:
     con = connect()
     try:
         con.execute(load_sql("stage_csv_file"), {"path": str(path)})
-        frame = con.execute("select * from staged_raw order by source_row").df()
-        types = set(con.execute("select column_type from (describe staged_raw) "
-                                "where column_name <> 'source_row'").fetchall())
+        frame = con.execute("select source_row, unnest(record) from staged_raw order by source_row").df()
+        types = set(con.execute("select column_type from "
+                                "(describe select unnest(record) from staged_raw)").fetchall())
     finally:
         con.close()
     assert frame["source_row"].tolist() == [0, 1]
@@ -1331,6 +1356,7 @@ CONTRACTS: dict[str, Callable[[Prepared], None]] = {
     "duplicates_elsewhere": _staged_in_folder(duplicates_elsewhere),
     "stage_parquet_file": _in_folder(stage_parquet_file),
     "stage_csv_file": _in_folder(stage_csv_file),
+    "stage_parquet_file_numbered_by_scan": _in_folder(stage_parquet_file_numbered_by_scan),
     "ids_already_held": _in_folder(ids_already_held),
     "import_amazon_connect_legs": import_amazon_connect_legs,
     "import_amazon_connect_set_aside": import_amazon_connect_set_aside,

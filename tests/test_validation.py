@@ -85,6 +85,8 @@ def test_a_corrupt_file_is_skipped_named_and_the_other_files_are_used(tmp_path, 
     assert not store.report.clean
     assert kpi_values(store, TENTH)["contacts"] == 2
     assert health.problems_frame(store.report)["file"].tolist() == ["interactions/broken.parquet"]
+    assert str(tmp_path) not in broken.unreadable  # the browser shows it: no absolute path
+    assert "interactions/broken.parquet" in broken.unreadable
 
 
 def test_a_truncated_parquet_file_is_unreadable(tmp_path, opened):
@@ -455,7 +457,8 @@ def test_validate_exits_0_on_a_clean_folder(tmp_path, capsys):
 def test_validate_lists_settings_problems(tmp_path, capsys):
     write_interactions(tmp_path, [call("a")])
     write_settings(tmp_path, 'timezone = "Mars/Olympus_Mons"\n')
-    assert cli.main(["validate", "--data", str(tmp_path), "--json"]) == 0
+    # a setting not used (its default in effect instead) fails validation, as a row set aside does
+    assert cli.main(["validate", "--data", str(tmp_path), "--json"]) == 1
     document = json.loads(capsys.readouterr().out)
     assert any("Mars/Olympus_Mons" in line for line in document["settings_problems"])
 
@@ -549,3 +552,131 @@ def test_a_store_of_an_older_version_is_rebuilt(tmp_path, opened):
     store = opened(tmp_path)
     assert store.report.reprocessed == ["interactions:interactions/part.parquet"]
     assert kpi_values(store, TENTH)["contacts"] == 1
+
+
+# --- hostile files: internal names, impossible instants, durations, non-finite numbers ---------------
+
+def _calls(count: int) -> dict[str, list]:
+    return {"interaction_id": [f"c{n}" for n in range(count)], "channel": ["phone"] * count,
+            "arrived_at": [utc("2024-01-10 18:00")] * count, "talk_seconds": [60.0] * count}
+
+
+@pytest.mark.parametrize("own_column", ["source_row", "file_row_number", "record", "sort_time",
+                                        "source_file", "reason"])
+def test_a_file_column_named_like_an_internal_one_changes_nothing(tmp_path, opened, own_column):
+    # a 50-row export with its own column of that name, 0 on every row, once counted 2,500 rows
+    write_raw_parquet(tmp_path, PART, {**_calls(50), own_column: [0] * 50})
+    store = opened(tmp_path)
+    report = file_report(store.report, PART)
+    assert (report.rows_read, report.rows_used, report.rows_set_aside) == (50, 50, 0)
+    assert report.ignored_columns == [own_column]
+    assert kpi_values(store, TENTH)["contacts"] == 50
+
+
+def test_set_aside_rows_keep_a_file_column_named_source_row_beside_the_row_number(tmp_path, opened):
+    columns = _calls(3)
+    columns["talk_seconds"] = [60.0, -1.0, 60.0]
+    write_raw_parquet(tmp_path, PART, {**columns, "source_row": [7, 8, 9], "reason": ["x"] * 3})
+    store = opened(tmp_path)
+    aside = health.set_aside_rows(store, PART)
+    assert aside["source_row"].tolist() == [2]  # the file's second row, 1-based
+    assert aside["reason"].tolist() == ["talk_seconds: negative"]
+    assert aside["source_row_1"].tolist() == ["8"] and aside["reason_1"].tolist() == ["x"]
+
+
+def test_a_csv_file_with_a_source_row_column_is_counted_once(tmp_path, opened):
+    write_costs_csv(tmp_path, [{"month": "2024-01-01", "channel": "phone", "cost_type": "labor",
+                                "amount_usd": "100", "source_row": "0"},
+                               {"month": "2024-01-01", "channel": "chat", "cost_type": "labor",
+                                "amount_usd": "50", "source_row": "0"}])
+    write_interactions(tmp_path, [call("a")])
+    store = opened(tmp_path)
+    [costs] = store.report.for_table("costs")
+    assert (costs.rows_read, costs.rows_used) == (2, 2)
+
+
+def test_an_arrival_at_dotnet_min_value_is_set_aside_and_every_figure_still_works(tmp_path, opened):
+    columns = _calls(3)
+    columns["arrived_at"] = ["2024-01-10 18:00:00", "0001-01-01 00:00:00", "9999-12-31 23:59:59"]
+    write_raw_parquet(tmp_path, PART, columns)
+    store = opened(tmp_path)
+    assert_set_aside(store, PART, "arrived_at",
+                     "outside the plausible dates (the [validation] window of the settings)", 2)
+    assert kpi_values(store, TENTH)["contacts"] == 1
+    from cxdash import kpis
+    assert kpis.data_span(store) == (date(2024, 1, 10), date(2024, 1, 10))
+
+
+def test_an_answer_at_unix_time_zero_is_set_aside(tmp_path, opened):
+    write_interactions(tmp_path, [call("a"), call("b", answered_at="1970-01-01 00:00:00")])
+    store = opened(tmp_path)
+    report = file_report(store.report, PART)
+    assert (report.rows_used, report.rows_set_aside) == (1, 1)
+    assert {"column": "answered_at", "problem": "outside the plausible dates (the [validation] window "
+            "of the settings)", "rows": 1} in report.problems
+
+
+def test_the_plausibility_window_is_a_setting(tmp_path, opened):
+    write_interactions(tmp_path, [call("a"), call("b", arrived_at="2003-03-01 12:00:00",
+                                                  answered_at=None, ended_at=None)])
+    write_settings(tmp_path, '[validation]\nearliest = 2010-01-01\n')
+    store = opened(tmp_path)
+    assert file_report(store.report, PART).rows_set_aside == 1
+    write_settings(tmp_path, '[validation]\nearliest = 2000-01-01\n')
+    store = opened(tmp_path)  # a new window judges every file again
+    assert file_report(store.report, PART).rows_set_aside == 0
+
+
+def test_a_duration_column_is_read_as_seconds_not_microseconds(tmp_path, opened):
+    from datetime import timedelta
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = _calls(2)
+    columns["talk_seconds"] = pa.array([timedelta(seconds=5), timedelta(minutes=2)], pa.duration("us"))
+    columns["hold_seconds"] = pa.array([timedelta(seconds=1), None], pa.duration("ns"))
+    (tmp_path / "interactions").mkdir()
+    pq.write_table(pa.table(columns), tmp_path / PART)
+    store = opened(tmp_path)
+    assert file_report(store.report, PART).rows_set_aside == 0
+    [talk] = store.cursor().execute("select list(talk_seconds order by interaction_id), "
+                                    "list(hold_seconds order by interaction_id) from interactions").fetchall()
+    assert talk == ([5.0, 120.0], [1.0, None])
+
+
+def test_a_duration_in_a_score_column_is_set_aside(tmp_path, opened):
+    from datetime import timedelta
+
+    import pyarrow as pa
+
+    columns = _calls(1)
+    columns["csat_score"] = pa.array([timedelta(seconds=5)], pa.duration("s"))
+    write_raw_parquet(tmp_path, PART, columns)
+    store = opened(tmp_path)
+    assert_set_aside(store, PART, "csat_score", "a duration, not a whole number", 1)
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan")])
+def test_a_non_finite_duration_is_set_aside(tmp_path, opened, bad):
+    columns = _calls(2)
+    columns["talk_seconds"] = [60.0, bad]
+    write_raw_parquet(tmp_path, PART, columns)
+    store = opened(tmp_path)
+    report = file_report(store.report, PART)
+    assert (report.rows_used, report.rows_set_aside) == (1, 1)
+    assert {"column": "talk_seconds", "problem": "not a finite number (infinite or NaN)",
+            "rows": 1} in report.problems
+
+
+def test_non_finite_text_in_a_csv_amount_is_set_aside(tmp_path, opened):
+    write_costs_csv(tmp_path, [{"month": "2024-01-01", "channel": "phone", "cost_type": "labor",
+                                "amount_usd": "inf"},
+                               {"month": "2024-01-01", "channel": "chat", "cost_type": "labor",
+                                "amount_usd": "NaN"},
+                               {"month": "2024-01-01", "channel": "chat", "cost_type": "labor",
+                                "amount_usd": "5"}])
+    write_interactions(tmp_path, [call("a")])
+    store = opened(tmp_path)
+    [costs] = store.report.for_table("costs")
+    assert (costs.rows_used, costs.rows_set_aside) == (1, 2)
