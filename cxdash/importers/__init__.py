@@ -48,8 +48,11 @@ def parse_files(source: str, paths: list[Path], settings: Settings, mapping: dic
 
 
 def import_files(folder: Path, source: str, paths: list[Path], settings: Settings,
-                 mapping: dict | None = None, preview: bool = False) -> ImportSummary:
+                 mapping: dict | None = None, preview: bool = False,
+                 on_wait: Callable[[str], None] | None = None) -> ImportSummary:
     """Read a source's export files and merge them into the data folder (or, with preview, say what
-    would happen and write nothing)."""
+    would happen and write nothing). While another import into the folder runs, this one waits for it,
+    after telling `on_wait` so."""
     parsed = parse_files(source, paths, settings, mapping)
-    return store(Path(folder), parsed, settings, [Path(p).name for p in paths], preview=preview)
+    return store(Path(folder), parsed, settings, [Path(p).name for p in paths], preview=preview,
+                 on_wait=on_wait)

@@ -13,17 +13,26 @@ older one), and the records it could not use, each with its reason. `store` then
 - keeps the set-aside records in DATA/imports/<source>/ and a line per import in DATA/imports/log.jsonl.
 
 Every record read is accounted for: read = new + updated + unchanged + superseded + merged + set aside.
+
+One import at a time merges into a data folder (the CLI's and the Import page's alike): `store` reads
+the month files and writes them under DATA/imports/.lock, and a second import waits for the first,
+saying so. Each file is written under a temporary name of its own, then put in place with os.replace,
+so a reader (prepare, a page, a preview) sees a month file before an import or after it, never half.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import secrets
+import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -32,7 +41,7 @@ import pyarrow.parquet as pq
 
 from cxdash.contract import CHANNELS, INTERACTION_COLUMNS
 from cxdash.ingest import contract_schema
-from cxdash.settings import Settings
+from cxdash.settings import Settings, valid_timezone
 
 IMPORTS_DIR = "imports"
 VERSION_COLUMN = "source_updated_at"
@@ -126,11 +135,9 @@ _OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 def mapping_zone(mapping: dict | None) -> str:
     """The zone naive times of an export are in: the mapping's `timezone`, else UTC."""
     name = str((mapping or {}).get("timezone") or "UTC")
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    if not valid_timezone(name):  # one both zoneinfo and DuckDB know, as cxdash.toml's
         raise ValueError(f"mapping: timezone {name!r} is not a time zone name "
-                         "(e.g. America/New_York)") from None
+                         "(e.g. America/New_York)")
     return name
 
 
@@ -162,12 +169,19 @@ def flag(reasons: pd.Series, mask: pd.Series, reason: str) -> None:
 def _normalise(rows: pd.DataFrame) -> pd.DataFrame:
     """Every contract column present, in the contract's types; timestamps in UTC; channel lower case."""
     out = pd.DataFrame(index=rows.index)
+    durations: set[str] = set()
     for column in [*INTERACTION_COLUMNS, None]:
         name = VERSION_COLUMN if column is None else column.name
         kind = "TIMESTAMPTZ" if column is None else column.sql_type
         values = rows[name] if name in rows else pd.Series([None] * len(rows), index=rows.index, dtype=object)
         if kind == "TIMESTAMPTZ":
             out[name] = pd.to_datetime(values, utc=True, errors="coerce").astype("datetime64[us, UTC]")
+        elif pd.api.types.is_timedelta64_dtype(values.dtype):
+            # a duration counts seconds (to_numeric would count its unit: microseconds); a duration
+            # where a score belongs is nonsense, and contract_problems sets it aside
+            out[name] = values.dt.total_seconds().astype("float64" if kind == "DOUBLE" else "Float64")
+            if not name.endswith("_seconds"):
+                durations.add(name)
         elif kind == "DOUBLE":
             out[name] = pd.to_numeric(values, errors="coerce").astype("float64")
         elif kind == "INTEGER":
@@ -177,22 +191,35 @@ def _normalise(rows: pd.DataFrame) -> pd.DataFrame:
         else:
             out[name] = values.astype("string").where(values.notna(), None)
     out["channel"] = out["channel"].str.lower()
+    out.attrs["durations"] = sorted(durations)
     return out
 
 
-def contract_problems(rows: pd.DataFrame) -> pd.Series:
+def contract_problems(rows: pd.DataFrame, settings: Settings) -> pd.Series:
     """The first contract problem of each row ('' when none): required values, channel, ranges,
-    whole numbers. The same rules validate applies, so what is imported passes it."""
+    whole numbers, finite numbers, instants inside the settings' plausibility window. The same
+    rules validate applies, so what is imported passes it."""
     problems = pd.Series("", index=rows.index, dtype="object")
 
     def flag(mask, text: str) -> None:
         mask = pd.Series(mask, index=rows.index).fillna(False).astype(bool)
         problems.loc[mask & (problems == "")] = text
 
+    earliest = pd.Timestamp(settings.earliest, tz="UTC")
+    latest = pd.Timestamp(settings.latest, tz="UTC")
     for column in INTERACTION_COLUMNS:
         values = rows[column.name]
+        if column.name in rows.attrs.get("durations", ()):
+            flag(values.notna(), f"column {column.name}: a duration, not a number")
         if column.required:
             flag(values.isna(), f"column {column.name}: missing")
+        if column.sql_type == "TIMESTAMPTZ":
+            flag(values.notna() & ((values < earliest) | (values >= latest)),
+                 f"column {column.name}: outside the plausible dates {settings.earliest} to "
+                 f"{settings.latest} (the [validation] window of the settings)")
+        if column.sql_type in ("DOUBLE", "INTEGER"):
+            flag(values.notna() & ~np.isfinite(values.astype("float64")),
+                 f"column {column.name}: not a finite number (infinite or NaN)")
         if column.sql_type == "INTEGER":
             flag(values.notna() & (values != values.round()), f"column {column.name}: not a whole number")
         if column.minimum is not None:
@@ -231,7 +258,18 @@ def _month_files(folder: Path, source: str) -> dict[str, Path]:
 
 
 def _read_month(path: Path) -> pd.DataFrame:
-    return _normalise(pq.read_table(path).to_pandas())
+    """A month file, or a ValueError naming it when it cannot be read. The file is left as it is: it
+    may hold all there is of that month, so what to do with it is for a person to decide."""
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as error:
+        name = "/".join(path.parts[-3:])  # interactions/<source>/<month>.parquet
+        raise ValueError(
+            f"{name}: a month file of this data folder cannot be read ({error}), so nothing was "
+            "imported. It was damaged (by two imports at once in a cxdash older than this one, or by the "
+            "disk); the dashboards skip it too (Data health names it). Move it out of the data folder, "
+            "then import the exports of that month again, or put back a copy from a backup.") from error
+    return _normalise(table.to_pandas())
 
 
 def _same(left: pd.DataFrame, right: pd.DataFrame) -> np.ndarray:
@@ -244,15 +282,106 @@ def _same(left: pd.DataFrame, right: pd.DataFrame) -> np.ndarray:
     return equal
 
 
+# --- one import at a time ----------------------------------------------------------------------------
+
+LOCK_FILE = ".lock"  # DATA/imports/.lock
+WAIT_SECONDS = 600.0  # how long an import waits for another one before giving up
+STALE_TEMPORARY_SECONDS = 3600  # a temporary file this old was left by a process that was killed
+
+
+class ImportBusy(ValueError):
+    """Another import into the data folder still ran when this one's wait was over. A ValueError, as
+    the other failures said in words: the CLI prints it, the Import page shows it."""
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 120 else f"{seconds:g} s"
+
+
+def _holder(handle) -> str:
+    """Who holds the lock, as its holder wrote it ('' when it has not yet)."""
+    handle.seek(0)
+    text = handle.read().strip()
+    return f" ({text})" if text else ""
+
+
+@contextmanager
+def import_lock(folder: Path, on_wait: Callable[[str], None] | None = None,
+                wait_seconds: float = WAIT_SECONDS) -> Iterator[None]:
+    """Hold DATA/imports/.lock: one import at a time reads and writes a data folder's month files,
+    set-aside records and log (the CLI's and the Import page's alike). An flock, so it is released with
+    the process that holds it, however that ends. When another import holds it, say so through
+    `on_wait`, wait up to `wait_seconds` for it, then raise ImportBusy. Not re-entrant: whoever holds
+    it must not call `store` (which takes it)."""
+    path = Path(folder) / IMPORTS_DIR / LOCK_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as handle:  # "a+": never empty what a holder wrote
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(handle)
+            if on_wait is not None:
+                on_wait(f"another import into this data folder is running{holder}; waiting for it to "
+                        f"finish (at most {_duration(wait_seconds)})…")
+            deadline = time.monotonic() + wait_seconds
+            while True:  # polled rather than blocking, so the wait has an end
+                time.sleep(min(0.1, max(deadline - time.monotonic(), 0)))
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise ImportBusy(
+                            f"another import into this data folder{holder} is still running after "
+                            f"{_duration(wait_seconds)}, so nothing was imported: try again when it has "
+                            "finished") from None
+        try:
+            try:  # who holds it, for the message of an import that waits (a nicety: a full disk is fine)
+                handle.truncate(0)
+                handle.write(f"process {os.getpid()}, since {datetime.now(UTC):%H:%M:%S} UTC")
+                handle.flush()
+            except OSError:
+                pass
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
+    """Write a file through a temporary name of its own beside it, then os.replace: a reader (prepare,
+    a page) sees the old file or the new one, never half of one, and no two writers share a temporary
+    file. The temporary file is removed whatever goes wrong."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    try:
+        write(temporary)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _remove_stale_temporaries(directory: Path) -> None:
+    """Temporary files a killed import left behind (only under the lock: no import is writing)."""
+    cutoff = time.time() - STALE_TEMPORARY_SECONDS
+    for path in directory.glob(".*.tmp") if directory.is_dir() else []:
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            continue
+
+
 def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], preview: bool = False,
-          now: datetime | None = None) -> ImportSummary:
-    """Check, deduplicate and merge an export into its month files (or, with preview, only count)."""
+          now: datetime | None = None, on_wait: Callable[[str], None] | None = None,
+          wait_seconds: float = WAIT_SECONDS) -> ImportSummary:
+    """Check, deduplicate and merge an export into its month files (or, with preview, only count).
+    The merge reads and writes under `import_lock` (a preview does not wait for it): `on_wait` hears
+    when another import is running and this one waits for it."""
     summary = ImportSummary(parsed.source, [str(f) for f in files], records_read=parsed.records_read,
                             merged=parsed.merged, notes=list(parsed.notes), preview=preview)
     rows = _normalise(parsed.rows.reset_index(drop=True))
     set_aside = [parsed.set_aside] if len(parsed.set_aside) else []
 
-    problems = contract_problems(rows)
+    problems = contract_problems(rows, settings)
     bad = problems != ""
     if bad.any():
         set_aside.append(pd.DataFrame({
@@ -272,6 +401,45 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
         rows = rows[latest]
     summary.superseded += parsed.superseded
 
+    set_aside_frame = pd.concat(set_aside, ignore_index=True) if set_aside else empty_set_aside()
+    summary.set_aside = len(set_aside_frame)
+    summary.reasons = dict(Counter(set_aside_frame["reason"]))
+    summary.set_aside_rows = set_aside_frame
+    if preview:
+        _merge(folder, parsed, settings, rows, summary)
+        return summary
+
+    # the month files are read inside the lock: a merge of what another import is about to replace
+    # would write over that import's rows
+    with import_lock(folder, on_wait, wait_seconds):
+        _remove_stale_temporaries(source_dir(folder, parsed.source))
+        changed = _merge(folder, parsed, settings, rows, summary)
+        schema = import_schema()
+        for month, frame in changed.items():
+            target = source_dir(folder, parsed.source) / f"{month}.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if frame.empty:
+                target.unlink(missing_ok=True)
+                continue
+            frame = frame.sort_values("arrived_at", kind="stable")  # time order: a day's scan skips the rest
+            table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
+            _write_atomically(target, lambda temporary, table=table: pq.write_table(table, temporary,
+                                                                                   compression="zstd"))
+
+        moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%f")  # two imports a second stay apart
+        if len(set_aside_frame):
+            path = Path(folder) / IMPORTS_DIR / parsed.source / f"{moment}-set-aside.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(path, lambda temporary: set_aside_frame.to_parquet(temporary, index=False))
+            summary.set_aside_file = str(path.relative_to(folder))
+        log_import(folder, summary, moment)
+    return summary
+
+
+def _merge(folder: Path, parsed: Parsed, settings: Settings, rows: pd.DataFrame,
+           summary: ImportSummary) -> dict[str, pd.DataFrame]:
+    """The month files the export's checked rows change, with their new rows (an empty frame: remove
+    the file); counts new, updated and unchanged into the summary."""
     existing_files = _month_files(folder, parsed.source)
     existing = {month: _read_month(path) for month, path in existing_files.items()}
     # which month file holds each stored id: one hash index over every stored id (object strings:
@@ -315,46 +483,23 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
     for month, group in incoming.groupby(_months(incoming["arrived_at"], settings.timezone)):
         base = changed.get(month, existing.get(month))
         changed[month] = group if base is None else pd.concat([base, group])
-
-    set_aside_frame = pd.concat(set_aside, ignore_index=True) if set_aside else empty_set_aside()
-    summary.set_aside = len(set_aside_frame)
-    summary.reasons = dict(Counter(set_aside_frame["reason"]))
     summary.months_written = sorted(changed)
-    summary.set_aside_rows = set_aside_frame
-    if preview:
-        return summary
-
-    schema = import_schema()
-    for month, frame in changed.items():
-        target = source_dir(folder, parsed.source) / f"{month}.parquet"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if frame.empty:
-            target.unlink(missing_ok=True)
-            continue
-        frame = frame.sort_values("arrived_at", kind="stable")  # time order: a day's scan skips the rest
-        table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
-        temporary = target.with_name(f".{target.name}.tmp")
-        pq.write_table(table, temporary, compression="zstd")
-        os.replace(temporary, target)  # a reader sees the old month or the new, never half
-
-    moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%f")  # two imports a second stay apart
-    log_dir = Path(folder) / IMPORTS_DIR
-    if len(set_aside_frame):
-        path = log_dir / parsed.source / f"{moment}-set-aside.parquet"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        set_aside_frame.to_parquet(path, index=False)
-        summary.set_aside_file = str(path.relative_to(folder))
-    log_import(folder, summary, moment)
-    return summary
+    return changed
 
 
 def log_import(folder: Path, summary: ImportSummary, moment: str | None = None) -> None:
-    """A line in DATA/imports/log.jsonl: when, and the summary."""
+    """A line in DATA/imports/log.jsonl: when, and the summary. One write to the end of the file, so
+    lines written at once by two processes never run into each other."""
     log_dir = Path(folder) / IMPORTS_DIR
     log_dir.mkdir(parents=True, exist_ok=True)
     moment = moment or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    with open(log_dir / "log.jsonl", "a", encoding="utf-8") as log:
-        log.write(json.dumps({"at": moment, **summary.to_dict()}) + "\n")
+    line = (json.dumps({"at": moment, **summary.to_dict()}) + "\n").encode("utf-8")
+    descriptor = os.open(log_dir / "log.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        while line:
+            line = line[os.write(descriptor, line):]
+    finally:
+        os.close(descriptor)
 
 
 def read_log(folder: Path) -> pd.DataFrame:
@@ -363,9 +508,11 @@ def read_log(folder: Path) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame()
     entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
-            entries.append(json.loads(line))
-        except ValueError:
+            entry = json.loads(line)
+        except ValueError:  # a line cut short (a full disk, a killed process): the others still count
             continue
+        if isinstance(entry, dict):
+            entries.append(entry)
     return pd.DataFrame(entries).iloc[::-1].reset_index(drop=True) if entries else pd.DataFrame()
