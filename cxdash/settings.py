@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import math
 import os
+import reprlib
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -117,6 +121,10 @@ class Settings:
     # a channel not listed has its hours learned from the data. Closed dates are not forecast.
     business_hours: dict[str, dict[str, tuple[tuple[int, int], ...]]] = field(default_factory=dict)
     closed_dates: tuple[date, ...] = ()
+    # the plausibility window of every timestamp read ([validation] earliest/latest): a row outside it
+    # (.NET's DateTime.MinValue 0001-01-01, Unix time 0, a year-9999 "never") is set aside
+    earliest: date = date(1980, 1, 1)
+    latest: date = date(2100, 1, 1)
     problems: tuple[str, ...] = ()
 
     def fingerprint(self) -> str:
@@ -124,7 +132,7 @@ class Settings:
         relevant = {k: v for k, v in asdict(self).items()
                     if k not in ("targets", "problems", "cost_model", "coaching_queues", "holiday_country",
                                  "holiday_subdivision", "special_days", "peak_hours",
-                                 "business_hours", "closed_dates")}
+                                 "business_hours", "closed_dates", "earliest", "latest")}
         return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -152,53 +160,198 @@ def load_settings(folder: Path) -> Settings:
         return Settings()
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+    except (OSError, ValueError, RecursionError) as error:  # TOMLDecodeError, UnicodeDecodeError: ValueErrors
         return Settings(problems=(f"{path.name}: could not be read ({error}); defaults used",))
     return settings_from_dict(raw, source=path.name)
 
 
-def settings_from_dict(raw: dict, source: str = SETTINGS_FILE) -> Settings:
-    """Build settings from a parsed TOML document, keeping defaults for anything invalid."""
-    settings = Settings()
-    problems: list[str] = []
-    changes: dict = {}
-    metrics = raw.get("metrics", {})
-    if not isinstance(metrics, dict):
-        problems.append(f"{source}: metrics must be a table of settings; defaults used")
-        metrics = {}
+# the dates a setting may name: each is used as a pandas timestamp somewhere, and those span 1677-2262
+EARLIEST_DATE = date(1700, 1, 1)
+LATEST_DATE = date(2262, 1, 1)
+# every key cxdash.toml can carry, by table ("" is the top level; [targets] takes the KPI names of
+# cxdash.metrics, each a table of TARGET_KEYS)
+KNOWN_KEYS: dict[str, tuple[str, ...]] = {
+    "": ("timezone", "metrics", "targets", "calendar", "forecast", "cost_model", "lifetime_value",
+         "validation"),
+    "metrics": ("service_level_seconds", "short_abandon_seconds", "service_level_abandons", "csat_method",
+                "live_channels", "async_channels", "first_response_seconds"),
+    "calendar": ("country", "subdivision", "peak_hours", "special_days"),
+    "forecast": ("business_hours", "closed_dates"),
+    "cost_model": tuple(CostModel.__dataclass_fields__),
+    "lifetime_value": ("coaching_queues",),
+    "validation": ("earliest", "latest"),
+}
+TARGET_KEYS = ("good", "warn", "low", "high", "warn_low", "warn_high")
+SPECIAL_DAY_KEYS = ("name", "start", "end")
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = _SHOW.maxother = 60
+_SHOW.maxlevel = 3
 
-    timezone = raw.get("timezone")
-    if timezone is not None:
+
+def _show(value) -> str:
+    """A value as a problem quotes it: its repr, cut short (a problem names a value, not a whole table)."""
+    return _SHOW.repr(value)
+
+
+@cache
+def _duckdb_zones() -> frozenset[str]:
+    """The time zone names DuckDB's `set TimeZone` accepts (asked once per process)."""
+    from cxdash.db import connect
+
+    con = connect()
+    try:
+        return frozenset(row[0] for row in con.execute("select name from pg_timezone_names()").fetchall())
+    finally:
+        con.close()
+
+
+def valid_timezone(name) -> bool:
+    """Whether `name` is a time zone both Python's zoneinfo and DuckDB know. zoneinfo alone also takes
+    the tz database's file names ('posix/Europe/Berlin', 'right/UTC', 'localtime'), which DuckDB's
+    `set TimeZone` rejects when the store opens."""
+    if not isinstance(name, str) or name not in _duckdb_zones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def _number(value, low: float, high: float) -> float | None:
+    """A TOML number as a float when it is finite and within low..high, else None (a boolean, text,
+    NaN, infinity or an integer too large for a float is not a number here)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and low <= number <= high else None
+
+
+def _date(value) -> date | None:
+    """A TOML date or "YYYY-MM-DD" text as a date from EARLIEST_DATE to LATEST_DATE, else None (a date
+    with a time of day is not a date here)."""
+    if isinstance(value, str):
         try:
-            ZoneInfo(str(timezone))
-            changes["timezone"] = str(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            problems.append(f"{source}: timezone {timezone!r} is not an IANA zone name; "
-                            f"{settings.timezone} used")
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, date) or isinstance(value, datetime):
+        return None
+    return value if EARLIEST_DATE <= value <= LATEST_DATE else None
+
+
+def _date_text() -> str:
+    return f"a date (YYYY-MM-DD) from {EARLIEST_DATE} to {LATEST_DATE}"
+
+
+def _channels(value, empty_ok: bool) -> tuple[str, ...] | None:
+    """A list of channel names (any case) as lower-case channels without repeats, else None."""
+    if not isinstance(value, list) or not (value or empty_ok) or \
+            not all(isinstance(c, str) and c.strip().lower() in CHANNELS for c in value):
+        return None
+    return tuple(dict.fromkeys(c.strip().lower() for c in value))
+
+
+@cache
+def _all_paths() -> dict[str, str]:
+    """Every known setting's last name -> its full path (`peak_hours` -> `calendar.peak_hours`), for the
+    hint when a key sits in the wrong table."""
+    from cxdash.metrics import METRICS
+
+    paths = {key: f"{table}.{key}" if table else key for table, keys in KNOWN_KEYS.items() for key in keys}
+    return {**{name: f"targets.{name}" for name in METRICS}, **paths}
+
+
+def _known(table: dict, known, prefix: str, source: str, problems: list[str],
+           consequence: str = "ignored") -> dict:
+    """The table without the keys it cannot carry; each of those is reported with the nearest known key
+    ("unknown setting `timezon` (did you mean `timezone`?)")."""
+    kept = {}
+    for key, value in table.items():
+        if key in known:
+            kept[key] = value
+            continue
+        text = str(key)
+        close = difflib.get_close_matches(text, list(known), n=1) or \
+            [k for k in known if len(text) >= 4 and text.lower() in k]  # `hourly`: loaded_hourly_rate_usd
+        if close:
+            hint = prefix + close[0]
+        else:  # a key of another table: `[metrics] timezone`
+            everywhere = _all_paths()
+            close = difflib.get_close_matches(text, list(everywhere), n=1, cutoff=0.8)
+            hint = everywhere[close[0]] if close else None
+        problems.append(f"{source}: unknown setting `{prefix}{text}`"
+                        + (f" (did you mean `{hint}`?)" if hint else "") + f"; {consequence}")
+    return kept
+
+
+def _table(value, path: str, source: str, problems: list[str], known=None) -> dict:
+    """The table at `path` with only the keys it can carry (the others reported); {} and a problem when
+    it is not a table."""
+    if not isinstance(value, dict):
+        problems.append(f"{source}: {path} must be a table of settings, not {_show(value)}; defaults used")
+        return {}
+    return value if known is None else _known(value, known, f"{path}.", source, problems)
+
+
+def settings_from_dict(raw, source: str = SETTINGS_FILE) -> Settings:
+    """Build settings from a parsed TOML document, keeping defaults for anything invalid.
+
+    Every key is checked: its name (an unknown one is reported, with the nearest known name), its type
+    and its range; each problem is named in `problems` and the default kept. Nothing in the document
+    raises: whatever this code did not foresee gives the defaults and a problem, never a stopped app."""
+    problems: list[str] = []
+    try:
+        return replace(Settings(), **_read(raw, source, problems), problems=tuple(problems))
+    except Exception as error:  # a safety net: the checks below are meant to leave nothing to reach it
+        return Settings(problems=(*problems, f"{source}: the settings could not be applied "
+                                             f"({type(error).__name__}: {error}); defaults used"))
+
+
+def _read(raw, source: str, problems: list[str]) -> dict:
+    """The Settings fields the document changes; a problem for everything it gets wrong."""
+    settings = Settings()
+    if not isinstance(raw, dict):
+        problems.append(f"{source}: must be a document of settings, not {_show(raw)}; defaults used")
+        return {}
+    raw = _known(raw, KNOWN_KEYS[""], "", source, problems)
+    changes: dict = {}
+
+    if "timezone" in raw:
+        timezone = raw["timezone"]
+        if valid_timezone(timezone):
+            changes["timezone"] = timezone
+        else:
+            problems.append(f"{source}: timezone {_show(timezone)} is not an IANA zone name both Python "
+                            f"and DuckDB know (such as Europe/Berlin); {settings.timezone} used")
+
+    metrics = _table(raw.get("metrics", {}), "metrics", source, problems, KNOWN_KEYS["metrics"])
 
     def number(key: str, minimum: float, maximum: float) -> None:
         if key in metrics:
-            value = metrics[key]
-            if isinstance(value, int | float) and not isinstance(value, bool) and \
-                    minimum <= value <= maximum:
-                changes[key] = float(value)
+            value = _number(metrics[key], minimum, maximum)
+            if value is not None:
+                changes[key] = value
             else:
-                problems.append(f"{source}: metrics.{key} = {value!r} must be a number in "
+                problems.append(f"{source}: metrics.{key} = {_show(metrics[key])} must be a number in "
                                 f"{minimum:g}..{maximum:g}; default {getattr(settings, key):g} used")
 
     def choice(key: str, allowed: tuple[str, ...]) -> None:
         if key in metrics:
-            if metrics[key] in allowed:
+            if isinstance(metrics[key], str) and metrics[key] in allowed:
                 changes[key] = metrics[key]
             else:
-                problems.append(f"{source}: metrics.{key} = {metrics[key]!r} must be one of "
+                problems.append(f"{source}: metrics.{key} = {_show(metrics[key])} must be one of "
                                 f"{', '.join(allowed)}; default {getattr(settings, key)} used")
 
     def channel_list(key: str) -> None:
         if key in metrics:
-            value = metrics[key]
-            if isinstance(value, list) and value and all(str(c).lower() in CHANNELS for c in value):
-                changes[key] = tuple(str(c).lower() for c in value)
+            channels = _channels(metrics[key], empty_ok=False)
+            if channels is not None:
+                changes[key] = channels
             else:
                 problems.append(f"{source}: metrics.{key} must list channels from "
                                 f"{', '.join(CHANNELS)}; default used")
@@ -210,80 +363,118 @@ def settings_from_dict(raw: dict, source: str = SETTINGS_FILE) -> Settings:
     channel_list("live_channels")
     channel_list("async_channels")
 
-    response = metrics.get("first_response_seconds")
-    if response is not None:
+    if "first_response_seconds" in metrics:
+        response = metrics["first_response_seconds"]
+        year = 366 * 86400.0
         if isinstance(response, dict) and all(
-                str(k).lower() in CHANNELS and isinstance(v, int | float) and not isinstance(v, bool)
-                and v > 0 for k, v in response.items()):
+                isinstance(k, str) and k.strip().lower() in CHANNELS and (_number(v, 0, year) or 0) > 0
+                for k, v in response.items()):
             # a channel not named keeps its default target rather than dropping out of the KPI
             changes["first_response_seconds"] = {
                 **settings.first_response_seconds,
-                **{str(k).lower(): float(v) for k, v in response.items()}}
+                **{k.strip().lower(): float(v) for k, v in response.items()}}
         else:
             problems.append(f"{source}: metrics.first_response_seconds must map channels to "
-                            "positive seconds; default used")
+                            f"seconds above 0 (at most {year:g}); default used")
 
-    coaching = raw.get("lifetime_value", {}).get("coaching_queues") \
-        if isinstance(raw.get("lifetime_value"), dict) else None
-    if coaching is not None:
-        if isinstance(coaching, list) and all(isinstance(q, str) and q for q in coaching):
-            changes["coaching_queues"] = tuple(coaching)
+    lifetime = _table(raw.get("lifetime_value", {}), "lifetime_value", source, problems,
+                      KNOWN_KEYS["lifetime_value"])
+    if "coaching_queues" in lifetime:
+        coaching = lifetime["coaching_queues"]
+        if isinstance(coaching, list) and all(isinstance(q, str) and q.strip() for q in coaching):
+            changes["coaching_queues"] = tuple(dict.fromkeys(coaching))
         else:
             problems.append(f"{source}: lifetime_value.coaching_queues must list queue names; "
                             "default used")
 
-    calendar = raw.get("calendar")
-    if calendar is not None:
-        changes.update(_calendar(calendar, source, problems))
+    if "calendar" in raw:
+        changes.update(_calendar(raw["calendar"], source, problems))
+    if "forecast" in raw:
+        changes.update(_forecast(raw["forecast"], source, problems))
+    if "cost_model" in raw:
+        changes["cost_model"] = _cost_model(raw["cost_model"], source, problems)
+    if "validation" in raw:
+        changes.update(_validation(raw["validation"], source, problems))
+    if "targets" in raw:
+        changes["targets"] = _targets(raw["targets"], source, problems)
+    return changes
 
-    forecast = raw.get("forecast")
-    if forecast is not None:
-        changes.update(_forecast(forecast, source, problems))
 
-    model = raw.get("cost_model")
-    if model is not None:
-        changes["cost_model"] = _cost_model(model, source, problems)
+def _targets(raw, source: str, problems: list[str]) -> dict[str, Target]:
+    """The [targets] table: KPI name -> a table of numbers; a bad target keeps its default."""
+    from cxdash.metrics import METRICS
 
-    targets = dict(settings.targets)
-    raw_targets = raw.get("targets") or {}
-    if not isinstance(raw_targets, dict):
-        problems.append(f"{source}: targets must be a table of KPI targets; defaults used")
-        raw_targets = {}
-    for name, spec in raw_targets.items():
-        if not isinstance(spec, dict) or not all(
-                k in Target.__dataclass_fields__ and k != "source"
-                and isinstance(v, int | float) and not isinstance(v, bool) for k, v in spec.items()):
+    targets = dict(DEFAULT_TARGETS)
+    if not isinstance(raw, dict):
+        problems.append(f"{source}: targets must be a table of KPI targets, not {_show(raw)}; "
+                        "defaults used")
+        return targets
+    for name, spec in _known(raw, tuple(METRICS), "targets.", source, problems).items():
+        if not isinstance(spec, dict):
             problems.append(f"{source}: targets.{name} must be a table of numbers "
-                            "(good, warn, low, high, warn_low, warn_high); ignored")
+                            f"({', '.join(TARGET_KEYS)}), not {_show(spec)}; ignored")
             continue
-        targets[name] = Target(**{k: float(v) for k, v in spec.items()}, source=source)
-    changes["targets"] = targets
-    return replace(settings, **changes, problems=tuple(problems))
+        spec = _known(spec, TARGET_KEYS, f"targets.{name}.", source, problems)
+        values = {key: _number(value, -1e15, 1e15) for key, value in spec.items()}
+        bad = [key for key, value in values.items() if value is None]
+        if bad:
+            problems.append(f"{source}: targets.{name} must be a table of numbers "
+                            f"({', '.join(TARGET_KEYS)}): {bad[0]} = {_show(spec[bad[0]])} is not a "
+                            "finite number; ignored")
+        elif ("low" in values) != ("high" in values) or values.get("low", 0) > values.get("high", 0):
+            problems.append(f"{source}: targets.{name} needs both low and high, low not above high; "
+                            "ignored")
+        elif values:
+            targets[name] = Target(**values, source=source)
+    return targets
+
+
+def _validation(raw, source: str, problems: list[str]) -> dict:
+    """The [validation] table: the plausibility window of timestamps, earliest before latest."""
+    raw = _table(raw, "validation", source, problems, KNOWN_KEYS["validation"])
+    window = {"earliest": Settings.earliest, "latest": Settings.latest}
+    changes: dict = {}
+    for key in ("earliest", "latest"):
+        if key in raw:
+            value = _date(raw[key])
+            if value is None:
+                problems.append(f"{source}: validation.{key} = {_show(raw[key])} must be {_date_text()}; "
+                                f"default {window[key]} used")
+            else:
+                window[key] = changes[key] = value
+    if window["earliest"] >= window["latest"]:
+        problems.append(f"{source}: validation.earliest ({window['earliest']}) must be before "
+                        f"validation.latest ({window['latest']}); defaults {Settings.earliest} and "
+                        f"{Settings.latest} used")
+        return {}
+    return changes
 
 
 def _cost_model(raw, source: str, problems: list[str]) -> CostModel:
     """The [cost_model] table: each value checked on its own, a bad one keeps its default."""
     default = CostModel()
     if not isinstance(raw, dict):
-        problems.append(f"{source}: cost_model must be a table of settings; defaults used")
+        problems.append(f"{source}: cost_model must be a table of settings, not {_show(raw)}; "
+                        "defaults used")
         return default
     changes: dict = {}
-    for key, value in raw.items():
-        if key not in CostModel.__dataclass_fields__:
-            problems.append(f"{source}: cost_model.{key} is not a cost-model setting; ignored")
-        elif key == "telephony_channels":
-            if isinstance(value, list) and all(str(c).lower() in CHANNELS for c in value):
-                changes[key] = tuple(str(c).lower() for c in value)
+    for key, value in _known(raw, KNOWN_KEYS["cost_model"], "cost_model.", source, problems).items():
+        if key == "telephony_channels":
+            channels = _channels(value, empty_ok=True)
+            if channels is not None:
+                changes[key] = channels
             else:
                 problems.append(f"{source}: cost_model.telephony_channels must list channels from "
                                 f"{', '.join(CHANNELS)}; default used")
-        elif isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 \
-                and (key != "occupancy" or 0 < value <= 1):
-            changes[key] = float(value)
+            continue
+        # bounded so that every cost computed from them stays a finite number
+        low, high = (0.01, 1.0) if key == "occupancy" else (0.0, 1e9)
+        number = _number(value, low, high)
+        if number is not None:
+            changes[key] = number
         else:
-            allowed = "a number in 0..1 (not 0)" if key == "occupancy" else "a number >= 0"
-            problems.append(f"{source}: cost_model.{key} = {value!r} must be {allowed}; default "
-                            f"{getattr(default, key):g} used")
+            problems.append(f"{source}: cost_model.{key} = {_show(value)} must be a number in "
+                            f"{low:g}..{high:g}; default {getattr(default, key):g} used")
     return replace(default, **changes)
 
 
@@ -292,43 +483,54 @@ def _calendar(raw, source: str, problems: list[str]) -> dict:
     import holidays
 
     if not isinstance(raw, dict):
-        problems.append(f"{source}: calendar must be a table of settings; defaults used")
+        problems.append(f"{source}: calendar must be a table of settings, not {_show(raw)}; defaults used")
         return {}
+    raw = _known(raw, KNOWN_KEYS["calendar"], "calendar.", source, problems)
     changes: dict = {}
     if "country" in raw or "subdivision" in raw:
-        country = str(raw.get("country", Settings.holiday_country)).upper()
+        country = raw.get("country", Settings.holiday_country)
         subdivision = raw.get("subdivision")
         supported = holidays.list_supported_countries()
-        if country not in supported:
-            problems.append(f"{source}: calendar.country = {country!r} is not a country the holidays "
+        code = country.strip().upper() if isinstance(country, str) else None
+        if code not in supported:
+            problems.append(f"{source}: calendar.country = {_show(country)} is not a country the holidays "
                             f"library knows (ISO 3166 codes such as US, GB, DE); US used")
-        elif subdivision is not None and str(subdivision).upper() not in supported[country]:
-            problems.append(f"{source}: calendar.subdivision = {subdivision!r} is not a subdivision of "
-                            f"{country}; the country's national holidays used")
-            changes.update(holiday_country=country, holiday_subdivision=None)
+        elif subdivision is not None and not (isinstance(subdivision, str)
+                                              and subdivision.strip().upper() in supported[code]):
+            problems.append(f"{source}: calendar.subdivision = {_show(subdivision)} is not a subdivision "
+                            f"of {code}; the country's national holidays used")
+            changes.update(holiday_country=code, holiday_subdivision=None)
         else:
-            changes.update(holiday_country=country,
-                           holiday_subdivision=None if subdivision is None else str(subdivision).upper())
+            changes.update(holiday_country=code,
+                           holiday_subdivision=None if subdivision is None else subdivision.strip().upper())
     if "peak_hours" in raw:
         peak = raw["peak_hours"]
-        if isinstance(peak, list) and len(peak) == 2 and all(isinstance(h, int) for h in peak) \
+        if isinstance(peak, list) and len(peak) == 2 and \
+                all(isinstance(h, int) and not isinstance(h, bool) for h in peak) \
                 and 0 <= peak[0] < peak[1] <= 24:
             changes["peak_hours"] = (peak[0], peak[1])
         else:
             problems.append(f"{source}: calendar.peak_hours must be [first hour, end hour] within "
                             "0-24, such as [19, 21]; default used")
+    entries = raw.get("special_days", [])
+    if not isinstance(entries, list):
+        problems.append(f"{source}: calendar.special_days must be a list of {{ name, start, end }} "
+                        f"tables, not {_show(entries)}; ignored")
+        entries = []
     days = []
-    for number, item in enumerate(raw.get("special_days", []) or [], start=1):
-        try:
-            start = date.fromisoformat(str(item["start"]))
-            end = date.fromisoformat(str(item.get("end", item["start"])))
-            name = str(item["name"]).strip()
-            if not name or end < start:
-                raise ValueError
-            days.append(SpecialDay(name, start, end))
-        except (KeyError, TypeError, ValueError):
-            problems.append(f"{source}: calendar.special_days entry {number} needs name, start and "
-                            "end dates (YYYY-MM-DD, end not before start); ignored")
+    for number, item in enumerate(entries, start=1):
+        if isinstance(item, dict):
+            item = _known(item, SPECIAL_DAY_KEYS, f"calendar.special_days[{number}].", source, problems)
+            name = item.get("name")
+            start = _date(item.get("start"))
+            end = _date(item.get("end", item.get("start")))
+            if isinstance(name, str) and name.strip() and start is not None and end is not None \
+                    and start <= end <= start + timedelta(days=366):
+                days.append(SpecialDay(name.strip(), start, end))
+                continue
+        problems.append(f"{source}: calendar.special_days entry {number} needs name, start and "
+                        f"end dates (YYYY-MM-DD from {EARLIEST_DATE} to {LATEST_DATE}, end not before "
+                        "start and at most a year after it); ignored")
     if days:
         changes["special_days"] = tuple(sorted(days, key=lambda d: d.start))
     return changes
@@ -341,7 +543,9 @@ DAY_GROUPS = {"daily": WEEKDAY_KEYS, "weekdays": WEEKDAY_KEYS[:5], "weekend": WE
 
 def _hours(text) -> tuple[tuple[int, int], ...]:
     """"07:00-22:00" (or several, comma-separated; "closed"; "24h") as (open minute, close minute)."""
-    text = str(text).strip().lower()
+    if not isinstance(text, str):
+        raise ValueError(f"not text: {text!r}")
+    text = text.strip().lower()
     if text == "closed":
         return ()
     if text in ("24h", "00:00-24:00"):
@@ -352,6 +556,9 @@ def _hours(text) -> tuple[tuple[int, int], ...]:
         minutes = []
         for clock in (opens, closes):
             hour, minute = clock.split(":")
+            if not (hour.isascii() and hour.isdigit() and minute.isascii() and minute.isdigit()
+                    and len(minute) == 2 and len(hour) <= 2 and int(minute) < 60):
+                raise ValueError(f"not a time: {clock!r}")
             minutes.append(int(hour) * 60 + int(minute))
         if not 0 <= minutes[0] < minutes[1] <= 1440:
             raise ValueError
@@ -362,38 +569,51 @@ def _hours(text) -> tuple[tuple[int, int], ...]:
 def _forecast(raw, source: str, problems: list[str]) -> dict:
     """The [forecast] table: business hours by channel and closed dates."""
     if not isinstance(raw, dict):
-        problems.append(f"{source}: forecast must be a table of settings; defaults used")
+        problems.append(f"{source}: forecast must be a table of settings, not {_show(raw)}; defaults used")
         return {}
+    raw = _known(raw, KNOWN_KEYS["forecast"], "forecast.", source, problems)
     changes: dict = {}
     hours = raw.get("business_hours", {})
+    if not isinstance(hours, dict):
+        problems.append(f"{source}: forecast.business_hours must be a table of channels, each a table of "
+                        f"hours, not {_show(hours)}; ignored (hours learned from the data)")
+        hours = {}
     parsed: dict[str, dict[str, tuple[tuple[int, int], ...]]] = {}
-    for channel, spec in (hours.items() if isinstance(hours, dict) else ()):
+    for channel, spec in hours.items():
         if str(channel).lower() not in CHANNELS or not isinstance(spec, dict):
             problems.append(f"{source}: forecast.business_hours.{channel} must be a channel from "
                             f"{', '.join(CHANNELS)} with a table of hours; ignored (hours learned)")
             continue
+        where = f"forecast.business_hours.{channel}"
+        if len(_known(spec, tuple(DAY_GROUPS), f"{where}.", source, problems,
+                      f"{where} ignored (hours learned from the data)")) < len(spec):
+            continue
         week: dict[str, tuple[tuple[int, int], ...]] = {day: () for day in WEEKDAY_KEYS}
         try:
             for group, text in spec.items():
-                if group not in DAY_GROUPS:
-                    raise ValueError
                 for day in DAY_GROUPS[group]:
                     week[day] = _hours(text)
         except (ValueError, TypeError, AttributeError):
-            problems.append(f"{source}: forecast.business_hours.{channel} needs keys from daily, "
+            problems.append(f"{source}: {where} needs keys from daily, "
                             "weekdays, weekend, mon..sun with hours like \"07:00-22:00\" or \"closed\"; "
                             "ignored (hours learned from the data)")
             continue
         parsed[str(channel).lower()] = week
     if parsed:
         changes["business_hours"] = parsed
+    items = raw.get("closed_dates", [])
+    if not isinstance(items, list):
+        problems.append(f"{source}: forecast.closed_dates must be a list of dates, not {_show(items)}; "
+                        "ignored")
+        items = []
     dates = []
-    for item in raw.get("closed_dates", []) or []:
-        try:
-            dates.append(date.fromisoformat(str(item)))
-        except ValueError:
-            problems.append(f"{source}: forecast.closed_dates entry {item!r} is not a date "
-                            "(YYYY-MM-DD); ignored")
+    for item in items:
+        day = _date(item)
+        if day is None:
+            problems.append(f"{source}: forecast.closed_dates entry {_show(item)} is not "
+                            f"{_date_text()}; ignored")
+        else:
+            dates.append(day)
     if dates:
         changes["closed_dates"] = tuple(sorted(set(dates)))
     return changes

@@ -132,7 +132,7 @@ def test_cost_model_settings_are_checked_one_by_one():
     assert settings.cost_model.occupancy == CostModel().occupancy
     assert settings.cost_model.telephony_channels == ("phone",)
     problems = " ".join(settings.problems)
-    assert "cost_model.occupancy = 1.5" in problems and "cost_model.hourly is not" in problems
+    assert "cost_model.occupancy = 1.5" in problems and "unknown setting `cost_model.hourly`" in problems
     assert "cost_model.telephony_channels" in problems
     # the cost model is applied when queried: changing it does not re-summarise the data
     assert settings.fingerprint() == settings_from_dict({}).fingerprint()

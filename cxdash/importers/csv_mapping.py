@@ -82,14 +82,13 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
 from cxdash.contract import CHANNELS, INTERACTION_COLUMNS
 from cxdash.importers.core import SET_ASIDE_COLUMNS, VERSION_COLUMN, Parsed, empty_set_aside
-from cxdash.settings import Settings
+from cxdash.settings import Settings, valid_timezone
 
 DEFAULT_SOURCE = "csv"
 RECORD_TEXT_LIMIT = 2_000  # characters of a set-aside row kept for reading
@@ -185,11 +184,9 @@ def read_mapping(raw: dict | None) -> Mapping:
         raise ValueError(f"mapping source {source!r}: a folder name of letters, digits, - and _ only")
     timezone = raw.get("timezone")
     if timezone is not None:
-        try:
-            ZoneInfo(str(timezone))
-        except (ZoneInfoNotFoundError, ValueError):
+        if not valid_timezone(str(timezone)):  # one both zoneinfo and DuckDB know
             raise ValueError(f"mapping timezone {timezone!r}: not an IANA zone name "
-                             "(like Europe/Berlin or America/New_York)") from None
+                             "(like Europe/Berlin or America/New_York)")
         timezone = str(timezone)
     delimiter = raw.get("delimiter")
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1
