@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
+import traceback
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 from cxdash.contract import CHANNELS
+from cxdash.oserrors import disk_error_text
 from cxdash.settings import data_dir
 
 
@@ -44,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="do nothing when the folder already holds interactions")
 
     validate = with_data(commands.add_parser(
-        "validate", help="check every file against the data contract; exit 1 if rows were set aside"))
+        "validate", help="check every file against the data contract and the settings (cxdash.toml); "
+                         "exit 1 if rows were set aside or a setting is not used"))
     validate.add_argument("--json", action="store_true", help="print the report as JSON")
 
     kpis = with_data(commands.add_parser("kpis", help="the overview's KPI figures for a period"))
@@ -128,9 +133,35 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    folder = data_dir(args.data) if hasattr(args, "data") else None
+    try:
+        return _run(args, folder)
+    except Exception as error:
+        # a read-only folder, a full disk, a permission refused: one line naming the path, not a
+        # traceback (which $CXDASH_DEBUG adds); any other error is a bug and keeps its traceback
+        text = disk_error_text(error, fallback=folder)
+        if text is None:
+            raise
+        if os.environ.get("CXDASH_DEBUG"):
+            traceback.print_exc()
+        print(f"cxdash: {text}", file=sys.stderr)
+        return 1
+
+
+@contextmanager
+def _naming(path: Path):
+    """An OSError while writing `path` names it (a write that fills the disk, or pyarrow's, does not)."""
+    try:
+        yield
+    except OSError as error:
+        if error.filename is None:
+            error.filename = str(path)
+        raise
+
+
+def _run(args: argparse.Namespace, folder: Path | None) -> int:
     if args.command == "staffing":
         return _staffing(args)
-    folder = data_dir(args.data)
     if args.command == "demo":
         return _demo(folder, args)
     if args.command == "validate":
@@ -142,6 +173,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "import":
         return _import(folder, args)
     return _kpis(folder, args)
+
+
+def _warn_settings(settings, report=None) -> None:
+    """Each thing cxdash.toml gets wrong, on stderr: the command goes on with the defaults; and what
+    preparing the store did beyond the usual (a repair, a store kept elsewhere)."""
+    for line in settings.problems:
+        print(f"warning: settings: {line}", file=sys.stderr)
+    for line in (report.notes if report is not None else ()):
+        print(f"note: {line}", file=sys.stderr)
 
 
 def _demo(folder: Path, args: argparse.Namespace) -> int:
@@ -173,6 +213,8 @@ def _validate(folder: Path, args: argparse.Namespace) -> int:
     else:
         for line in settings.problems:
             print(f"settings: {line}")
+        for line in report.notes:
+            print(f"note: {line}")
         if not has_interactions:
             print(f"{folder}: no interaction files in interactions/ (run `python -m cxdash demo`)")
         for table in ("interactions", "costs", "orders", "qa"):
@@ -189,7 +231,10 @@ def _validate(folder: Path, args: argparse.Namespace) -> int:
             print(f"  {line}")
         if report.clean and has_interactions:
             print("All files pass the data contract.")
-    return 0 if report.clean and has_interactions else 1
+        if settings.problems:
+            print(f"{len(settings.problems)} setting problem(s) in {folder / 'cxdash.toml'}: "
+                  "the defaults are used instead (see `settings:` above)")
+    return 0 if report.clean and has_interactions and not settings.problems else 1
 
 
 def _kpis(folder: Path, args: argparse.Namespace) -> int:
@@ -200,6 +245,7 @@ def _kpis(folder: Path, args: argparse.Namespace) -> int:
         print("--end is before --start", file=sys.stderr)
         return 2
     store = Store.open(folder)
+    _warn_settings(store.settings, store.report)
     values = kpi_values(store, Period(args.start, args.end),
                         Filters(tuple(args.channel), tuple(args.queue), tuple(args.team)))
     if args.json:
@@ -216,6 +262,7 @@ def _report(folder: Path, args: argparse.Namespace) -> int:
     from cxdash.store import Store
 
     with Store.open(folder) as store:
+        _warn_settings(store.settings, store.report)
         if not store.has_interactions:
             print(f"{folder}: no interactions to report on", file=sys.stderr)
             return 1
@@ -223,9 +270,11 @@ def _report(folder: Path, args: argparse.Namespace) -> int:
             print(f"warning: {line}", file=sys.stderr)
         monthly = report.monthly_report(store, args.month)
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(report.to_html(monthly, folder.name), encoding="utf-8")
+        with _naming(args.out):
+            args.out.write_text(report.to_html(monthly, folder.name), encoding="utf-8")
         if args.xlsx:
-            args.xlsx.write_bytes(report.to_excel(monthly))
+            with _naming(args.xlsx):
+                args.xlsx.write_bytes(report.to_excel(monthly))
         if args.json:
             print(json.dumps(report.figures(monthly)))
         else:
@@ -275,12 +324,14 @@ def _forecast(folder: Path, args: argparse.Namespace) -> int:
 
     from cxdash import accuracy, record
     from cxdash.forecast import LEVEL, ForecastError, Request, make_forecast
+    from cxdash.safe import csv_bytes
     from cxdash.store import Store
 
     if args.out is not None and args.out.suffix.lower() not in (".csv", ".parquet"):
         print("--out must end in .csv or .parquet", file=sys.stderr)
         return 2
     with Store.open(folder) as store:
+        _warn_settings(store.settings, store.report)
         as_of = args.as_of or datetime.now(ZoneInfo(store.settings.timezone)).date()
         try:
             request = Request(args.grain, as_of, args.horizon, tuple(args.channel), tuple(args.queue))
@@ -292,10 +343,11 @@ def _forecast(folder: Path, args: argparse.Namespace) -> int:
     rows = result.rows[["ts", "yhat", "yhat_lower", "yhat_upper", "model"]]
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        if args.out.suffix.lower() == ".csv":
-            rows.to_csv(args.out, index=False)
-        else:
-            rows.to_parquet(args.out, index=False)
+        with _naming(args.out):
+            if args.out.suffix.lower() == ".csv":
+                args.out.write_bytes(csv_bytes(rows))  # text cells neutralised: never a formula
+            else:
+                rows.to_parquet(args.out, index=False)
     table = result.accuracy_table()
     chosen = table[table["chosen"]].iloc[0]
     backtest_actuals = result.backtest.rows
@@ -348,11 +400,14 @@ def _import(folder: Path, args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             print(f"{args.mapping}: the mapping could not be read ({error})", file=sys.stderr)
             return 2
+    settings = load_settings(folder)
+    _warn_settings(settings)
     try:
-        summary = import_files(folder, args.source, args.paths, load_settings(folder), mapping,
-                               preview=args.preview)
-    except ValueError as error:  # a mapping or an export that cannot be used at all
-        print(f"{args.source}: {error}", file=sys.stderr)
+        summary = import_files(folder, args.source, args.paths, settings, mapping, preview=args.preview,
+                               on_wait=lambda text: print(f"{args.source}: {text}", file=sys.stderr,
+                                                          flush=True))
+    except ValueError as error:  # a mapping or export that cannot be used at all, a month file that
+        print(f"{args.source}: {error}", file=sys.stderr)  # cannot be read, another import still running
         return 1
     if args.json:
         print(json.dumps(summary.to_dict(), default=str))

@@ -8,8 +8,8 @@ from cxdash.ui import importing
 
 store, _, _ = ui.context()
 st.title("Import")
-st.caption(f"Into the data folder `{store.folder}`. Nothing is written until you confirm: first you see "
-           "what the files would add, and which records would be set aside and why.")
+st.caption(f"Into the data folder {ui.code(store.folder)}. Nothing is written until you confirm: first you "
+           "see what the files would add, and which records would be set aside and why.")
 importing.finished_notice()
 source = importing.source_picker()
 reason = importing.unavailable(source)

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from cxdash.importers import LABELS
+from cxdash.importers import LABELS, uploads
 from tests.conftest import ARTIFACTS, ROOT, _serve
 from tests.test_browser import assert_no_exception, kpis_json, open_page, tiles, wait_until_idle
 
@@ -66,7 +66,9 @@ def test_an_export_is_checked_then_imported_and_the_overview_counts_it(page, ser
     open_page(page, f"{served_import}/data_import", "Import")
     expect(page.get_by_text("Choose or drop the files above")).to_be_visible()
     _choose_source(page, LABELS["amazon-connect"])
-    expect(page.get_by_text("Accepted: .json or .jsonl files, up to 200 MB each")).to_be_visible()
+    # the server takes 200 MB a file (.streamlit/config.toml), an upload at most LIMITS.upload_bytes
+    each = min(200, uploads.LIMITS.upload_bytes // uploads.MB)
+    expect(page.get_by_text(f"Accepted: .json or .jsonl files, up to {each} MB each")).to_be_visible()
     _upload(page, CTR)
     page.get_by_role("heading", name="What this upload would do").wait_for()
     wait_until_idle(page)

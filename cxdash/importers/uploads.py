@@ -9,7 +9,11 @@ the importer's parse, so confirming writes what was shown without reading the fi
 
 from __future__ import annotations
 
+import csv
+import errno
 import importlib
+import io
+import json
 import logging
 import os
 import secrets
@@ -17,7 +21,8 @@ import shutil
 import time
 import tomllib
 import traceback
-from collections.abc import Iterable
+import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +33,7 @@ from cxdash.db import connect, load_sql
 from cxdash.importers import LABELS, SOURCES, ImportSummary, parse_files
 from cxdash.importers.core import Parsed, empty_set_aside, log_import, read_log, store
 from cxdash.ingest import STORE_DIR, TABLES, file_key, prepare, store_path
+from cxdash.oserrors import disk_errno, disk_error_text
 from cxdash.settings import Settings
 
 log = logging.getLogger("cxdash")
@@ -36,7 +42,9 @@ PARQUET = "parquet"  # a file already in the data contract, added as it is
 PARQUET_LABEL = "Parquet in the data contract (interactions)"
 UPLOADS_DIR = "uploads"  # DATA/.cxdash/uploads/<random>/: uploads not yet confirmed
 PARQUET_TARGET = "uploads"  # DATA/interactions/uploads/<file>: contract files added from the app
-STALE_UPLOAD_SECONDS = 24 * 3600  # an upload never confirmed is removed a day later
+STALE_UPLOAD_SECONDS = 6 * 3600  # an upload never confirmed nor discarded is removed 6 hours later
+MB = 1024 * 1024
+CHUNK = 4 * MB  # files are written and counted in pieces of this size
 
 # the file types the uploader accepts for each source; None = any (a queue_log has no extension)
 FILE_TYPES: dict[str, tuple[str, ...] | None] = {
@@ -48,6 +56,35 @@ FILE_TYPES: dict[str, tuple[str, ...] | None] = {
     "csv": ("csv", "xlsx"),
     PARQUET: ("parquet",),
 }
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """What an upload may hold. The server reads an upload whole to check it, so these bound the
+    memory, time and disk one upload can take; a refusal names the limit, the value found and what to
+    do. A browser session holds one upload at a time (a new one replaces it), so the limits of an
+    upload are also what a session keeps; kept_* bound the uploads waiting in a data folder, every
+    session together. Defaults measured on 2 cores: a check of 1,000,000 rows takes 5-15 s and about
+    800 MB (DuckDB's own part is capped by cxdash.db.MEMORY_LIMIT)."""
+
+    files_per_upload: int = 20
+    upload_bytes: int = 100 * MB  # the files of one upload together, as uploaded
+    rows_per_file: int = 1_000_000  # parquet: from its metadata; CSV, JSON lines, logs: counted on disk
+    rows_per_upload: int = 1_000_000  # the files of one upload together (the check holds them at once)
+    workbook_bytes: int = 50 * MB  # an Excel workbook unpacked (the sizes its zip declares)
+    parquet_bytes: int = 500 * MB  # a parquet file's column data uncompressed (from its metadata)
+    kept_uploads: int = 10  # uploads waiting to be added or discarded in one data folder
+    kept_bytes: int = 1024 * MB  # their files together
+    keep_seconds: float = STALE_UPLOAD_SECONDS  # an upload never added nor discarded is removed after
+
+
+LIMITS = UploadLimits()
+
+
+class UploadLimitExceeded(ValueError):
+    """An upload over one of UploadLimits: the message names the limit, the value found and the limit."""
+
+
 @dataclass
 class Check:
     """What an upload would do, in the terms the page shows: counts, the report in words, the records
@@ -134,9 +171,28 @@ def types_text(source: str) -> str:
     return f"Accepted: {listed} files"
 
 
+def limits_text(source: str, limits: UploadLimits = LIMITS) -> str:
+    """The limits of an upload in words, for the page to say beside the uploader."""
+    text = (f"At most {plural(limits.files_per_upload, 'file')} and {size_text(limits.upload_bytes)} in one "
+            f"upload, {limits.rows_per_upload:,} rows")
+    if "xlsx" in (FILE_TYPES.get(source) or ()):
+        text += f"; a workbook up to {size_text(limits.workbook_bytes)} unpacked"
+    return text + "."
+
+
 def problem_text(names: str, error: BaseException) -> str:
     """An expected failure in words, naming the files; the unexpected ones also go to the server log."""
-    if isinstance(error, ValueError | OSError | tomllib.TOMLDecodeError):
+    number = disk_errno(error)
+    if isinstance(error, OSError) or number is not None:  # the disk: full, read-only, not allowed
+        text = disk_error_text(error)
+        if number in (errno.ENOSPC, errno.EDQUOT):
+            hint = " Free some space on the server's disk, then try again."
+        elif number in (errno.EROFS, errno.EACCES, errno.EPERM):
+            hint = " The app needs to be allowed to write into the data folder to import."
+        else:
+            hint = ""
+        return f"{names}: could not be saved or read on the server: {text}.{hint}"
+    if isinstance(error, ValueError | tomllib.TOMLDecodeError):
         message = str(error)
         if all(name in message for name in names.split(", ")):  # the importer named the file already
             return f"Could not be used: {message}"
@@ -169,9 +225,24 @@ def read_mapping(name: str, data: bytes) -> dict:
 
 
 def save_upload(folder: Path, files: Iterable[tuple[str, bytes | memoryview]],
-                mapping: dict | None = None) -> Upload:
-    """Save uploaded files (name, content) into a new DATA/.cxdash/uploads/<random>/ folder."""
-    remove_stale_uploads(folder)
+                mapping: dict | None = None, limits: UploadLimits = LIMITS) -> Upload:
+    """Save uploaded files (name, content) into a new DATA/.cxdash/uploads/<random>/ folder, within
+    the limits (UploadLimitExceeded says which one). An upload refused, or that could not be saved
+    whole (a full disk), leaves nothing behind."""
+    files = [(name, memoryview(data).cast("B")) for name, data in files]
+    if not files:
+        raise ValueError("no file was uploaded")
+    if len(files) > limits.files_per_upload:
+        raise UploadLimitExceeded(f"{len(files):,} files in one upload, over the limit of "
+                                  f"{limits.files_per_upload:,}: upload them in parts")
+    size = sum(data.nbytes for _, data in files)
+    if size > limits.upload_bytes:
+        what = f"{files[0][0]} is" if len(files) == 1 else f"these {len(files)} files are"
+        raise UploadLimitExceeded(f"{what} {size_text(size)}, over the {size_text(limits.upload_bytes)} "
+                                  "limit for one upload: " + ("split it into smaller files" if len(files) == 1
+                                                              else "upload them in parts"))
+    remove_stale_uploads(folder, limits.keep_seconds)
+    _check_kept(folder, size, limits)
     directory = uploads_root(folder) / secrets.token_hex(8)
     directory.mkdir(parents=True)
     paths = []
@@ -180,15 +251,180 @@ def save_upload(folder: Path, files: Iterable[tuple[str, bytes | memoryview]],
             path = directory / safe_name(name)
             if path in paths:
                 raise ValueError(f"two files are named {path.name}: upload one of them, or rename one")
-            path.write_bytes(data)
+            _write_file(path, data)
             paths.append(path)
-    except Exception:
+        check_contents(paths, limits)
+    except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
-    if not paths:
-        shutil.rmtree(directory, ignore_errors=True)
-        raise ValueError("no file was uploaded")
     return Upload(directory, paths, mapping)
+
+
+def _write_file(path: Path, data: memoryview) -> None:
+    """An upload's content into a new file, in pieces (on a failure the caller removes the folder)."""
+    with open(path, "xb") as handle:
+        for start in range(0, data.nbytes, CHUNK):
+            handle.write(data[start:start + CHUNK])
+
+
+def size_text(size: float) -> str:
+    """Bytes in words: 147 MB, 2.5 GB, 572 KB."""
+    for unit, scale in (("GB", 1024 * MB), ("MB", MB), ("KB", 1024)):
+        if size >= scale:
+            value = size / scale
+            shown = f"{value:,.0f}" if value >= 100 else f"{value:,.1f}".removesuffix(".0")
+            return f"{shown} {unit}"
+    return plural(int(size), "byte")
+
+
+def _check_kept(folder: Path, adding: int, limits: UploadLimits) -> None:
+    """Refuse an upload that would take the uploads waiting in the data folder over kept_*."""
+    root = uploads_root(folder)
+    count = size = 0
+    if root.is_dir():
+        for directory in root.iterdir():
+            try:
+                if not directory.is_dir():
+                    continue
+                count += 1
+                size += sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+            except OSError:  # removed meanwhile
+                continue
+    if count + 1 > limits.kept_uploads or size + adding > limits.kept_bytes:
+        hours = f"{limits.keep_seconds / 3600:g} hour{'' if limits.keep_seconds == 3600 else 's'}"
+        raise UploadLimitExceeded(
+            f"the server already holds {plural(count, 'upload')} waiting to be added ({size_text(size)}); "
+            f"with this one that is over its limit of {plural(limits.kept_uploads, 'upload')}, "
+            f"{size_text(limits.kept_bytes)} together. Add or discard the uploads open in other tabs, or try "
+            f"again later (an upload neither added nor discarded is removed after {hours}).")
+
+
+def check_contents(paths: list[Path], limits: UploadLimits = LIMITS) -> None:
+    """Refuse files that unpack or count over the limits, before anything reads them whole: a
+    workbook by the sizes its zip declares (all zipfile, hence openpyxl, will unpack), a parquet file
+    by its metadata, a text file by counting its rows on disk, stopping at the limit. A JSON document
+    (not JSON lines) is only limited by its size: its records are known once it is read."""
+    counted: dict[str, int] = {}
+    texts = []
+    for path in paths:
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+        if head == b"PK\x03\x04":
+            _check_workbook(path, limits)
+            continue
+        if head == b"PAR1":
+            rows = _parquet_rows(path, limits)
+        else:
+            rows = _text_rows(path, limits)
+            texts.append(path)
+        if rows is not None:
+            counted[path.name] = rows
+    if sum(counted.values()) > limits.rows_per_upload:  # the text files' lines were an upper bound
+        counted |= {path.name: _text_rows(path, limits, exact=True) for path in texts
+                    if path.name in counted}
+    total = sum(counted.values())
+    if total > limits.rows_per_upload:
+        raise UploadLimitExceeded(f"{', '.join(counted)}: {total:,} rows together, over the limit of "
+                                  f"{limits.rows_per_upload:,} rows in one upload: upload them in parts")
+
+
+def _check_workbook(path: Path, limits: UploadLimits) -> None:
+    try:
+        with zipfile.ZipFile(path) as book:
+            unpacked = sum(item.file_size for item in book.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError):
+        return  # not a zip after all: the importer says it is not a workbook
+    if unpacked > limits.workbook_bytes:
+        raise UploadLimitExceeded(f"{path.name}: its sheets unpack to {size_text(unpacked)}, over the "
+                                  f"{size_text(limits.workbook_bytes)} limit for a workbook: save it as "
+                                  "CSV, or split it, and upload that")
+
+
+def _parquet_rows(path: Path, limits: UploadLimits) -> int | None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_metadata(path)  # the footer only
+    except (pa.ArrowException, ValueError):
+        return None  # not parquet after all: the check says it could not be read
+    if meta.num_rows > limits.rows_per_file:
+        raise UploadLimitExceeded(f"{path.name}: {meta.num_rows:,} rows, over the limit of "
+                                  f"{limits.rows_per_file:,} rows a file: split it into smaller files")
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if unpacked > limits.parquet_bytes:
+        raise UploadLimitExceeded(f"{path.name}: its columns unpack to {size_text(unpacked)}, over the "
+                                  f"{size_text(limits.parquet_bytes)} limit for a parquet file: split it "
+                                  "into smaller files")
+    return meta.num_rows
+
+
+def _json_document(path: Path) -> bool:
+    """Whether a file is one JSON document (an array, or a record spread over lines) rather than JSON
+    lines (a whole record on its first line) or other text."""
+    first = b""
+    with open(path, "rb") as handle:
+        for first in iter(lambda: handle.readline(MB), b""):
+            if first.strip():
+                break
+    head = first.removeprefix(b"\xef\xbb\xbf").strip()
+    if not head.startswith((b"[", b"{")):
+        return False
+    if not first.endswith(b"\n") and len(first) >= MB:
+        return True  # a first line of a megabyte or more: a document on one line
+    try:
+        return not isinstance(json.loads(head), dict)
+    except ValueError:
+        return True
+
+
+def _count_lines(path: Path, stop: int) -> int:
+    """A file's lines, counted in pieces, stopping past `stop`."""
+    lines, last = 0, b"\n"
+    with open(path, "rb") as handle:
+        while lines <= stop and (piece := handle.read(CHUNK)):
+            lines += piece.count(b"\n")
+            last = piece[-1:]
+    return lines + (last != b"\n")
+
+
+def _text_rows(path: Path, limits: UploadLimits, exact: bool = False) -> int | None:
+    """The rows of a text file, counted on disk and stopping past the limit: a CSV's records after its
+    header, else its lines that are not blank (JSON lines, a queue_log). None for a JSON document.
+    Unless `exact`, a file of fewer lines than the limit gives its lines (at most its rows), quickly."""
+    if _json_document(path):
+        return None
+    table = path.suffix.lower() in (".csv", ".tsv", ".txt")
+    stop = limits.rows_per_file + table  # a CSV's header is not a row
+    if not exact:
+        lines = _count_lines(path, stop)
+        if lines <= stop:
+            return max(lines - table, 0)
+    rows = 0
+    with open(path, "rb") as handle:
+        if table:
+            # records, not lines (a quoted value may hold line breaks); latin-1 reads any bytes, and
+            # quotes and line ends are the same bytes in the encodings a CSV comes in (utf-8, cp1252)
+            text = io.TextIOWrapper(handle, encoding="latin-1", newline="")
+            try:
+                for record in csv.reader(text):
+                    rows += any(field.strip() for field in record)
+                    if rows > stop:
+                        break
+            except csv.Error:
+                return None  # the importer says what is wrong with it
+            finally:
+                text.detach()
+            rows = max(rows - 1, 0)
+        else:
+            for line in handle:
+                rows += bool(line.strip())
+                if rows > stop:
+                    break
+    if rows > limits.rows_per_file:
+        raise UploadLimitExceeded(f"{path.name}: more than {limits.rows_per_file:,} rows, over the limit "
+                                  f"of {limits.rows_per_file:,} rows a file: split it into smaller files")
+    return rows
 
 
 def remove_upload(folder: Path, directory: Path) -> None:
@@ -247,18 +483,26 @@ def parquet_target(folder: Path, name: str) -> Path:
 
 def check_parquet(folder: Path, upload: Upload, settings: Settings) -> Check:
     """Validate contract files as the store will, in a scratch folder of their own
-    (<upload>/scratch/interactions/), and count the ids the data already holds."""
-    folder = Path(folder)
+    (<upload>/scratch/interactions/, the files linked there, not copied), and count the ids the data
+    already holds. The scratch folder and its store go once the check is made, whatever happens."""
+    scratch = upload.directory / "scratch"
+    try:
+        shutil.rmtree(scratch, ignore_errors=True)
+        (scratch / "interactions").mkdir(parents=True)
+        for path in upload.paths:
+            _link_or_copy(path, scratch / "interactions" / path.name)
+        return _check_parquet(Path(folder), upload, settings, scratch)
+    finally:
+        shutil.rmtree(store_path(scratch), ignore_errors=True)  # elsewhere under $CXDASH_STORE
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _check_parquet(folder: Path, upload: Upload, settings: Settings, scratch: Path) -> Check:
     names = [path.name for path in upload.paths]
     result = Check(PARQUET, names)
     for path in upload.paths:
         if path.suffix.lower() != ".parquet":
             result.blockers.append(f"{path.name}: only .parquet files can be added as they are.")
-    scratch = upload.directory / "scratch"
-    shutil.rmtree(scratch, ignore_errors=True)
-    (scratch / "interactions").mkdir(parents=True)
-    for path in upload.paths:
-        shutil.copyfile(path, scratch / "interactions" / path.name)
     report = prepare(scratch, settings)
     files = report.for_table("interactions")
     result.read = sum(f.rows_read for f in files)
@@ -335,15 +579,18 @@ def ids_in_data(folder: Path, clean_files: list[Path]) -> dict[str, int]:
 
 
 def confirm(folder: Path, source: str, upload: Upload, settings: Settings,
-            checked: Check | None = None) -> tuple[str, list[str]]:
+            checked: Check | None = None,
+            on_wait: Callable[[str], None] | None = None) -> tuple[str, list[str]]:
     """Write the upload into the data folder: the importer's merge, or the contract file copied into
-    DATA/interactions/uploads/. Returns the message for the user and the summary's lines."""
+    DATA/interactions/uploads/. Returns the message for the user and the summary's lines. The merge
+    waits while another import into the folder runs (CLI or page), after telling `on_wait` so; adding
+    a contract file needs no wait (it never replaces a file)."""
     if source == PARQUET:
         return add_parquet(folder, upload, settings, checked)
     # the files as the check read them (reading them again would only repeat the work)
     parsed = checked.parsed if checked is not None and checked.parsed is not None else \
         parse_files(source, upload.paths, settings, upload.mapping)
-    summary = store(folder, parsed, settings, [p.name for p in upload.paths])
+    summary = store(folder, parsed, settings, [p.name for p in upload.paths], on_wait=on_wait)
     files = ", ".join(summary.files)
     if summary.new or summary.updated:
         message = (f"Imported {files}: {summary.new:,} new and {summary.updated:,} updated records "
@@ -364,32 +611,77 @@ def add_parquet(folder: Path, upload: Upload, settings: Settings,
     if result.blockers or taken:
         raise ValueError(" ".join(result.blockers) or f"{', '.join(taken)}: the data folder already has a "
                          "file of this name; it is not overwritten")
-    targets[0].parent.mkdir(parents=True, exist_ok=True)
-    for path, target in zip(upload.paths, targets, strict=True):
-        # a hidden name first (the store skips it), then a rename that refuses to overwrite
-        hidden = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-        shutil.copyfile(path, hidden)
-        try:
-            os.link(hidden, target)  # fails if the name was taken meanwhile
-        except FileExistsError as error:
-            raise ValueError(f"{target.name}: the data folder already has a file of this name; it is not "
-                             "overwritten") from error
-        except OSError:  # a file system without hard links
-            if target.exists():
-                raise ValueError(f"{target.name}: the data folder already has a file of this name; it is "
-                                 "not overwritten") from None
-            os.replace(hidden, target)
-        finally:
-            hidden.unlink(missing_ok=True)
+    missing = [path.name for path in upload.paths if not path.is_file()]
+    if missing:
+        raise ValueError(f"{', '.join(missing)}: the upload is no longer on the server (an upload neither "
+                         "added nor discarded is removed after a while): upload the file again")
     added = ", ".join(f"interactions/{PARQUET_TARGET}/{t.name}" for t in targets)
     summary = ImportSummary(PARQUET, result.files, records_read=result.read, new=result.new,
                             unchanged=result.unchanged, set_aside=result.set_aside,
                             notes=[f"added as {added}"])
-    log_import(folder, summary)
+    targets[0].parent.mkdir(parents=True, exist_ok=True)
+    placed: list[Path] = []
+    try:
+        for path, target in zip(upload.paths, targets, strict=True):
+            _place(path, target)
+            placed.append(target)
+        log_import(folder, summary)
+    except BaseException:
+        for target in placed:  # all the files and their line in the log, or none (a full disk)
+            target.unlink(missing_ok=True)
+        raise
     message = (f"Added {added}: {plural(result.new, 'new row')}"
                + (f", {result.set_aside:,} set aside" if result.set_aside else "")
                + ". The dashboards now include them.")
     return message, result.lines + [f"  added as {added}"]
+
+
+LINK_UNSUPPORTED = (errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A second name for a file (no second copy on disk), else a copy where links are not possible."""
+    try:
+        os.link(source, target)
+    except OSError as error:
+        if error.errno not in LINK_UNSUPPORTED:
+            raise
+        _copy_file(source, target)
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
+
+
+def _place(source: Path, target: Path) -> None:
+    """Put an upload's file at target, never over a file there, and leave nothing partial: a hard link
+    (one copy on disk, made at once), else a copy under a hidden name (the store skips it), removed
+    whatever happens, then a link or rename to the name."""
+    taken = ValueError(f"{target.name}: the data folder already has a file of this name; it is not "
+                       "overwritten")
+    try:
+        os.link(source, target)  # fails if the name is taken
+        return
+    except FileExistsError:
+        raise taken from None
+    except OSError as error:
+        if error.errno not in LINK_UNSUPPORTED:
+            raise
+    hidden = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        _copy_file(source, hidden)
+        try:
+            os.link(hidden, target)  # fails if the name was taken meanwhile
+        except FileExistsError:
+            raise taken from None
+        except OSError as error:
+            if error.errno not in LINK_UNSUPPORTED:
+                raise
+            if target.exists():  # a file system without hard links
+                raise taken from None
+            os.replace(hidden, target)
+    finally:
+        hidden.unlink(missing_ok=True)
 
 
 HISTORY_COLUMNS = ["at", "source", "files", "records_read", "new", "updated", "unchanged", "set_aside",

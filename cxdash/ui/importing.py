@@ -5,13 +5,14 @@ confirming, the history) is in cxdash/importers/uploads.py."""
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 
 import streamlit as st
 
 from cxdash.importers.uploads import (
     FILE_TYPES,
+    LIMITS,
+    MB,
     PARQUET,
     Check,
     Upload,
@@ -19,6 +20,7 @@ from cxdash.importers.uploads import (
     confirm,
     history,
     importer_doc,
+    limits_text,
     plural,
     problem_text,
     read_mapping,
@@ -29,6 +31,7 @@ from cxdash.importers.uploads import (
     types_text,
     unavailable,
 )
+from cxdash.safe import plain as escape_markdown  # file names and messages quoting them are data
 from cxdash.store import Store
 from cxdash.ui import download_csv
 
@@ -82,8 +85,9 @@ talk_seconds = { column = "Talk time", unit = "minutes" }
 # --- the page ---------------------------------------------------------------------------------------
 
 def size_limit_mb() -> int:
-    """The largest file the uploader takes, in megabytes (server.maxUploadSize in .streamlit/config.toml)."""
-    return int(st.get_option("server.maxUploadSize"))
+    """The largest file the uploader takes, in megabytes: server.maxUploadSize in .streamlit/config.toml,
+    or less when an upload may hold less (UploadLimits.upload_bytes)."""
+    return min(int(st.get_option("server.maxUploadSize")), max(LIMITS.upload_bytes // MB, 1))
 
 
 def source_picker() -> str:
@@ -107,7 +111,7 @@ def upload_widgets(source: str) -> tuple[list, object | None]:
     files = st.file_uploader(f"{source_label(source)}: files to check", type=list(types) if types else None,
                              accept_multiple_files=True, key=f"import_files_{source}_{round_}",
                              max_upload_size=limit, help=UPLOAD_HINTS[source])
-    st.caption(f"{types_text(source)}, up to {limit:,} MB each. {UPLOAD_HINTS[source]}")
+    st.caption(f"{types_text(source)}, up to {limit:,} MB each. {limits_text(source)} {UPLOAD_HINTS[source]}")
     mapping = None
     if source in MAPPINGS:
         required, purpose, example = MAPPINGS[source]
@@ -129,7 +133,7 @@ def finished_notice() -> None:
     if done is None:
         return
     message, lines = done
-    st.success(message, icon=":material/check_circle:")
+    st.success(escape_markdown(message), icon=":material/check_circle:")
     if lines:
         st.markdown(lines_markdown(lines))
     st.page_link("pages/overview.py", label="Open the Overview", icon=":material/dashboard:")
@@ -152,11 +156,14 @@ def review(store: Store, source: str, files: list, mapping_file) -> None:
             mapping = read_mapping(mapping_file.name, mapping_file.getvalue()) if mapping_file else None
             upload = save_upload(store.folder, [(f.name, f.getbuffer()) for f in files], mapping)
             held["directory"], held["mapping"] = str(upload.directory), mapping
-            with st.spinner(f"Reading {names} and checking it against the data contract. Nothing is "
-                            "written yet…", show_time=True):
+            with st.spinner(f"Reading {escape_markdown(names)} and checking it against the data contract. "
+                            "Nothing is written yet…", show_time=True):
                 held["check"] = check(store.folder, source, upload, store.settings)
         except Exception as error:  # noqa: BLE001 - an upload must never take the page down
             held["error"] = problem_text(names, error)
+            if held["directory"]:  # an upload that cannot be added is not kept
+                remove_upload(store.folder, Path(held["directory"]))
+                held["directory"] = None
         st.session_state["import_upload"] = held
     if held["error"]:
         st.error(escape_markdown(held["error"]), icon=":material/error:")
@@ -221,7 +228,10 @@ def confirm_button(store: Store, source: str, held: dict) -> None:
                     held.get("mapping"))
     try:
         with st.spinner("Writing into the data folder…", show_time=True):
-            message, lines = confirm(store.folder, source, upload, store.settings, result)
+            # while another import into the folder runs (CLI or page), this one waits and says so
+            message, lines = confirm(store.folder, source, upload, store.settings, result,
+                                     on_wait=lambda text: st.info(text[:1].upper() + text[1:],
+                                                                  icon=":material/hourglass_top:"))
     except Exception as error:  # noqa: BLE001 - a failed import is said in words, the page stays up
         st.error(escape_markdown(problem_text(", ".join(result.files), error)), icon=":material/error:")
         return
@@ -261,7 +271,3 @@ def lines_markdown(lines: list[str]) -> str:
         return ""
     head, *details = lines
     return "\n".join([escape_markdown(head), ""] + [f"- {escape_markdown(line.strip())}" for line in details])
-
-
-def escape_markdown(text: str) -> str:
-    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", text)
