@@ -29,8 +29,9 @@ try:
     store = ui.store()
     # the shared filters narrow the Overview and Quality pages; the others cover everything
     period, filters = ui.sidebar_filters(store, applies=pages.title in ("Overview", "Quality"))
-except Exception as error:  # noqa: BLE001 - a broken data folder must not take the app down
-    st.error(f"The data folder could not be opened: {type(error).__name__}: {error}")
+except Exception:  # noqa: BLE001 - a broken data folder must not take the app down
+    ui.show_failure("The data folder could not be opened: check that it exists and that cxdash may read "
+                    "it. The details are in the server log.")
     st.stop()
 ui.set_context(store, period, filters)
 ui.run_page(pages)

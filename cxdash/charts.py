@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+
+from cxdash.safe import html_labels
 
 CHANNEL_COLORS = {
     "phone": "#1f5f8b", "chat": "#3a9ad9", "email": "#7bb661", "social": "#e0a100",
@@ -13,12 +17,28 @@ CHANNEL_COLORS = {
 TEMPLATE = "plotly_white"
 
 
+def data_labels(builder):
+    """A figure builder whose frames reach it with every text cell HTML-escaped (`safe.html_labels`):
+    Plotly renders <a href>, <b>, <br> and other tags in tick labels, legend entries, hover text and
+    annotations, and names in the data (queues, teams, agents, QA items, special days) are text.
+    Every builder below has it."""
+    @functools.wraps(builder)
+    def build(*args, **kwargs):
+        args = [html_labels(value) if isinstance(value, pd.DataFrame) else value for value in args]
+        kwargs = {key: html_labels(value) if isinstance(value, pd.DataFrame) else value
+                  for key, value in kwargs.items()}
+        return builder(*args, **kwargs)
+    build.escapes_data_labels = True
+    return build
+
+
 def _layout(figure: go.Figure, title: str | None = None) -> go.Figure:
     figure.update_layout(template=TEMPLATE, title=title, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
                          legend_title_text="", hovermode="x unified")
     return figure
 
 
+@data_labels
 def contacts_by_channel(frame: pd.DataFrame) -> go.Figure:
     """Stacked daily contacts by channel."""
     figure = px.bar(frame, x="day", y="contacts", color="channel", color_discrete_map=CHANNEL_COLORS,
@@ -27,6 +47,7 @@ def contacts_by_channel(frame: pd.DataFrame) -> go.Figure:
     return _layout(figure)
 
 
+@data_labels
 def channel_share(frame: pd.DataFrame) -> go.Figure:
     """Share of contacts by channel for the period, as a donut."""
     totals = frame.groupby("channel", as_index=False)["contacts"].sum()
@@ -49,6 +70,7 @@ def _status(units: pd.DataFrame) -> pd.Series:
     return status.where(units["judged"] | (units["signal"] != ""), "too few ratings")
 
 
+@data_labels
 def csat_control_chart(units: pd.DataFrame, grain: str, value_label: str = "CSAT %") -> go.Figure:
     """CSAT per unit with the center line, control limits and 7-day rolling value; points carry
     their unit's first day (customdata[0]) so a selection names the unit."""
@@ -90,6 +112,7 @@ def csat_control_chart(units: pd.DataFrame, grain: str, value_label: str = "CSAT
     return _layout(figure).update_layout(hovermode="closest")
 
 
+@data_labels
 def csat_compare(frame: pd.DataFrame, value_label: str = "CSAT %") -> go.Figure:
     """This period against the previous period and last year, on the current period's axis."""
     frame = frame.assign(date=frame["start"].astype(str))
@@ -102,6 +125,7 @@ def csat_compare(frame: pd.DataFrame, value_label: str = "CSAT %") -> go.Figure:
     return _layout(figure)
 
 
+@data_labels
 def survey_trends(frame: pd.DataFrame, grain: str) -> go.Figure:
     """NPS, CES and FCR on the same units, one panel each with its own scale."""
     frame = frame.assign(label=frame["metric"].map(SURVEY_LABELS),
@@ -114,6 +138,7 @@ def survey_trends(frame: pd.DataFrame, grain: str) -> go.Figure:
     return _layout(figure)
 
 
+@data_labels
 def score_distribution(frame: pd.DataFrame) -> go.Figure:
     figure = px.bar(frame, x="score", y="share_pct", color="series", barmode="group",
                     color_discrete_map={"This period": "#1f5f8b", "Baseline": "#b8c2cc"},
@@ -121,6 +146,7 @@ def score_distribution(frame: pd.DataFrame) -> go.Figure:
     return _layout(figure).update_layout(hovermode="x unified")
 
 
+@data_labels
 def tier_shares(trend: pd.DataFrame) -> go.Figure:
     figure = px.bar(trend, x="start", y="share_pct", color="tier",
                     color_discrete_map={"tier 1": "#1f5f8b", "tier 2": "#e0a100", "tier 3": "#c8553d"},
@@ -128,6 +154,7 @@ def tier_shares(trend: pd.DataFrame) -> go.Figure:
     return _layout(figure)
 
 
+@data_labels
 def qa_items(frame: pd.DataFrame) -> go.Figure:
     figure = px.bar(frame, x="qa_score_pct", y="item", orientation="h",
                     labels={"qa_score_pct": "QA score %", "item": ""},
@@ -136,6 +163,7 @@ def qa_items(frame: pd.DataFrame) -> go.Figure:
     return _layout(figure).update_layout(hovermode="closest")
 
 
+@data_labels
 def qa_coverage(agents: pd.DataFrame, low: float, high: float) -> go.Figure:
     """Evaluations per week for each agent against the target band."""
     figure = px.bar(agents, x="agent", y="evaluations_per_week", color="team",
@@ -148,6 +176,7 @@ def qa_coverage(agents: pd.DataFrame, low: float, high: float) -> go.Figure:
 
 # --- monthly report -----------------------------------------------------------------------------------
 
+@data_labels
 def cost_trend(trend: pd.DataFrame) -> go.Figure:
     """Cost per contact by month for each channel, with the blended figure in black."""
     figure = px.line(trend, x="month", y="cost_per_contact_usd", color="channel", markers=True,
@@ -157,6 +186,7 @@ def cost_trend(trend: pd.DataFrame) -> go.Figure:
     return _layout(figure)
 
 
+@data_labels
 def cost_composition(composition: pd.DataFrame) -> go.Figure:
     figure = px.bar(composition, x="amount_usd", y="cost_type", orientation="h", text="share_pct",
                     labels={"amount_usd": "Operating cost ($)", "cost_type": ""})
@@ -167,6 +197,7 @@ def cost_composition(composition: pd.DataFrame) -> go.Figure:
     return _layout(figure).update_layout(hovermode="closest")
 
 
+@data_labels
 def ltv_by_cohort(cohorts: pd.DataFrame) -> go.Figure:
     """12- and 24-month value per customer by first-order cohort; cohorts still maturing are absent."""
     frame = cohorts.melt(id_vars=["cohort_month", "customers"], value_vars=["ltv_12m_usd", "ltv_24m_usd"],
@@ -187,6 +218,7 @@ def ltv_by_cohort(cohorts: pd.DataFrame) -> go.Figure:
     return _layout(figure).update_layout(hovermode="closest", legend=dict(orientation="h", y=-0.2))
 
 
+@data_labels
 def experience_differences(experience: pd.DataFrame) -> go.Figure:
     """Each service-experience comparison's difference in 12-month value, with its 95% interval."""
     frame = experience.dropna(subset=["ltv_difference_usd"]).copy()
@@ -208,6 +240,7 @@ def experience_differences(experience: pd.DataFrame) -> go.Figure:
     return _layout(figure).update_layout(hovermode="closest")
 
 
+@data_labels
 def order_rates(orders: pd.DataFrame) -> go.Figure:
     """Monthly return and warranty-claim rates of orders."""
     frame = orders.melt(id_vars=["month", "orders"], value_vars=["return_rate_pct", "warranty_rate_pct"],
@@ -226,6 +259,7 @@ def order_rates(orders: pd.DataFrame) -> go.Figure:
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
+@data_labels
 def hour_weekday_heatmap(frame: pd.DataFrame) -> go.Figure:
     """Contacts per real clock hour by local weekday (rows, Monday on top) and hour (columns), from
     intraday.heatmap; the hover gives the average, the contacts and the hours behind it."""
@@ -246,6 +280,7 @@ def hour_weekday_heatmap(frame: pd.DataFrame) -> go.Figure:
     return _layout(figure).update_layout(hovermode="closest")
 
 
+@data_labels
 def channel_shapes(hourly_shares: pd.DataFrame) -> go.Figure:
     """One line per channel: the share of its contacts in each local hour of the day, from the
     hourly frame of intraday.shapes_by_channel."""
@@ -258,6 +293,7 @@ def channel_shapes(hourly_shares: pd.DataFrame) -> go.Figure:
     return _layout(figure).update_yaxes(rangemode="tozero")
 
 
+@data_labels
 def channel_weekday_index(weekly: pd.DataFrame) -> go.Figure:
     """One line per channel: its average contacts on each weekday against its average day (100), from
     the weekly frame of intraday.shapes_by_channel."""
@@ -276,6 +312,7 @@ def channel_weekday_index(weekly: pd.DataFrame) -> go.Figure:
 YEAR_COLORS = ["#b8c2cc", "#9aa5b1", "#e0a100", "#3a9ad9", "#1f5f8b"]  # older years paler, latest darkest
 
 
+@data_labels
 def year_overlay(units: pd.DataFrame, value_label: str, grain: str) -> go.Figure:
     """A KPI per aligned position, one line per year, so a planner reads this year against the last."""
     frame = units.assign(year=units["year"].astype(str))
@@ -296,6 +333,7 @@ def year_overlay(units: pd.DataFrame, value_label: str, grain: str) -> go.Figure
     return _layout(figure).update_layout(hovermode="closest")
 
 
+@data_labels
 def year_change_bars(latest: pd.DataFrame) -> go.Figure:
     """The latest year's change on a year earlier at each aligned position, rises and falls coloured."""
     frame = latest.dropna(subset=["change_pct"]).assign(
@@ -312,6 +350,7 @@ def year_change_bars(latest: pd.DataFrame) -> go.Figure:
     return _layout(figure).update_layout(hovermode="closest", showlegend=False)
 
 
+@data_labels
 def uplift_bars(uplift: pd.DataFrame, low: float = 45, high: float = 80) -> go.Figure:
     """Each holiday's and special day's uplift on comparable normal days, a bar per year."""
     frame = uplift.assign(year=uplift["year"].astype(str),
@@ -330,6 +369,7 @@ def uplift_bars(uplift: pd.DataFrame, low: float = 45, high: float = 80) -> go.F
     return _layout(figure).update_layout(hovermode="closest")
 
 
+@data_labels
 def decomposition_chart(components: pd.DataFrame, spikes: pd.DataFrame, value_label: str) -> go.Figure:
     """The observed series with its trend, the weekly and yearly parts and the residual, with the
     days the pattern does not explain marked."""
@@ -397,6 +437,7 @@ def _zeros_within_days(actuals: pd.DataFrame, step: pd.Timedelta) -> pd.DataFram
     return pd.concat(filled, ignore_index=True)
 
 
+@data_labels
 def forecast_chart(actuals: pd.DataFrame, rows: pd.DataFrame, level: float,
                    step: pd.Timedelta = ONE_DAY) -> go.Figure:
     """Actual contacts (ts, actual) and the forecast (ts, yhat, yhat_lower, yhat_upper) with its
@@ -423,6 +464,7 @@ def forecast_chart(actuals: pd.DataFrame, rows: pd.DataFrame, level: float,
     return _layout(figure)
 
 
+@data_labels
 def accuracy_over_time(points: pd.DataFrame, target: float, floor: float | None) -> go.Figure:
     """WAPE (%) by as-of date: stored runs and backtest origins (as_of, wape_pct, source), against
     the target and the Poisson floor."""
@@ -439,6 +481,7 @@ def accuracy_over_time(points: pd.DataFrame, target: float, floor: float | None)
     return _layout(figure)
 
 
+@data_labels
 def accuracy_by_lead(frame: pd.DataFrame, target: float) -> go.Figure:
     """WAPE (%) by lead in days (lead_days, wape_pct, source)."""
     figure = px.line(frame, x="lead_days", y="wape_pct", color="source", markers=True,
@@ -450,6 +493,7 @@ def accuracy_by_lead(frame: pd.DataFrame, target: float) -> go.Figure:
     return _layout(figure)
 
 
+@data_labels
 def staffing_chart(frame: pd.DataFrame, schedule: pd.DataFrame | None = None,
                    step: pd.Timedelta = ONE_DAY) -> go.Figure:
     """Agents per interval: Erlang's on-phone requirement, the simple formula's, scheduled headcount

@@ -39,6 +39,10 @@ class Period:
     end: date
     label: str = field(default="", compare=False)
 
+    def __post_init__(self) -> None:
+        if self.end < self.start:  # every comparison (previous period, last year) would be nonsense
+            raise ValueError(f"a period cannot end ({self.end}) before it starts ({self.start})")
+
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1

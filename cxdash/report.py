@@ -21,6 +21,7 @@ from plotly.offline import get_plotlyjs
 
 from cxdash import __version__, charts, costs, kpis, lifetime
 from cxdash.metrics import METRICS, format_value
+from cxdash.safe import excel_writer, neutralise_formulas
 from cxdash.store import Store
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -239,12 +240,13 @@ def tables(report: MonthlyReport) -> dict[str, pd.DataFrame]:
 
 
 def to_excel(report: MonthlyReport) -> bytes:
-    """The report's tables as one workbook, a sheet each (XlsxWriter: no Excel needed)."""
+    """The report's tables as one workbook, a sheet each (XlsxWriter: no Excel needed); text cells are
+    text, never formulas or links."""
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        pd.DataFrame({"summary": summary(report)}).to_excel(writer, sheet_name="summary", index=False)
-        for name, frame in tables(report).items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    sheets = {"summary": pd.DataFrame({"summary": summary(report)}), **tables(report)}
+    with excel_writer(buffer) as writer:
+        for name, frame in sheets.items():
+            neutralise_formulas(frame).to_excel(writer, sheet_name=name[:31], index=False)
     return buffer.getvalue()
 
 

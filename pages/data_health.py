@@ -8,8 +8,11 @@ from cxdash.metrics import METRICS, definition
 store, _, _ = ui.context()
 report = store.report
 st.title("Data health")
-st.caption(f"Data folder: `{store.folder}` · prepared in {report.seconds:.2f} s · "
+st.caption(f"Data folder: {ui.code(store.folder)} · prepared in {report.seconds:.2f} s · "
            "rows read = rows used + rows set aside, for every file")
+
+for note in ui.store_notes(store):
+    st.info(note, icon=":material/build:")
 
 fresh = health.freshness(store)
 read, aside = report.rows_read, report.rows_set_aside
@@ -28,7 +31,15 @@ if report.clean:
     st.success("Every file passes the data contract.", icon=":material/check_circle:")
 else:
     for line in report.messages():
-        st.warning(line, icon=":material/warning:")
+        st.warning(ui.plain(line), icon=":material/warning:")
+
+if store.settings.problems:
+    # shown as plain text (a code block): the problems quote the file's own keys and values
+    st.subheader("Settings")
+    st.warning(f"{len(store.settings.problems)} problem(s) in {ui.code(store.folder / 'cxdash.toml')}: "
+               "each setting named below is not used, and its default is in effect until the file is "
+               "fixed.", icon=":material/settings:")
+    st.code("\n".join(store.settings.problems), language=None, wrap_lines=True)
 
 st.subheader("Files")
 files = health.files_frame(report)
@@ -51,7 +62,7 @@ else:
     ui.download_csv(rows, "set_aside_rows.csv", "Download set-aside rows (CSV)")
 
 st.subheader("Definitions in effect")
-st.caption(f"From `{store.folder / 'cxdash.toml'}` where present, else the seed documents' defaults.")
+st.caption(f"From {ui.code(store.folder / 'cxdash.toml')} where present, else the seed documents' defaults.")
 st.dataframe([{"KPI": METRICS[n].label, "definition": definition(n, store.settings).text}
               for n in METRICS]
              + [{"KPI": label, "definition": text} for label, text in lifetime.definitions(store.settings)]

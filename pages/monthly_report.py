@@ -18,7 +18,7 @@ month_text = st.selectbox("Month", months, key="month", bind="query-params", wid
 monthly = report.monthly_report(store, date.fromisoformat(month_text + "-01"))
 ui.report_downloads(monthly, store.folder.name)
 
-st.markdown("\n".join(f"- {line}" for line in report.summary(monthly)))
+st.markdown("\n".join(f"- {ui.plain(line)}" for line in report.summary(monthly)))
 tab_kpis, tab_costs, tab_value, tab_returns = st.tabs(
     ["KPIs against targets", "Cost per contact", "Lifetime value", "Returns and coaching"],
     key="section", bind="query-params")  # a shared link opens on the same section
@@ -74,7 +74,7 @@ with tab_returns:
         ui.download_csv(value.orders, f"orders_by_month_to_{month_text}.csv", key="download-orders")
         st.subheader("After a product-usage coaching contact")
         st.caption(f"Orders over the 12 months to {monthly.label} placed after the customer had a "
-                   f"coaching contact (answered by an agent in {', '.join(settings.coaching_queues)}; "
+                   f"coaching contact (answered by an agent in {ui.plain_join(settings.coaching_queues)}; "
                    "settings: lifetime_value.coaching_queues) against all other orders. The seed "
                    "documents expect 12-18% fewer returns; the 95% interval says what this data supports.")
         ui.coaching_table(value.coaching)

@@ -11,9 +11,8 @@ ui.demo_notice()
 ui.data_problem_banner(store)
 
 summary = kpis.overview(store, period, filters)
-scope = ", ".join(filters.channels + filters.queues + filters.teams) or "all contacts"
-st.caption(f"**{summary.period}** ({scope}) · compared with {summary.previous} and, a year earlier, "
-           f"{summary.last_year} · times in {store.settings.timezone}")
+st.caption(f"**{summary.period}** ({ui.scope_text(filters)}) · compared with {summary.previous} and, a "
+           f"year earlier, {summary.last_year} · times in {store.settings.timezone}")
 
 if summary.tiles.loc[summary.tiles["metric"] == "contacts", "value"].iloc[0] == 0:
     st.info("No contacts match this period and these filters. Widen the period or clear a filter.",

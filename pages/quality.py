@@ -21,8 +21,7 @@ adjust = middle.toggle("Allow for day-to-day variation", value=True, key="laney"
                        help="Laney p′: widen the limits by the spread the baseline shows beyond "
                             "sampling noise, so a large operation is not alarmed by ordinary days.")
 chart = quality.csat_chart(store, period, filters, grain, adjust)
-scope = ", ".join(filters.channels + filters.queues + filters.teams) or "all contacts"
-st.caption(f"**{period}** ({scope}) · center line and limits from {chart.baseline_label} · "
+st.caption(f"**{period}** ({ui.scope_text(filters)}) · center line and limits from {chart.baseline_label} · "
            f"times in {settings.timezone}")
 
 if chart.ratings == 0:
@@ -91,7 +90,7 @@ if at:
         rated = st.checkbox("Only contacts with a CSAT rating", value=True, key="rated",
                             bind="query-params")
         rows = quality.interactions_behind(store, unit, filters, by, segment, rated)
-        st.markdown(f"**{len(rows):,} interactions** · {by.capitalize()}: {segment} · {unit}")
+        st.markdown(f"**{len(rows):,} interactions** · {by.capitalize()}: {ui.plain(segment)} · {unit}")
         st.dataframe(rows, hide_index=True)
         ui.download_csv(rows, f"interactions_{at}_{by}_{segment}.csv", "Download interactions (CSV)",
                         key="download-interactions")

@@ -6,6 +6,7 @@ This is the only module of the package that imports streamlit; everything it cal
 from __future__ import annotations
 
 import logging
+import math
 import os
 import traceback
 from datetime import date, datetime
@@ -16,8 +17,9 @@ import pandas as pd
 import streamlit as st
 
 from cxdash import charts, costs, kpis, lifetime, report
-from cxdash.ingest import TABLES, prepare, source_files
+from cxdash.ingest import TABLES, prepare, source_files, store_path, store_signature
 from cxdash.metrics import METRICS, format_value, status, target_text
+from cxdash.safe import code, csv_bytes, plain, plain_join
 from cxdash.settings import SETTINGS_FILE, data_dir, demo_scale, load_settings
 from cxdash.store import Store
 
@@ -27,9 +29,10 @@ STATUS_BADGE = {"green": ("On target", "green"), "amber": ("Near target", "orang
                 "red": ("Off target", "red"), "none": ("No target", "gray")}
 
 
-def _signature(folder: Path) -> tuple:
-    """What decides whether the prepared store is current: every source file's size and time."""
-    stats = []
+def _signature(folder: Path, store_at: Path | None = None) -> tuple:
+    """What decides whether the prepared store is current: every source file's size and time, the
+    settings, and the store's own files (deleted or damaged behind the server's back, it is repaired)."""
+    stats: list = [store_signature(store_at or _STORE_AT.get(str(folder), store_path(folder)))]
     for spec in TABLES.values():
         for path in source_files(folder, spec):
             stat = path.stat()
@@ -40,8 +43,17 @@ def _signature(folder: Path) -> tuple:
     return tuple(stats)
 
 
-# the file signature each data folder was last prepared for, by this server process
+# the file signature each data folder was last prepared for, by this server process, and where its
+# prepared store is (DATA/.cxdash, unless the folder is read-only or $CXDASH_STORE moves it)
 _PREPARED: dict[str, tuple] = {}
+_STORE_AT: dict[str, Path] = {}
+# what the last preparation of each folder did beyond the usual (a repair, a store kept elsewhere)
+_NOTES: dict[str, list[str]] = {}
+
+
+def store_notes(store: Store) -> list[str]:
+    """What preparing this store did beyond the usual, for Data health: a repair, a store moved."""
+    return list(dict.fromkeys([*_NOTES.get(str(store.folder), []), *store.report.notes]))
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -59,10 +71,10 @@ def store() -> Store:
     if not source_files(folder, TABLES["interactions"]):
         from cxdash.demo import write_demo
 
-        writing = f"No interactions in {folder}: writing the Living Well demo operation…"
+        writing = f"No interactions in {code(folder)}: writing the Living Well demo operation…"
         with slot.container(), st.spinner(writing):
             summary = write_demo(folder, scale=demo_scale())
-        st.session_state["demo_made"] = (f"The data folder {folder} had no interactions, so cxdash "
+        st.session_state["demo_made"] = (f"The data folder {code(folder)} had no interactions, so cxdash "
                                          f"made the Living Well demo: {summary.interactions:,} "
                                          f"interactions from {summary.start} to {summary.end}. Put "
                                          "your own exports in its interactions/ folder to replace it.")
@@ -71,9 +83,14 @@ def store() -> Store:
         # validate and summarise new or changed files here, with progress, so that the cached
         # open below finds nothing left to do (a cached function may not draw into this page)
         bar = slot.progress(0.0, text="Preparing the data…")
-        prepare(folder, load_settings(folder), progress=lambda fraction, message: bar.progress(
+        report = prepare(folder, load_settings(folder), progress=lambda fraction, message: bar.progress(
             min(max(fraction, 0.0), 1.0), text=f"Preparing the data: {message}"))
         slot.empty()
+        # what the store holds now that it is prepared: the key of the store opened below
+        _STORE_AT[str(folder)] = report.store
+        if report.notes:
+            _NOTES[str(folder)] = report.notes
+        signature = _signature(folder, report.store)
         _PREPARED[str(folder)] = signature
     return _open_store(str(folder), signature)
 
@@ -92,10 +109,12 @@ def sidebar_filters(store: Store, applies: bool = True) -> tuple[kpis.Period, kp
         st.header("Filters")
         low = min(span[0], default.start) if span else default.start
         high = max(span[1], default.end) if span else default.end
+        swapped = _link_period_in_order()
         picked = st.date_input("Period", value=(default.start, default.end), min_value=low,
                                max_value=high, key="period", bind="query-params", disabled=not applies,
                                help="Local dates, inclusive, in " + store.settings.timezone +
                                     ". Default: the last full month.")
+        note = st.empty()  # drawn on every run, so that later elements keep their place
         channels = st.multiselect("Channel", options.get("channel", []), key="channel",
                                   bind="query-params", placeholder="All channels", disabled=not applies)
         queues = st.multiselect("Queue", options.get("queue", []), key="queue",
@@ -106,6 +125,9 @@ def sidebar_filters(store: Store, applies: bool = True) -> tuple[kpis.Period, kp
                    "These filters narrow the Overview and Quality pages; this page covers the whole "
                    "operation.")
     if isinstance(picked, tuple | list) and len(picked) == 2:
+        if picked[1] < picked[0]:  # the link could not be put in order: the dates are swapped here
+            swapped = swapped or f"{picked[0]} to {picked[1]}"
+            picked = (picked[1], picked[0])
         period = kpis.Period(picked[0], picked[1])
         if period == default:
             period = default
@@ -113,14 +135,83 @@ def sidebar_filters(store: Store, applies: bool = True) -> tuple[kpis.Period, kp
         period = kpis.Period(picked[0], picked[0])
     else:
         period = default
+    if swapped:
+        note.warning(f"The link's period ends before it starts ({swapped}): its dates are swapped.",
+                     icon=":material/swap_horiz:")
     return period, kpis.Filters(tuple(channels), tuple(queues), tuple(teams))
+
+
+# --- values from the link ---------------------------------------------------------------------------
+
+def rewrite_link(key: str, values: list[str] | None) -> None:
+    """Replace (None: drop) a parameter of the link, before the widget bound to it is drawn. A bound
+    widget takes its first value from the URL the session opened with, which st.query_params cannot
+    change, so this reaches into Streamlit's own query-parameter state (Streamlit 1.67)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    if context is None:
+        return
+    with context.session_state.query_params() as params:
+        opened_with = params._initial_query_params
+        if values is None:
+            params.remove_param(key)
+            opened_with.pop(key, None)
+        else:
+            params._set_item_internal(key, list(values))
+            params._send_query_param_msg()
+            opened_with[key] = list(values)
+
+
+def _link_period_in_order() -> str | None:
+    """A period in the link that ends before it starts (?period=2026-10-31&period=2026-10-01) has its
+    dates put in order before the date widget reads them. Returns the dates as the link gave them."""
+    values = st.query_params.get_all("period")
+    if len(values) != 2:
+        return None
+    try:
+        start, end = (date.fromisoformat(value) for value in values)
+    except ValueError:
+        return None  # Streamlit drops a value it cannot read
+    if end >= start:
+        return None
+    rewrite_link("period", [end.isoformat(), start.isoformat()])
+    return f"{start} to {end}"
+
+
+def link_numbers(limits: dict[str, tuple[str, int, int]]) -> None:
+    """Check the link's values for whole-number widgets bound to the URL (key: label, lowest,
+    highest) before they are drawn. A value that is not a whole number in range (`?horizon=inf` would
+    raise inside Streamlit on every visit of the link) is dropped from the link, so its widget takes
+    its default, and a note says so. Draws one slot on every run."""
+    wrong = []
+    for key, (label, lowest, highest) in limits.items():
+        values = st.query_params.get_all(key)
+        if not values:
+            continue
+        try:
+            number = float(values[-1])
+        except ValueError:
+            number = math.nan
+        if not (math.isfinite(number) and number.is_integer() and lowest <= number <= highest):
+            rewrite_link(key, None)
+            wrong.append(f"{label} = {values[-1][:40]} (a whole number from {lowest} to {highest})")
+    slot = st.empty()
+    if wrong:
+        slot.warning("This link's " + plain_join(wrong, "; ") + " cannot be used: the default is used "
+                     "instead.", icon=":material/link_off:")
+
+
+def scope_text(filters: kpis.Filters) -> str:
+    """What the shared filters select, as Markdown that shows each name as it is."""
+    return plain_join(filters.channels + filters.queues + filters.teams) or "all contacts"
 
 
 def data_problem_banner(store: Store) -> None:
     """A warning naming the files with unreadable data or rows set aside, linking to Data health."""
     report = store.report
     if store.settings.problems:
-        st.warning("Settings: " + " ".join(store.settings.problems))
+        st.warning("Settings: " + plain_join(store.settings.problems, " "))
     if report.clean:
         return
     troubled = [f for f in report.files if f.unreadable or f.rows_set_aside]
@@ -129,14 +220,14 @@ def data_problem_banner(store: Store) -> None:
             return "unreadable, skipped"
         return f"{file.rows_set_aside:,} row{'s' if file.rows_set_aside != 1 else ''} set aside"
 
-    named = "; ".join(f"`{f.path}` ({trouble(f)})" for f in troubled[:3])
+    named = "; ".join(f"{code(f.path)} ({trouble(f)})" for f in troubled[:3])
     more = f"; and {len(troubled) - 3} more files" if len(troubled) > 3 else ""
     st.warning(f"Some data breaks the data contract and is not used: {named}{more}. "
                "Rows set aside are kept, not lost: see them on the Data health page.",
                icon=":material/warning:")
     with st.expander("Which columns, and how many rows"):
         for line in report.messages():
-            st.markdown(f"- {line}")
+            st.markdown(f"- {plain(line)}")
     st.page_link("pages/data_health.py", label="Open Data health", icon=":material/health_and_safety:")
 
 
@@ -164,11 +255,11 @@ def kpi_tiles(overview: kpis.Overview, columns: int = 4) -> None:
                     st.metric(
                         metric.label, format_value(name, tile["value"]), delta=delta,
                         delta_color=color, delta_arrow="off" if unchanged else "auto",
-                        help=f"{tile['definition']}\n\n{tile['target'].capitalize()}.",
+                        help=f"{plain(tile['definition'])}\n\n{plain(tile['target'].capitalize())}.",
                         chart_data=series if len(series) > 1 else None,
                         delta_description="vs previous period" if delta else None,
                     )
-                    target = f" {tile['target']}" if tile["status"] != "none" else ""
+                    target = f" {plain(tile['target'])}" if tile["status"] != "none" else ""
                     st.caption(f":{badge_color}-badge[{text}]{target} · "
                                f"last year {format_value(name, tile['last_year'])}")
 
@@ -196,7 +287,8 @@ def _delta_text(name: str, change: float, change_pct: float | None) -> str:
 
 
 def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None):
-    st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=file_name,
+    """A CSV download of the frame, its text cells neutralised (a cell is never a formula)."""
+    st.download_button(label, csv_bytes(frame), file_name=file_name,
                        mime="text/csv", key=key or f"download-{file_name}", on_click="ignore",
                        icon=":material/download:")
 
@@ -205,12 +297,19 @@ def run_page(page) -> None:
     """Run a page; an unexpected error becomes a message, never a traceback in the browser."""
     try:
         page.run()
-    except Exception as error:  # noqa: BLE001 - the page must stay up whatever went wrong
-        log.error("page failed: %s", traceback.format_exc())
-        st.error(f"Something went wrong while drawing this page: {type(error).__name__}: {error}. "
-                 "The details are in the server log; the other pages still work.")
-        if os.environ.get("CXDASH_DEBUG"):
-            st.code(traceback.format_exc())
+    except Exception:  # noqa: BLE001 - the page must stay up whatever went wrong
+        show_failure("Something went wrong while drawing this page. The details are in the server log; "
+                     "the other pages still work.")
+
+
+def show_failure(sentence: str) -> None:
+    """Call in an `except` block: the error and its traceback go to the server log, the browser gets
+    the plain sentence only (an error's own text can hold absolute paths or SQL). With CXDASH_DEBUG
+    set, the traceback is shown too."""
+    log.error("%s\n%s", sentence, traceback.format_exc())
+    st.error(sentence, icon=":material/error:")
+    if os.environ.get("CXDASH_DEBUG"):
+        st.code(traceback.format_exc())
 
 
 def set_context(store: Store, period: kpis.Period, filters: kpis.Filters) -> None:
@@ -303,7 +402,7 @@ def report_downloads(monthly: report.MonthlyReport, data_label: str) -> None:
 
 def cost_source_caption(monthly: report.MonthlyReport) -> None:
     st.caption(f"{monthly.label}. " + METRICS["cost_per_contact_usd"].summary + " Costs booked to "
-               "'shared' count in the blended figure only. Source: " + monthly.cost_source_text)
+               "'shared' count in the blended figure only. Source: " + plain(monthly.cost_source_text))
 
 
 def cost_tiles(month_costs: costs.MonthCosts, settings) -> None:

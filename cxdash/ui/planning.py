@@ -11,8 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from cxdash import accuracy, charts, forecast, kpis, record, staffing
+from cxdash.safe import plain
 from cxdash.store import Store
-from cxdash.ui import download_csv, today
+from cxdash.ui import download_csv, link_numbers, today
 
 GRAIN_LABELS = {"day": "Day", "30min": "30 minutes", "15min": "15 minutes"}
 PERCENT = st.column_config.NumberColumn(format="%.1f%%")
@@ -25,6 +26,12 @@ FLOOR_HELP = ("Arrivals are close to Poisson: even a perfect forecast of an inte
               f"{accuracy.contacts_for_target():.0f} contacts an interval.")
 
 
+# the whole-number widgets bound to the URL: key -> (label, lowest, highest)
+HORIZON = {"horizon": ("Days ahead", 1, 92)}
+STAFFING_INPUTS = {"sl": ("Service level %", 50, 99), "within": ("Within seconds", 1, 600),
+                   "occupancy": ("Max occupancy %", 50, 100), "shrinkage": ("Shrinkage %", 0, 80)}
+
+
 @dataclass(frozen=True)
 class Selection:
     grain: str
@@ -33,6 +40,10 @@ class Selection:
 
     def label(self) -> str:
         return forecast.Request(self.grain, date(2000, 1, 1), 1, self.channels, self.queues).label()
+
+    def text(self) -> str:
+        """The label as Markdown that shows it as it is (queue names are data)."""
+        return plain(self.label())
 
 
 def selection(store: Store) -> Selection:
@@ -58,6 +69,7 @@ def _pct(value) -> str:
 def run_controls(store: Store, chosen: Selection, span: tuple[date, date]) -> str | None:
     """As-of date, horizon and the Run button; runs the forecast with progress and stores it. Returns
     the new run's id."""
+    link_numbers(HORIZON)
     row = st.columns([2, 2, 2, 4], vertical_alignment="bottom")
     default = forecast.default_as_of(span[1], today(store))
     as_of = row[0].date_input("As of", value=default, key="as_of", bind="query-params",
@@ -65,7 +77,7 @@ def run_controls(store: Store, chosen: Selection, span: tuple[date, date]) -> st
                               max_value=max(default, today(store)) + timedelta(days=366),
                               help="Forecast as if on this local date, from contacts that arrived "
                                    "before it. The as-of day itself is forecast too (same day).")
-    horizon = row[1].number_input("Days ahead", min_value=1, max_value=92, value=14, step=1,
+    horizon = row[1].number_input(*HORIZON["horizon"], value=14, step=1,
                                   key="horizon", bind="query-params",
                                   help="Calendar days after the as-of date.")
     clicked = row[2].button("Run forecast", type="primary", icon=":material/play_arrow:", key="run")
@@ -80,7 +92,7 @@ def run_controls(store: Store, chosen: Selection, span: tuple[date, date]) -> st
             min(max(fraction, 0.0), 1.0), text=message))
     except forecast.ForecastError as error:
         bar.empty()
-        st.warning(str(error), icon=":material/warning:")
+        st.warning(plain(error), icon=":material/warning:")
         return None
     run_id = record.save(store.folder, result)
     bar.empty()
@@ -94,7 +106,7 @@ def forecast_section(store: Store, chosen: Selection, span: tuple[date, date]) -
     new_run = run_controls(store, chosen, span)
     runs = record.matching_runs(store.folder, chosen.grain, chosen.channels, chosen.queues)
     if runs.empty:
-        st.info(f"No forecast of {chosen.label()} by {GRAIN_LABELS[chosen.grain].lower()} yet: choose the "
+        st.info(f"No forecast of {chosen.text()} by {GRAIN_LABELS[chosen.grain].lower()} yet: choose the "
                 "as-of date and the days ahead, then Run forecast.", icon=":material/insights:")
         return
     run = runs[runs["run_id"] == new_run].iloc[0] if new_run in set(runs["run_id"]) else runs.iloc[0]
@@ -105,7 +117,7 @@ def forecast_section(store: Store, chosen: Selection, span: tuple[date, date]) -
     benchmarks = table[table["model"].isin(["last_week", "mean_4_weeks"])]
     best_benchmark = benchmarks["wape"].min() if not benchmarks.empty else None
     created = pd.Timestamp(meta["created_at"]).tz_convert(store.settings.timezone)
-    st.caption(f"Forecast {run['run_id']}: {chosen.label()}, as of {meta['as_of']}, "
+    st.caption(f"Forecast {run['run_id']}: {chosen.text()}, as of {meta['as_of']}, "
                f"{meta['horizon_days']} days ahead, made {created:%Y-%m-%d %H:%M}. "
                f"{len(runs)} run(s) of this selection in the record (see Accuracy).")
     tiles = st.columns(4)
@@ -165,12 +177,12 @@ def accuracy_section(store: Store, chosen: Selection, span: tuple[date, date]) -
             tested, model = forecast.selection_backtest(store, chosen.grain, chosen.channels,
                                                         chosen.queues, as_of)
     except forecast.ForecastError as error:
-        st.info(str(error), icon=":material/insights:")
+        st.info(plain(error), icon=":material/insights:")
         return
     backtest_rows = tested.rows[tested.rows["model"] == model].rename(
         columns={"origin": "as_of", "forecast": "yhat"})
     label = forecast.model_label(model)
-    st.caption(f"{chosen.label()} by {GRAIN_LABELS[chosen.grain].lower()}. Stored forecasts are scored on "
+    st.caption(f"{chosen.text()} by {GRAIN_LABELS[chosen.grain].lower()}. Stored forecasts are scored on "
                "the actuals that have arrived since; the backtest ("
                f"{label}, the candidate the last eight weeks favour) gives a new install its history at "
                "once. Only open intervals count.")
@@ -296,14 +308,15 @@ def staffing_section(store: Store) -> None:
                    + ", which agents work from a backlog: staffing those by Erlang over-staffs. For live "
                    "staffing, forecast the live channels alone.", icon=":material/warning:")
 
+    link_numbers(STAFFING_INPUTS)
     row = st.columns(6)
-    level = row[0].number_input("Service level %", 50, 99, 80, key="sl", bind="query-params",
+    level = row[0].number_input(*STAFFING_INPUTS["sl"], 80, key="sl", bind="query-params",
                                 help="Share of offered contacts to answer within the target time.")
-    within = row[1].number_input("Within seconds", 1, 600, int(settings.service_level_seconds),
+    within = row[1].number_input(*STAFFING_INPUTS["within"], int(settings.service_level_seconds),
                                  key="within", bind="query-params")
-    cap = row[2].number_input("Max occupancy %", 50, 100, 85, key="occupancy", bind="query-params",
+    cap = row[2].number_input(*STAFFING_INPUTS["occupancy"], 85, key="occupancy", bind="query-params",
                               help="No interval is planned busier than this (seed: 80-85%).")
-    shrink = row[3].number_input("Shrinkage %", 0, 80, 30, key="shrinkage", bind="query-params",
+    shrink = row[3].number_input(*STAFFING_INPUTS["shrinkage"], 30, key="shrinkage", bind="query-params",
                                  help="Paid time off the phones (breaks, training, absence). Scheduled "
                                       "= on the phones / (1 - shrinkage).")
     staff_to = row[4].selectbox("Staff to", ["Forecast", "Upper bound"], key="staff_to",
@@ -387,12 +400,12 @@ def _schedule_upload(timezone: str, result: pd.DataFrame):
         return None, None
     schedule, problems, set_aside = staffing.read_schedule(upload.getvalue(), upload.name, timezone)
     for problem in problems:
-        st.warning(problem, icon=":material/warning:")
+        st.warning(plain(problem), icon=":material/warning:")
     if not set_aside.empty:
-        with st.expander(f"{len(set_aside):,} row(s) of {upload.name} set aside"):
+        with st.expander(f"{len(set_aside):,} row(s) of {plain(upload.name)} set aside"):
             st.dataframe(set_aside, hide_index=True, key="schedule-set-aside")
-    st.caption(f"{upload.name}: {len(schedule) + len(set_aside):,} rows read = {len(schedule):,} used + "
-               f"{len(set_aside):,} set aside.")
+    st.caption(f"{plain(upload.name)}: {len(schedule) + len(set_aside):,} rows read = "
+               f"{len(schedule):,} used + {len(set_aside):,} set aside.")
     if schedule.empty:
         return None, None
     return schedule, staffing.schedule_gaps(result, schedule)
