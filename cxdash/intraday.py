@@ -88,15 +88,10 @@ def heatmap(store: Store, start: date, end: date, channels: tuple[str, ...] = ()
     return frame
 
 
-def peak_share(store: Store, start: date, end: date, channels: tuple[str, ...] = (),
-               peak_hours: tuple[int, int] = (19, 21)) -> float | None:
-    """The share (%) of the contacts over start..end (channels empty: all) that arrived in the local
-    hours [first, end) of peak_hours, such as 19:00-21:00 for (19, 21); None when no contacts."""
-    return share_in_hours(heatmap(store, start, end, channels), peak_hours)
-
-
 def share_in_hours(heat: pd.DataFrame, peak_hours: tuple[int, int]) -> float | None:
-    """The share (%) of a heatmap's contacts (hour, contacts) in the local hours [first, end)."""
+    """The share (%) of a heatmap's contacts (hour, contacts) in the local hours [first, end) of
+    peak_hours, such as 19:00-21:00 for (19, 21); None when it has no contacts. The Seasonality page
+    passes the settings' [calendar] peak_hours (cxdash.ui.intraday_section)."""
     first, stop = peak_hours
     if not 0 <= first < stop <= 24:
         raise ValueError(f"peak hours must be 0 <= first < end <= 24, not {peak_hours}")

@@ -12,15 +12,11 @@ st.caption(f"Into the data folder {ui.code(store.folder)}. Nothing is written un
            "see what the files would add, and which records would be set aside and why.")
 importing.finished_notice()
 source = importing.source_picker()
-reason = importing.unavailable(source)
-if reason:
-    st.info(f"{reason} Choose another source.", icon=":material/hourglass_empty:")
+files, mapping = importing.upload_widgets(source)
+if files:
+    importing.review(store, source, files, mapping)
 else:
-    files, mapping = importing.upload_widgets(source)
-    if files:
-        importing.review(store, source, files, mapping)
-    else:
-        importing.forget_upload(store.folder)
-        st.info("Choose or drop the files above: you will see what they would add before anything is "
-                "written.", icon=":material/upload_file:")
+    importing.forget_upload(store.folder)
+    st.info("Choose or drop the files above: you will see what they would add before anything is "
+            "written.", icon=":material/upload_file:")
 importing.history_section(store.folder)

@@ -15,6 +15,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import checking
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = Path(os.environ.get("CXDASH_CHROMIUM", "/usr/bin/chromium"))
@@ -51,6 +53,13 @@ def full_demo(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def _apptest_runs_fail_on_page_failures(monkeypatch):
+    """Every AppTest run in the suite fails its test when a page failed, though the app shows a
+    sentence instead of an exception (tests/apptest.py); expect_page_failure(at) allows it."""
+    monkeypatch.setattr(AppTest, "_run", checking(AppTest._run))
+
+
 def _clear_streamlit_caches() -> None:
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -58,7 +67,8 @@ def _clear_streamlit_caches() -> None:
 
 @pytest.fixture
 def app_test(monkeypatch):
-    """Build an AppTest of app.py over a data folder, with caches cleared before and after."""
+    """Build an AppTest of app.py over a data folder, with caches cleared before and after. Each of
+    its runs fails the test when a page failed (see _apptest_runs_fail_on_page_failures)."""
     def build(folder: Path, query: dict | None = None) -> AppTest:
         monkeypatch.setenv("CXDASH_DATA", str(folder))
         _clear_streamlit_caches()

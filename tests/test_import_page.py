@@ -10,11 +10,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from cxdash import importers
 from cxdash.contract import INTERACTION_COLUMNS
 from cxdash.importers import LABELS, SOURCES, uploads
 from cxdash.ingest import TABLES, prepare, source_files
 from cxdash.settings import Settings
 from cxdash.ui import importing
+from tests.apptest import assert_no_page_failure
 from tests.builders import contract_table, write_interactions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +29,7 @@ def _page(at):
     at.switch_page(PAGE)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    assert_no_page_failure(at)  # conftest checks every run too
     return at
 
 
@@ -66,24 +69,26 @@ def test_each_source_says_its_file_types_and_csv_asks_for_its_mapping(app_test, 
     at.selectbox(key="import_source").set_value("parquet").run()
     assert not at.exception
     assert any("Accepted: .parquet files" in c.value for c in at.caption)
-    if uploads.unavailable("csv") is None:
-        at.selectbox(key="import_source").set_value("csv").run()
-        assert not at.exception
-        assert any("Accepted: .csv or .xlsx files" in c.value for c in at.caption)
-        assert any(e.label == "How to write the mapping" for e in at.expander)
+    at.selectbox(key="import_source").set_value("csv").run()
+    assert not at.exception
+    assert any("Accepted: .csv or .xlsx files" in c.value for c in at.caption)
+    assert any(e.label == "How to write the mapping" for e in at.expander)
     assert uploads.types_text("asterisk").startswith("Accepted: any file")
     assert uploads.FILE_TYPES["asterisk"] is None  # a queue_log has no extension
 
 
-def test_a_source_whose_importer_is_missing_is_shown_as_not_available(app_test, demo_folder, monkeypatch):
-    monkeypatch.setitem(SOURCES, "nowhere", "no_such_importer")
-    monkeypatch.setitem(LABELS, "nowhere", "A platform not written yet")
-    assert "not available yet" in uploads.unavailable("nowhere")
+def test_every_source_has_its_importer_and_the_page_offers_its_uploader(app_test, demo_folder):
+    for source in SOURCES:
+        assert callable(importers.parser(source)), source
+        assert uploads.importer_doc(source), source  # the page shows what the importer reads
+    assert uploads.importer_doc(uploads.PARQUET) is None
     at = _page(app_test(demo_folder))
-    assert "A platform not written yet (not available yet)" in at.selectbox(key="import_source").options
-    at.selectbox(key="import_source").set_value("nowhere").run()
-    assert not at.exception
-    assert any("not available yet" in i.value for i in at.info)
+    for source in SOURCES:
+        at.selectbox(key="import_source").set_value(source).run()
+        assert not at.exception
+        assert [u.label for u in at.get("file_uploader")][0] == f"{LABELS[source]}: files to check"
+        assert any(uploads.types_text(source) in c.value for c in at.caption), source
+        assert any("Choose or drop the files" in i.value for i in at.info), source
 
 
 def test_the_page_says_what_the_last_import_did(app_test, demo_folder):
@@ -151,13 +156,12 @@ def test_a_confirmed_import_changes_what_the_store_is_prepared_for(tmp_path):
 
 def test_an_export_the_importer_refuses_is_named_in_words(tmp_path):
     folder = tmp_path / "data"
-    if uploads.unavailable("genesys") is None:
-        path = tmp_path / "conversations.json"
-        path.write_text('{"nothing": []}')
-        with pytest.raises(ValueError) as error:
-            uploads.check(folder, "genesys", _upload(folder, path), Settings())
-        text = uploads.problem_text(path.name, error.value)
-        assert text.startswith("Could not be used: conversations.json: not a Genesys")
+    path = tmp_path / "conversations.json"
+    path.write_text('{"nothing": []}')
+    with pytest.raises(ValueError) as error:
+        uploads.check(folder, "genesys", _upload(folder, path), Settings())
+    text = uploads.problem_text(path.name, error.value)
+    assert text.startswith("Could not be used: conversations.json: not a Genesys")
     assert uploads.problem_text("a.csv", ValueError("mapping: no [columns]")) == \
         "a.csv: could not be used: mapping: no [columns]"
     unexpected = uploads.problem_text("a.json", KeyError("ContactId"))
@@ -254,8 +258,6 @@ def test_the_history_reads_log_lines_old_and_new(tmp_path):
 
 
 def test_the_mapping_example_the_page_shows_imports_a_csv(tmp_path):
-    if uploads.unavailable("csv"):
-        pytest.skip("the csv importer is not there yet")
     required, _, example = importing.MAPPINGS["csv"]
     assert required
     folder = tmp_path / "data"

@@ -183,27 +183,44 @@ def test_the_heatmap_reads_only_the_days_the_data_covers(store):
 
 # --- the peak window --------------------------------------------------------------------------------------
 
+def peak_share(store: Store, start: date, end: date, channels: tuple[str, ...] = (),
+               peak_hours: tuple[int, int] | None = None) -> float | None:
+    """The share the Seasonality page shows (cxdash.ui.intraday_section): intraday.share_in_hours of
+    the heatmap, for the settings' peak hours unless others are given."""
+    return intraday.share_in_hours(intraday.heatmap(store, start, end, channels),
+                                   peak_hours or store.settings.peak_hours)
+
+
 def test_the_peak_share_counts_local_hours_19_and_20(store):
+    assert store.settings.peak_hours == (19, 21)  # the default of [calendar] peak_hours
     # f3 (Sun 19:30), f4 (Sun 20:10), o2 (Mon 19:00), o3 (Mon 20:59) of 11; o4 at 21:00 is outside
-    assert intraday.peak_share(store, *WEEK) == pytest.approx(100 * 4 / 11)
-    assert intraday.peak_share(store, *WEEK, peak_hours=(19, 21)) == pytest.approx(100 * 4 / 11)
-    assert intraday.peak_share(store, *WEEK, peak_hours=(0, 2)) == pytest.approx(100 * 3 / 11)
-    assert intraday.peak_share(store, *WEEK, peak_hours=(23, 24)) == pytest.approx(100 * 1 / 11)
-    assert intraday.peak_share(store, *WEEK, peak_hours=(0, 24)) == pytest.approx(100.0)
+    assert peak_share(store, *WEEK) == pytest.approx(100 * 4 / 11)
+    assert peak_share(store, *WEEK, peak_hours=(19, 21)) == pytest.approx(100 * 4 / 11)
+    assert peak_share(store, *WEEK, peak_hours=(0, 2)) == pytest.approx(100 * 3 / 11)
+    assert peak_share(store, *WEEK, peak_hours=(23, 24)) == pytest.approx(100 * 1 / 11)
+    assert peak_share(store, *WEEK, peak_hours=(0, 24)) == pytest.approx(100.0)
+
+
+def test_the_peak_share_follows_the_configured_peak_hours(tmp_path):
+    write_operation(tmp_path)
+    write_settings(tmp_path, "[calendar]\npeak_hours = [0, 2]\n")
+    with Store.open(tmp_path) as configured:
+        assert configured.settings.peak_hours == (0, 2)
+        assert peak_share(configured, *WEEK) == pytest.approx(100 * 3 / 11)
 
 
 def test_the_peak_share_of_a_channel_and_of_a_range_without_contacts(store):
-    assert intraday.peak_share(store, *WEEK, channels=("phone",)) == pytest.approx(100 * 1 / 6)
-    assert intraday.peak_share(store, *WEEK, channels=("chat",)) == pytest.approx(100 * 2 / 3)
-    assert intraday.peak_share(store, *WEEK, channels=("phone", "chat")) == pytest.approx(100 * 3 / 9)
-    assert intraday.peak_share(store, *WEEK, channels=("sms",)) is None
-    assert intraday.peak_share(store, date(2024, 6, 1), date(2024, 6, 30)) is None
+    assert peak_share(store, *WEEK, channels=("phone",)) == pytest.approx(100 * 1 / 6)
+    assert peak_share(store, *WEEK, channels=("chat",)) == pytest.approx(100 * 2 / 3)
+    assert peak_share(store, *WEEK, channels=("phone", "chat")) == pytest.approx(100 * 3 / 9)
+    assert peak_share(store, *WEEK, channels=("sms",)) is None
+    assert peak_share(store, date(2024, 6, 1), date(2024, 6, 30)) is None
 
 
 def test_peak_hours_outside_the_day_are_refused(store):
     for hours in ((21, 19), (19, 19), (-1, 3), (20, 25)):
         with pytest.raises(ValueError):
-            intraday.peak_share(store, *WEEK, peak_hours=hours)
+            peak_share(store, *WEEK, peak_hours=hours)
 
 
 # --- shapes by channel ------------------------------------------------------------------------------------
@@ -293,7 +310,7 @@ def test_an_empty_folder_gives_empty_shapes_and_every_query_runs(tmp_path):
         frame = intraday.heatmap(empty, *WEEK)
         assert len(frame) == 7 * 24 and frame["contacts"].sum() == 0 and frame["hours"].sum() == 0
         assert frame["contacts_per_hour"].isna().all()
-        assert intraday.peak_share(empty, *WEEK) is None
+        assert peak_share(empty, *WEEK) is None
         hourly, weekly = intraday.shapes_by_channel(empty, *WEEK)
         assert hourly.empty and list(hourly.columns) == ["channel", "hour", "contacts", "share_pct"]
         assert weekly.empty and list(weekly.columns) == ["channel", "weekday", "contacts", "days",
@@ -308,7 +325,7 @@ def test_a_folder_whose_every_row_was_set_aside_has_no_contacts_by_hour(tmp_path
     write_interactions(tmp_path, [contact("x", "fax", "2024-11-03 20:00")])
     with Store.open(tmp_path) as store:
         assert intraday.heatmap(store, *WEEK)["contacts"].sum() == 0
-        assert intraday.peak_share(store, *WEEK) is None
+        assert peak_share(store, *WEEK) is None
 
 
 def hourly_files(folder) -> list[str]:

@@ -11,6 +11,7 @@ import pytest
 
 from cxdash import cli
 from cxdash.safe import plain
+from tests.apptest import assert_no_page_failure
 from tests.builders import write_costs, write_interactions, write_settings
 
 PAGES = ["pages/overview.py", "pages/quality.py", "pages/monthly_report.py", "pages/seasonality.py",
@@ -23,6 +24,7 @@ def _run(at, page: str | None = None):
         at.switch_page(page)
         at.run()
     assert not at.exception, [e.value for e in at.exception]
+    assert_no_page_failure(at)  # conftest checks every run too
     return at
 
 
@@ -111,6 +113,53 @@ def test_an_empty_folder_gets_the_demo_and_the_page_says_so(app_test, tmp_path, 
     notices = " ".join(i.value for i in at.info)
     assert "had no interactions" in notices and "demo" in notices
     assert at.metric
+
+
+def _break(monkeypatch, module, name: str) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"{name} broken on purpose")
+
+    monkeypatch.setattr(module, name, broken)
+
+
+def test_the_harness_fails_a_page_that_crashed_though_the_app_shows_a_sentence(app_test, demo_folder,
+                                                                              monkeypatch):
+    from cxdash import kpis
+
+    _break(monkeypatch, kpis, "overview")  # the Overview page's first query
+    at = app_test(demo_folder)
+    with pytest.raises(AssertionError) as failed:
+        _run(at)
+    # the old check could not see it: the page turned the exception into a sentence
+    assert not at.exception
+    assert any("Something went wrong while drawing this page" in e.value for e in at.error)
+    assert "a page failed" in str(failed.value)
+    assert "RuntimeError: overview broken on purpose" in str(failed.value)  # the traceback, shown
+    assert "pages/overview.py" in str(failed.value)
+
+
+def test_every_apptest_run_is_checked_even_one_made_without_the_fixture(app_test, demo_folder,
+                                                                        monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from cxdash import kpis
+    from tests.apptest import expect_page_failure, page_failures
+
+    app_test(demo_folder)  # sets the data folder and clears the caches
+    _break(monkeypatch, kpis, "contacts_by_channel")  # the Overview page's chart, after its tiles
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
+    # a plain run(), no helper: the check is in AppTest itself, for the whole suite
+    with pytest.raises(AssertionError, match="contacts_by_channel broken on purpose"):
+        at.run()
+    assert at.metric  # the tiles drew; the page failed below them
+    # a widget's run() is checked as well
+    with pytest.raises(AssertionError, match="contacts_by_channel broken on purpose"):
+        at.multiselect(key="channel").set_value(["email"]).run()
+    # a test that breaks a page on purpose says so, and reads the failures itself
+    expect_page_failure(at).run()
+    failures = page_failures(at)
+    assert len(failures) == 3
+    assert all("contacts_by_channel broken on purpose" in trace for _, trace in failures)
 
 
 def test_a_fall_in_cost_per_contact_shows_as_a_fall():

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from cxdash.safe import html_text, plain
+from tests.apptest import assert_no_page_failure, expect_page_failure, page_failures
 from tests.hostile import AGENT, HOSTILE, ITEM, QUEUE, SPECIAL_DAY, TEAM, TEAM_HTML, write_hostile_demo
 
 
@@ -32,6 +33,7 @@ def _run(at, page: str | None = None):
         at.switch_page(page)
         at.run()
     assert not at.exception, [e.value for e in at.exception]
+    assert_no_page_failure(at)  # conftest checks every run too
     return at
 
 
@@ -136,7 +138,12 @@ def test_a_page_error_shows_a_sentence_and_logs_the_details(app_test, hostile_fo
         raise RuntimeError("Binder Error: SELECT * FROM read_parquet('/srv/secret/interactions/*.parquet')")
 
     monkeypatch.setattr(kpis, "overview", broken)
-    at = _run(app_test(hostile_folder))
+    at = expect_page_failure(app_test(hostile_folder))
+    at.run()
+    assert not at.exception
+    [(sentence, trace)] = page_failures(at)  # the harness sees the failure the browser does not
+    assert sentence.startswith("Something went wrong while drawing this page")
+    assert "RuntimeError: Binder Error" in trace
     shown = " ".join(e.value for e in at.error)
     assert "Something went wrong while drawing this page" in shown
     assert "/srv/secret" not in shown and "SELECT" not in shown and "RuntimeError" not in shown
@@ -146,7 +153,11 @@ def test_a_page_error_shows_a_sentence_and_logs_the_details(app_test, hostile_fo
 def test_a_data_folder_that_cannot_be_opened_says_so_without_its_path(app_test, tmp_path, caplog):
     folder = tmp_path / "not-a-folder"
     folder.write_text("a file where the data folder should be")
-    at = _run(app_test(folder))
+    at = expect_page_failure(app_test(folder))
+    at.run()
+    assert not at.exception
+    [(sentence, _)] = page_failures(at)
+    assert sentence.startswith("The data folder could not be opened")
     shown = " ".join(e.value for e in at.error)
     assert "The data folder could not be opened" in shown
     assert str(tmp_path) not in shown and "Errno" not in shown and "Error:" not in shown

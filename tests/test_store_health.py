@@ -176,3 +176,27 @@ def test_a_snapshot_left_by_a_process_that_died_is_removed_by_the_next_preparati
         assert len(live) == 1  # this store's own
         prepare(folder, load_settings(folder))
         assert live[0].exists()  # held by an open store: kept
+
+
+def test_listing_the_store_never_enters_the_snapshots_other_stores_remove(folder, monkeypatch):
+    # a snapshot can vanish while the store is listed (another store closes): the listing must not
+    # even open it (Path.rglob raised FileNotFoundError there, and the page showed a failure)
+    from cxdash.ingest import SNAPSHOTS_DIR, store_outputs
+
+    store = store_path(folder)
+    before = store_outputs(store)
+    snapshot = store / SNAPSHOTS_DIR / "123-gone" / "interactions" / "intervals"
+    snapshot.mkdir(parents=True)
+    (snapshot / "a.parquet").write_bytes(b"")
+    (snapshot / "b.tmp").write_bytes(b"")
+    scandir = os.scandir
+
+    def vanishing(path="."):
+        if isinstance(path, str | os.PathLike) and SNAPSHOTS_DIR in Path(path).parts:
+            raise FileNotFoundError(path)
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", vanishing)
+    assert store_outputs(store) == before and before
+    # preparing looks for leftover .tmp files outside the snapshots (and removes orphan snapshots)
+    assert not prepare(folder, load_settings(folder)).notes

@@ -138,25 +138,9 @@ def source_label(source: str) -> str:
     return PARQUET_LABEL if source == PARQUET else LABELS[source]
 
 
-def unavailable(source: str) -> str | None:
-    """Why a source cannot be used in this version (its importer is not there yet); None when it can."""
-    if source == PARQUET:
-        return None
-    try:
-        module = importlib.import_module(f"cxdash.importers.{SOURCES[source]}")
-    except ImportError:
-        return f"{source_label(source)}: not available yet in this version of cxdash."
-    except Exception as error:  # noqa: BLE001 - a broken importer must not take the page down
-        log.error("importer %s failed to load: %s", source, traceback.format_exc())
-        return f"{source_label(source)}: the importer could not be loaded ({type(error).__name__}: {error})."
-    if not callable(getattr(module, "parse", None)):
-        return f"{source_label(source)}: not available yet in this version of cxdash."
-    return None
-
-
 def importer_doc(source: str) -> str | None:
-    """The importer's module docstring (what it reads and how), when the importer is there."""
-    if source == PARQUET or unavailable(source):
+    """The importer's module docstring (what it reads and how); None for a parquet file."""
+    if source == PARQUET:
         return None
     return importlib.import_module(f"cxdash.importers.{SOURCES[source]}").__doc__
 
@@ -454,9 +438,6 @@ def check(folder: Path, source: str, upload: Upload, settings: Settings) -> Chec
     """What adding the upload would do. Writes nothing into the data folder (only the upload's own)."""
     if source == PARQUET:
         return check_parquet(folder, upload, settings)
-    reason = unavailable(source)
-    if reason:
-        raise ValueError(reason)
     parsed = parse_files(source, upload.paths, settings, upload.mapping)
     names = [path.name for path in upload.paths]
     result = check_from_summary(store(folder, parsed, settings, names, preview=True))

@@ -29,7 +29,6 @@ from cxdash.importers.uploads import (
     source_label,
     sources,
     types_text,
-    unavailable,
 )
 from cxdash.safe import plain as escape_markdown  # file names and messages quoting them are data
 from cxdash.store import Store
@@ -92,12 +91,7 @@ def size_limit_mb() -> int:
 
 def source_picker() -> str:
     """The Source selectbox: every importer, then a parquet file in the data contract."""
-    missing = {source: unavailable(source) for source in sources()}
-
-    def label(source: str) -> str:
-        return source_label(source) + (" (not available yet)" if missing[source] else "")
-
-    return st.selectbox("Source", sources(), format_func=label, key="import_source",
+    return st.selectbox("Source", sources(), format_func=source_label, key="import_source",
                         help="Where the export comes from: it decides how the file is read. Imports are "
                              "idempotent: importing the same export twice adds nothing.")
 
