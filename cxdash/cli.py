@@ -15,6 +15,7 @@ from pathlib import Path
 from cxdash.contract import CHANNELS
 from cxdash.oserrors import disk_error_text
 from cxdash.settings import data_dir
+from cxdash.sources import SOURCES  # the importers themselves load only for `import`
 
 
 def _date(text: str) -> date:
@@ -82,8 +83,6 @@ def _parser() -> argparse.ArgumentParser:
                           help="write the rows (ts, yhat, yhat_lower, yhat_upper, model) as .csv or .parquet")
     forecast.add_argument("--json", action="store_true",
                           help="print the backtest accuracy of every candidate and the chosen model")
-
-    from cxdash.importers import SOURCES
 
     importer = with_data(commands.add_parser(
         "import", help="import a platform's export into the data folder (idempotent, incremental)"))
@@ -253,7 +252,7 @@ def _kpis(folder: Path, args: argparse.Namespace) -> int:
     else:
         from cxdash.metrics import METRICS, format_value
         for name, value in values.items():
-            print(f"{METRICS[name].label:<26} {format_value(name, value)}")
+            print(f"{METRICS[name].label:<26} {format_value(name, value, store.settings)}")
     return 0
 
 

@@ -259,10 +259,10 @@ def _channels(value, empty_ok: bool) -> tuple[str, ...] | None:
 def _all_paths() -> dict[str, str]:
     """Every known setting's last name -> its full path (`peak_hours` -> `calendar.peak_hours`), for the
     hint when a key sits in the wrong table."""
-    from cxdash.metrics import METRICS
+    from cxdash.metrics import target_names
 
     paths = {key: f"{table}.{key}" if table else key for table, keys in KNOWN_KEYS.items() for key in keys}
-    return {**{name: f"targets.{name}" for name in METRICS}, **paths}
+    return {**{name: f"targets.{name}" for name in target_names()}, **paths}
 
 
 def _known(table: dict, known, prefix: str, source: str, problems: list[str],
@@ -401,15 +401,16 @@ def _read(raw, source: str, problems: list[str]) -> dict:
 
 
 def _targets(raw, source: str, problems: list[str]) -> dict[str, Target]:
-    """The [targets] table: KPI name -> a table of numbers; a bad target keeps its default."""
-    from cxdash.metrics import METRICS
+    """The [targets] table: KPI name (or a variant's own key, e.g. csat_mean) -> a table of numbers;
+    a bad target keeps its default."""
+    from cxdash.metrics import target_names
 
     targets = dict(DEFAULT_TARGETS)
     if not isinstance(raw, dict):
         problems.append(f"{source}: targets must be a table of KPI targets, not {_show(raw)}; "
                         "defaults used")
         return targets
-    for name, spec in _known(raw, tuple(METRICS), "targets.", source, problems).items():
+    for name, spec in _known(raw, target_names(), "targets.", source, problems).items():
         if not isinstance(spec, dict):
             problems.append(f"{source}: targets.{name} must be a table of numbers "
                             f"({', '.join(TARGET_KEYS)}), not {_show(spec)}; ignored")
@@ -478,10 +479,20 @@ def _cost_model(raw, source: str, problems: list[str]) -> CostModel:
     return replace(default, **changes)
 
 
+def _holiday_subdivisions(code: str | None) -> list[str] | None:
+    """The subdivisions the holidays library knows for a country code (aliases too), or None for a
+    code it does not know: as holidays.list_supported_countries() says, but loading that one country
+    only, not all of them (that took a few hundred ms of every command)."""
+    import holidays
+    from holidays.registry import EntityLoader
+
+    if code is None or code not in set(EntityLoader.get_country_codes()):
+        return None
+    return list(getattr(holidays, code).subdivisions)
+
+
 def _calendar(raw, source: str, problems: list[str]) -> dict:
     """The [calendar] table: holiday country and subdivision, peak hours, the user's special days."""
-    import holidays
-
     if not isinstance(raw, dict):
         problems.append(f"{source}: calendar must be a table of settings, not {_show(raw)}; defaults used")
         return {}
@@ -490,13 +501,13 @@ def _calendar(raw, source: str, problems: list[str]) -> dict:
     if "country" in raw or "subdivision" in raw:
         country = raw.get("country", Settings.holiday_country)
         subdivision = raw.get("subdivision")
-        supported = holidays.list_supported_countries()
         code = country.strip().upper() if isinstance(country, str) else None
-        if code not in supported:
+        supported = _holiday_subdivisions(code)
+        if supported is None:
             problems.append(f"{source}: calendar.country = {_show(country)} is not a country the holidays "
                             f"library knows (ISO 3166 codes such as US, GB, DE); US used")
         elif subdivision is not None and not (isinstance(subdivision, str)
-                                              and subdivision.strip().upper() in supported[code]):
+                                              and subdivision.strip().upper() in supported):
             problems.append(f"{source}: calendar.subdivision = {_show(subdivision)} is not a subdivision "
                             f"of {code}; the country's national holidays used")
             changes.update(holiday_country=code, holiday_subdivision=None)

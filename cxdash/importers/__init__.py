@@ -13,24 +13,7 @@ from pathlib import Path
 
 from cxdash.importers.core import ImportSummary, Parsed, store
 from cxdash.settings import Settings
-
-# source name -> module; the order is the order the app offers them in
-SOURCES = {
-    "amazon-connect": "amazon_connect",
-    "zendesk": "zendesk",
-    "genesys": "genesys",
-    "talkdesk": "talkdesk",
-    "asterisk": "asterisk",
-    "csv": "csv_mapping",
-}
-LABELS = {
-    "amazon-connect": "Amazon Connect contact trace records (JSON lines or JSON)",
-    "zendesk": "Zendesk tickets, ticket metrics and satisfaction ratings (JSON or CSV)",
-    "genesys": "Genesys Cloud conversation details (JSON)",
-    "talkdesk": "Talkdesk calls report (CSV)",
-    "asterisk": "Asterisk queue_log",
-    "csv": "Any CSV or Excel file, with a mapping file",
-}
+from cxdash.sources import LABELS, SOURCES  # the names, kept light for the CLI
 
 __all__ = ["LABELS", "SOURCES", "ImportSummary", "Parsed", "import_files", "parse_files", "parser"]
 
