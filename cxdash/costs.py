@@ -3,6 +3,12 @@
 Cost per contact follows the registry's definition (metrics.py): operating cost, one-time items
 left out, divided by served contacts (answered by an agent, or self-served). Costs booked to
 'shared' belong to no channel: they count in the blended figure only.
+
+There is one way to count a month's cost, the overview's: kpis.measures_by_day spreads each month's
+operating cost evenly over its days (sql/cost_daily.sql) and keeps the days inside the data's span,
+with the served contacts of the days that carry cost. A month is the sum of its days, so the
+report's figure for a whole month is the overview tile's for that month, and a month the data covers
+only in part carries the cost of its covered days.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from cxdash.contract import CHANNELS
-from cxdash.kpis import add_months, data_span
+from cxdash.kpis import Filters, add_months, measures_by_day
 from cxdash.metrics import ratio
 from cxdash.settings import Settings
 from cxdash.store import COST_MODEL, Store
@@ -37,24 +43,33 @@ class MonthCosts:
     has_costs: bool
 
 
-def per_contact(served: pd.DataFrame, booked: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Cost per served contact per month and channel, plus a blended row per month.
+def monthly_measures(store: Store, first: date, last: date) -> pd.DataFrame:
+    """The measures cost per contact divides, per local month and channel plus a blended row, summed
+    from the overview's days (measures_by_day): month, channel, contacts, served, cost_usd (NaN where
+    no operating cost is booked), served_with_cost and cost_days (the days that carry cost)."""
+    pieces = []
+    for channel, filters in (*((c, Filters(channels=(c,))) for c in CHANNELS), (BLENDED, Filters())):
+        days = measures_by_day(store, first, last, filters)
+        if days.empty:
+            continue
+        days["month"] = [day.replace(day=1) for day in days["day"]]
+        months = days.groupby("month", as_index=False).agg(
+            contacts=("contacts", "sum"), served=("served", "sum"),
+            served_with_cost=("served_with_cost", "sum"),
+            cost_usd=("cost_usd", lambda cost: cost.sum(min_count=1)), cost_days=("cost_usd", "count"))
+        months["channel"] = channel
+        pieces.append(months[(months["contacts"] > 0) | months["cost_usd"].notna()])
+    columns = ["month", "channel", "contacts", "served", "served_with_cost", "cost_usd", "cost_days"]
+    if not pieces:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(pieces, ignore_index=True)[columns]
 
-    served: month, channel, contacts, served; booked: month, channel, cost_type, amount_usd.
-    A month without operating costs has no cost per contact (NaN), not zero.
-    """
-    operating = booked[booked["cost_type"] != ONE_TIME]
-    cost = operating.groupby(["month", "channel"], as_index=False)["amount_usd"].sum() \
-        .rename(columns={"amount_usd": "cost_usd"})
-    frame = served[["month", "channel", "contacts", "served"]].merge(
-        cost, on=["month", "channel"], how="outer")
-    frame[["contacts", "served"]] = frame[["contacts", "served"]].fillna(0)
-    months = frame.groupby("month", as_index=False).agg(
-        contacts=("contacts", "sum"), served=("served", "sum"),
-        cost_usd=("cost_usd", lambda costs: costs.sum(min_count=1)))
-    months["channel"] = BLENDED
-    frame = pd.concat([frame[frame["channel"] != "shared"], months], ignore_index=True)
-    frame["cost_per_contact_usd"] = ratio(frame, COST, settings)
+
+def per_contact(measures: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Cost per served contact per month and channel (and blended), by the registry's definition.
+    A month without operating costs has no cost per contact (NaN), not zero."""
+    frame = measures.copy()
+    frame["cost_per_contact_usd"] = ratio(frame, COST, settings) if len(frame) else pd.Series(dtype=float)
     return frame.sort_values(["month", "channel"]).reset_index(drop=True)
 
 
@@ -67,8 +82,10 @@ def deflection(month_rows: pd.DataFrame, settings: Settings) -> dict:
     share = 100 * float(rows["contacts"].get(SELF_SERVICE, 0.0)) / total if total else None
     assisted = rows[~rows.index.isin([BLENDED, SELF_SERVICE])]
     assisted_cost = assisted["cost_usd"].sum(min_count=1)
-    assisted_cpc = None if pd.isna(assisted_cost) else \
-        ratio({"cost_usd": assisted_cost, "served": assisted["served"].sum()}, COST, settings)
+    # the assisted channels together, as the overview counts a filter of several channels: their
+    # served contacts in a month that carries cost
+    assisted_cpc = None if pd.isna(assisted_cost) else ratio(
+        {"cost_usd": assisted_cost, "served_with_cost": assisted["served"].sum()}, COST, settings)
     self_cpc = rows["cost_per_contact_usd"].get(SELF_SERVICE)
     saving = None
     if assisted_cpc is not None and self_cpc is not None and pd.notna(self_cpc):
@@ -83,18 +100,11 @@ def month_costs(store: Store, month: date) -> MonthCosts:
     """Cost per contact of a local month (its first day), with 13 months of trend."""
     month = month.replace(day=1)
     first = add_months(month, -12)
-    served = store.query("served_by_month_channel", first_month=first, last_month=month)
+    trend = per_contact(monthly_measures(store, first, add_months(month, 1) - timedelta(days=1)),
+                        store.settings)
     booked = store.query("costs_by_month_channel_type", first_month=first, last_month=month)
-    for frame in (served, booked):
-        frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    booked["month"] = pd.to_datetime(booked["month"]).dt.date
     booked["amount_usd"] = booked["amount_usd"].astype(float)
-    # a month the data covers only in part (it starts or ends inside it) carries the share of its
-    # operating cost that falls on covered days, as the overview's tile counts it
-    span = data_span(store)
-    covered = booked["month"].map(lambda m: coverage(m, span))
-    operating = booked["cost_type"] != ONE_TIME
-    booked.loc[operating, "amount_usd"] *= covered[operating]
-    trend = per_contact(served, booked, store.settings)
     current = trend[trend["month"] == month]
     previous = trend[trend["month"] == add_months(month, -1)].set_index("channel")
     last_year = trend[trend["month"] == first].set_index("channel")
@@ -111,6 +121,10 @@ def month_costs(store: Store, month: date) -> MonthCosts:
     this_month = booked[booked["month"] == month]
     operating = this_month[this_month["cost_type"] != ONE_TIME]
     composition = operating.groupby("cost_type", as_index=False)["amount_usd"].sum()
+    # the month's operating cost as counted above, split by cost type: the share of its days that
+    # carry cost (the days inside the data's span)
+    cost_days = current.loc[current["channel"] == BLENDED, "cost_days"].sum()
+    composition["amount_usd"] *= cost_days / ((add_months(month, 1) - month).days)
     total = composition["amount_usd"].sum()
     composition["share_pct"] = 100 * composition["amount_usd"] / total if total else float("nan")
     return MonthCosts(
@@ -118,15 +132,6 @@ def month_costs(store: Store, month: date) -> MonthCosts:
         composition=composition.sort_values("amount_usd", ascending=False).reset_index(drop=True),
         one_time_usd=float(this_month.loc[this_month["cost_type"] == ONE_TIME, "amount_usd"].sum()),
         deflection=deflection(current, store.settings), has_costs=bool(len(operating)))
-
-
-def coverage(month: date, span: tuple[date, date] | None) -> float:
-    """The share of a month's days inside the data's span (first to last day with contacts)."""
-    if span is None:
-        return 0.0
-    end = add_months(month, 1) - timedelta(days=1)
-    first, last = max(month, span[0]), min(end, span[1])
-    return max((last - first).days + 1, 0) / end.day
 
 
 def months_between(first: date, last: date) -> list[str]:

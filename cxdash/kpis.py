@@ -8,10 +8,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from cxdash.metrics import KPI_NAMES, METRICS, definition, ratio, status, target_text
+from cxdash.metrics import KPI_NAMES, METRICS, definition, ratio, status, target_for, target_text
 from cxdash.store import Store
-
-COST = "cost_per_contact_usd"
 
 
 @dataclass(frozen=True)
@@ -120,25 +118,30 @@ def measures_by_day(store: Store, start: date, end: date, filters: Filters) -> p
         frame = frame[(frame["day"] >= span[0]) & (frame["day"] <= span[1])].reset_index(drop=True)
     measures = frame.columns.difference(["day", "cost_usd"])
     frame[measures] = frame[measures].fillna(0)
-    # cost per contact counts only days that have cost data, so served contacts there only
+    # the cost measures' denominator: cost counts only on days that have cost data, so the served
+    # contacts of those days only (cost per contact divides the two, as the registry says)
     frame["served_with_cost"] = frame["served"].where(frame["cost_usd"].notna(), 0)
     return frame
 
 
+def _has_basis(name: str, filters: Filters) -> bool:
+    """Whether a metric has a basis under the filters (costs are booked per channel only)."""
+    return not (METRICS[name].by_channel_only and filters.splits_costs)
+
+
 def _values(frame: pd.DataFrame, store: Store, filters: Filters) -> dict[str, float | None]:
+    """Every tile's figure from the period's summed measures, as the registry defines it."""
     totals = frame.drop(columns=["day"]).sum(numeric_only=True, min_count=1).to_dict() \
         if len(frame) else {}
     values: dict[str, float | None] = {}
     for name in KPI_NAMES:
-        if name == COST:
-            cost = totals.get("cost_usd")
-            served = totals.get("served_with_cost") or 0
-            values[name] = None if filters.splits_costs or cost is None or pd.isna(cost) \
-                or served <= 0 else float(cost) / served
-            continue
-        value = ratio(totals, name, store.settings) if totals else None
-        values[name] = None if value is None or pd.isna(value) else float(value)
-    values["contacts"] = int(totals.get("contacts", 0) or 0)
+        value = ratio(totals, name, store.settings) if _has_basis(name, filters) else None
+        if value is None or pd.isna(value):
+            values[name] = None
+        elif not definition(name, store.settings).denominator:  # a count: a whole number
+            values[name] = int(value)
+        else:
+            values[name] = float(value)
     return values
 
 
@@ -174,21 +177,23 @@ def overview(store: Store, period: Period, filters: Filters = Filters()) -> Over
     rows = []
     for name in KPI_NAMES:
         metric = METRICS[name]
-        target = store.settings.targets.get(name)
+        rule = definition(name, store.settings)
+        target = target_for(name, store.settings)
         value, prior, ago = current[name], before[name], year_ago[name]
         rows.append({
             "metric": name,
             "label": metric.label,
-            "unit": metric.unit,
+            "unit": rule.unit,
+            "number_format": rule.number_format,
             "value": value,
             "previous": prior,
             "last_year": ago,
             "change": None if value is None or prior is None else value - prior,
             "change_pct": _change_pct(value, prior),
             "change_last_year_pct": _change_pct(value, ago),
-            "status": status(name, value, target),
-            "target": target_text(name, target),
-            "definition": definition(name, store.settings).text,
+            "status": status(name, value, target, store.settings),
+            "target": target_text(name, target, store.settings),
+            "definition": rule.text,
             "higher_is_better": metric.higher_is_better,
         })
     return Overview(period, previous, last_year, pd.DataFrame(rows),
@@ -211,16 +216,13 @@ def _trend(frame: pd.DataFrame, store: Store, filters: Filters, period: Period) 
         frame = frame.groupby("day", as_index=False).sum(numeric_only=True, min_count=1)
     pieces = [pd.DataFrame({"metric": name, "day": frame["day"],
                             "value": metric_series(frame, name, store.settings).astype(float)})
-              for name in KPI_NAMES if not (name == COST and filters.splits_costs)]
+              for name in KPI_NAMES if _has_basis(name, filters)]
     return pd.concat(pieces, ignore_index=True)
 
 
 def metric_series(frame: pd.DataFrame, name: str, settings) -> pd.Series:
     """A KPI for each row of summed measures (a day, a week, a month...), as measures_by_day gives
-    them: the registry's ratio, and cost per contact over the served contacts that carry cost."""
-    if name == COST:
-        served = frame["served_with_cost"].where(frame["served_with_cost"] > 0)
-        return (frame["cost_usd"] / served).astype(float)
+    them: the registry's ratio."""
     return ratio(frame, name, settings)
 
 

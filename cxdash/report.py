@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
 from cxdash import __version__, charts, costs, kpis, lifetime
-from cxdash.metrics import METRICS, format_value
+from cxdash.metrics import METRICS, format_number, format_value
 from cxdash.safe import excel_writer, neutralise_formulas
 from cxdash.store import Store
 
@@ -132,7 +132,7 @@ def summary(report: MonthlyReport) -> list[str]:
         missed = tiles[tiles["status"] == status]
         if len(missed):
             lines.append(f"{words}: " + "; ".join(
-                f"{row['label']} {format_value(name, row['value'])} ({row['target']})"
+                f"{row['label']} {format_number(row['number_format'], row['value'])} ({row['target']})"
                 for name, row in missed.iterrows()) + ".")
     if not tiles["status"].isin(["red", "amber"]).any() and (tiles["status"] != "none").any():
         lines.append("Every KPI with a target is on target.")
@@ -141,7 +141,8 @@ def summary(report: MonthlyReport) -> list[str]:
     moved = moved[moved["change_pct"].abs() >= 5]
     if len(moved):
         lines.append("Largest moves on last month: " + "; ".join(
-            f"{row['label']} {format_value(name, row['previous'])} → {format_value(name, row['value'])}"
+            f"{row['label']} {format_number(row['number_format'], row['previous'])} → "
+            f"{format_number(row['number_format'], row['value'])}"
             for name, row in moved.iterrows()) + ".")
     blended = report.costs.by_channel.set_index("channel")
     if report.costs.has_costs and costs.BLENDED in blended.index:
@@ -259,9 +260,11 @@ def _kpi_rows(report: MonthlyReport) -> list[dict]:
     rows = []
     for _, tile in report.overview.tiles.iterrows():
         name = tile["metric"]
-        rows.append({"metric": name, "label": tile["label"], "value": format_value(name, tile["value"]),
-                     "previous": format_value(name, tile["previous"]),
-                     "last_year": format_value(name, tile["last_year"]),
+        number_format = tile["number_format"]
+        rows.append({"metric": name, "label": tile["label"],
+                     "value": format_number(number_format, tile["value"]),
+                     "previous": format_number(number_format, tile["previous"]),
+                     "last_year": format_number(number_format, tile["last_year"]),
                      "change": _pct(tile["change_pct"]), "status": tile["status"],
                      "target": tile["target"], "definition": tile["definition"]})
     return rows

@@ -18,10 +18,11 @@ import streamlit as st
 
 from cxdash import charts, costs, kpis, lifetime, report
 from cxdash.ingest import TABLES, prepare, source_files, store_path, store_signature
-from cxdash.metrics import METRICS, format_value, status, target_text
+from cxdash.metrics import METRICS, format_number, format_value, status, target_text
 from cxdash.safe import code, csv_bytes, plain, plain_join
 from cxdash.settings import SETTINGS_FILE, data_dir, demo_scale, load_settings
 from cxdash.store import Store
+from cxdash.ui import streamlit_internals
 
 log = logging.getLogger("cxdash")
 
@@ -146,21 +147,8 @@ def sidebar_filters(store: Store, applies: bool = True) -> tuple[kpis.Period, kp
 def rewrite_link(key: str, values: list[str] | None) -> None:
     """Replace (None: drop) a parameter of the link, before the widget bound to it is drawn. A bound
     widget takes its first value from the URL the session opened with, which st.query_params cannot
-    change, so this reaches into Streamlit's own query-parameter state (Streamlit 1.67)."""
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    context = get_script_run_ctx()
-    if context is None:
-        return
-    with context.session_state.query_params() as params:
-        opened_with = params._initial_query_params
-        if values is None:
-            params.remove_param(key)
-            opened_with.pop(key, None)
-        else:
-            params._set_item_internal(key, list(values))
-            params._send_query_param_msg()
-            opened_with[key] = list(values)
+    change: see cxdash/ui/streamlit_internals.py."""
+    streamlit_internals.rewrite_query_param(key, values)
 
 
 def _link_period_in_order() -> str | None:
@@ -245,7 +233,7 @@ def kpi_tiles(overview: kpis.Overview, columns: int = 4) -> None:
                 series = trend.loc[trend["metric"] == name, "value"].dropna().tolist()
                 delta = None
                 if tile["change"] is not None and not pd.isna(tile["change"]):
-                    delta = _delta_text(name, tile["change"], tile["change_pct"])
+                    delta = _delta_text(name, tile["change"], tile["change_pct"], tile["unit"])
                 unchanged = bool(delta) and _is_no_change(delta)
                 color = "normal" if metric.higher_is_better is not False else "inverse"
                 if metric.higher_is_better is None or unchanged:
@@ -253,7 +241,7 @@ def kpi_tiles(overview: kpis.Overview, columns: int = 4) -> None:
                 text, badge_color = STATUS_BADGE[tile["status"]]
                 with st.container(border=True):
                     st.metric(
-                        metric.label, format_value(name, tile["value"]), delta=delta,
+                        metric.label, format_number(tile["number_format"], tile["value"]), delta=delta,
                         delta_color=color, delta_arrow="off" if unchanged else "auto",
                         help=f"{plain(tile['definition'])}\n\n{plain(tile['target'].capitalize())}.",
                         chart_data=series if len(series) > 1 else None,
@@ -261,7 +249,7 @@ def kpi_tiles(overview: kpis.Overview, columns: int = 4) -> None:
                     )
                     target = f" {plain(tile['target'])}" if tile["status"] != "none" else ""
                     st.caption(f":{badge_color}-badge[{text}]{target} · "
-                               f"last year {format_value(name, tile['last_year'])}")
+                               f"last year {format_number(tile['number_format'], tile['last_year'])}")
 
 
 # how each unit's change is shown: decimals, and the text around the number
@@ -273,9 +261,10 @@ def _is_no_change(delta: str) -> bool:
     return delta.startswith("±")
 
 
-def _delta_text(name: str, change: float, change_pct: float | None) -> str:
-    """The change as a tile shows it; its first character is the sign Streamlit reads (ASCII)."""
-    unit = METRICS[name].unit
+def _delta_text(name: str, change: float, change_pct: float | None, unit: str | None = None) -> str:
+    """The change as a tile shows it, in the unit of the definition in force (a CSAT mean is a score,
+    the metric's own unit without one); its first character is the sign Streamlit reads (ASCII)."""
+    unit = unit or METRICS[name].unit
     decimals, pattern = _CHANGE_FORMAT.get(unit, (2, "{}"))
     rounded = round(change, decimals)
     sign = "±" if rounded == 0 else "+" if rounded > 0 else "-"
@@ -302,11 +291,23 @@ def run_page(page) -> None:
                      "the other pages still work.")
 
 
+# where show_failure notes the failures of this session (sentence, traceback), newest last: the tests'
+# AppTest harness fails a run that has any (a failure shown as a sentence is not an exception)
+FAILURES_KEY = "_cxdash_failures"
+_FAILURES_KEPT = 20
+
+
+def failures() -> list[tuple[str, str]]:
+    """The failures show_failure noted in this session, oldest first (at most the last 20)."""
+    return list(st.session_state.get(FAILURES_KEY, []))
+
+
 def show_failure(sentence: str) -> None:
     """Call in an `except` block: the error and its traceback go to the server log, the browser gets
     the plain sentence only (an error's own text can hold absolute paths or SQL). With CXDASH_DEBUG
-    set, the traceback is shown too."""
+    set, the traceback is shown too. The failure is also noted in the session (FAILURES_KEY)."""
     log.error("%s\n%s", sentence, traceback.format_exc())
+    st.session_state[FAILURES_KEY] = [*failures(), (sentence, traceback.format_exc())][-_FAILURES_KEPT:]
     st.error(sentence, icon=":material/error:")
     if os.environ.get("CXDASH_DEBUG"):
         st.code(traceback.format_exc())
@@ -321,12 +322,8 @@ def navigation_only() -> None:
     """Until app.py has called st.navigation once, a fresh server follows Streamlit's older rule for
     a pages/ folder: it wraps app.py in a navigation of its own, or, for a page's URL (a shared
     link), runs that page alone, without the frame. Turn the rule off and run again, at the same
-    URL, before anything is drawn."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    URL, before anything is drawn (no public API does it: see cxdash/ui/streamlit_internals.py)."""
+    streamlit_internals.turn_off_pages_directory()
 
 
 def context() -> tuple[Store, kpis.Period, kpis.Filters]:
