@@ -262,6 +262,21 @@ FORECAST_DAYS = 28  # four weeks ahead
 STAFF_DAYS = 30  # staffing: a month of 30-minute intervals
 
 
+def synthetic_month_of_intervals(seed: int = 1):
+    """Every half hour of January 2026 (1,488 intervals, nights at zero), a day-shaped load of up to
+    400 contacts and AHT 200-400 s: the month tests/test_staffing.py staffs, timed here."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    ts = pd.date_range("2026-01-01", periods=31 * 48, freq="30min", tz="America/Los_Angeles")
+    hour = ts.hour + ts.minute / 60
+    shape = np.clip(np.sin((hour - 6) / 16 * np.pi), 0, None)
+    contacts = np.round(400 * shape * rng.uniform(0.8, 1.2, len(ts)), 1)
+    aht = np.where(contacts > 0, np.round(rng.uniform(200, 400, len(ts)), 1), np.nan)
+    return pd.DataFrame({"ts": ts, "contacts": contacts, "aht_seconds": aht})
+
+
 def _timed(run, runs: int) -> tuple[list[float], object]:
     """`run` timed `runs` times: the seconds of each run and the last result."""
     times = []
@@ -308,8 +323,11 @@ def worker_forecast(folder: Path, repeat: int) -> dict:
 
     staffed = staff_intervals(intervals, interval_seconds=1800)
     staff_first = time.perf_counter() - before_import
+    synthetic = synthetic_month_of_intervals()
     staffing = _medians_ms({
         "Erlang C": lambda: staff_intervals(intervals, interval_seconds=1800),
+        f"Erlang C, synthetic month ({len(synthetic):,} intervals)":
+            lambda: staff_intervals(synthetic, interval_seconds=1800),
         "Erlang A, patience 120 s": lambda: staff_intervals(intervals, interval_seconds=1800,
                                                             patience_seconds=120)}, repeat)
     return {"open_seconds": opened - started, "cold_seconds": cold, "runs": runs, "times": times,
@@ -453,6 +471,67 @@ def worker_pandas(folder: Path) -> dict:
             "figures": result, "rows": len(frame), "peak_mb": peak_mb()}
 
 
+KPIS_MONTH = PERIOD  # `kpis --json` against pandas: the overview's default month
+LOCAL_TZ = "America/Los_Angeles"  # the demo's time zone (the settings' default)
+
+
+def worker_pandas_month(folder: Path) -> dict:
+    """Plain pandas as an analyst would write it: read the 7 columns that a month's contacts, CSAT,
+    NPS and AHT need from every interactions file, keep the month's local days, compute the four."""
+    started = time.perf_counter()
+    import pandas as pd
+
+    columns = ["arrived_at", "answered_at", "talk_seconds", "hold_seconds", "wrap_seconds",
+               "csat_score", "nps_score"]
+    frame = pd.read_parquet(folder / "interactions", columns=columns)
+    start = pd.Timestamp(KPIS_MONTH[0]).tz_localize(LOCAL_TZ)
+    end = pd.Timestamp(KPIS_MONTH[1] + timedelta(days=1)).tz_localize(LOCAL_TZ)
+    month = frame[(frame["arrived_at"] >= start) & (frame["arrived_at"] < end)]
+    handle = month[["talk_seconds", "hold_seconds", "wrap_seconds"]]
+    handled = month["answered_at"].notna() & handle.notna().any(axis=1)
+    csat, nps = month["csat_score"], month["nps_score"]
+    figures = {
+        "contacts": len(month),
+        "csat_pct": float(100 * (csat >= 4).sum() / csat.notna().sum()),
+        "nps": float(100 * ((nps >= 9).sum() - (nps <= 6).sum()) / nps.notna().sum()),
+        "aht_seconds": float(handle[handled].fillna(0).sum(axis=1).sum() / handled.sum()),
+    }
+    return {"seconds": time.perf_counter() - started, "rows": len(frame), "figures": figures}
+
+
+def kpis_against_pandas(folder: Path, runs: int = 5) -> dict:
+    """`python -m cxdash kpis --json` for the month, a fresh process each time on a warm store,
+    against the plain-pandas script above, also a fresh process each time: wall-clock seconds of
+    each whole process (interpreter start and imports included), the two taking turns."""
+    command = [sys.executable, "-m", "cxdash", "kpis", "--data", str(folder), "--start",
+               KPIS_MONTH[0].isoformat(), "--end", KPIS_MONTH[1].isoformat(), "--json"]
+    subprocess.run(command, check=True, cwd=ROOT, capture_output=True)  # the store warm
+    ours, theirs, figures, pandas_figures = [], [], {}, {}
+    for _ in range(runs):
+        started = time.perf_counter()
+        output = subprocess.run(command, check=True, cwd=ROOT, capture_output=True, text=True).stdout
+        ours.append(time.perf_counter() - started)
+        figures = json.loads(output)
+        started = time.perf_counter()
+        pandas_figures = run_worker("pandas_month", folder)["figures"]
+        theirs.append(time.perf_counter() - started)
+    agree = all(abs(figures[name] - value) <= 1e-9 * max(1.0, abs(value))
+                for name, value in pandas_figures.items())
+    return {"kpis_seconds": statistics.median(ours), "pandas_seconds": statistics.median(theirs),
+            "kpis_runs": ours, "pandas_runs": theirs, "runs": runs, "agree": agree}
+
+
+def print_kpis_against_pandas(result: dict) -> None:
+    ratio = result["kpis_seconds"] / result["pandas_seconds"]
+    print(f"python -m cxdash kpis --json for {KPIS_MONTH[0]:%B %Y}, fresh process, warm store (median of "
+          f"{result['runs']}): {result['kpis_seconds']:.2f} s; plain pandas, the month's contacts, CSAT, "
+          f"NPS and AHT from the raw files, fresh process (median of {result['runs']}): "
+          f"{result['pandas_seconds']:.2f} s")
+    print(f"  ratio kpis / pandas: {ratio:.2f} (goal: at most 0.25): "
+          f"{'met' if ratio <= 0.25 else 'NOT met'}; "
+          f"the four figures agree: {'yes' if result['agree'] else 'NO'}")
+
+
 def write_ctrs(path: Path, count: int) -> None:
     """An Amazon Connect export of `count` contact trace records as JSON lines, like Firehose
     delivers them: 3% of calls transferred once (a second, chained record), 1% of records delivered
@@ -556,7 +635,7 @@ def print_import(result: dict) -> None:
 WORKERS = {"demo": worker_demo, "prepare": worker_prepare, "restart": worker_restart,
            "queries": worker_queries, "quality": worker_quality, "monthly": worker_monthly,
            "seasonality": worker_seasonality, "forecast": worker_forecast,
-           "pandas": worker_pandas, "import": worker_import}
+           "pandas": worker_pandas, "import": worker_import, "pandas_month": worker_pandas_month}
 
 
 def run_worker(name: str, *args) -> dict:
@@ -619,6 +698,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=21, help="repetitions of each timing")
     parser.add_argument("--fresh", action="store_true", help="rebuild the demo even if present")
     parser.add_argument("--only-import", action="store_true", help="time only the import of a CTR export")
+    parser.add_argument("--only-kpis", metavar="DIR", type=Path,
+                        help="time only `python -m cxdash kpis --json` against plain pandas, on the "
+                             "prepared data folder DIR (which it does not change)")
     args = parser.parse_args()
     if args.worker:
         name, *rest = args.worker
@@ -629,6 +711,13 @@ def main() -> None:
         print(json.dumps(WORKERS[name](folder, *extra), default=str))
         return
 
+    if args.only_kpis:
+        print(f"cxdash benchmark: {os.cpu_count()} cores; data in {args.only_kpis}")
+        result = kpis_against_pandas(args.only_kpis)
+        print_kpis_against_pandas(result)
+        if not result["agree"]:
+            raise SystemExit(1)
+        return
     if args.only_import:
         OUT.mkdir(parents=True, exist_ok=True)
         print_import(run_worker("import", OUT, 3))
@@ -720,6 +809,9 @@ def main() -> None:
           f"({pandas_read:.2f} s reading {pandas_runs[0]['rows']:,} rows; "
           f"peak {max(r['peak_mb'] for r in pandas_runs):.0f} MB)")
 
+    month_result = kpis_against_pandas(folder)
+    print_kpis_against_pandas(month_result)
+
     ours, theirs = queries["figures"], pandas_runs[0]["figures"]
     mismatched = [name for name in ours if not (
         (ours[name] is None and theirs[name] is None)
@@ -730,7 +822,7 @@ def main() -> None:
     overview_ms = queries["median_ms"]["overview"]
     print(f"ratio, pandas / warm overview queries: {pandas_seconds * 1000 / overview_ms:,.0f}x; "
           f"pandas / restart to overview: {pandas_seconds / restart:.1f}x")
-    if mismatched:
+    if mismatched or not month_result["agree"]:
         raise SystemExit(1)
 
 

@@ -1,10 +1,16 @@
 -- Orders per local month, split by whether the customer had a product-usage coaching contact
 -- before the order: the basis of the monthly return and warranty-claim rates.
 -- grain: month x after_coaching. params: $orders (prepared clean files), $customers (the
--- customer_outcomes file), $timezone.
+-- customer_outcomes file), $timezone, $since (an instant: only the months from its local month on
+-- are counted, what changes when a customer's first coaching contact comes earlier; null: every
+-- month).
 -- output: month, after_coaching, orders, returned, warranty_claims, revenue_usd, refunds_usd.
 with orders as (
-    select * from read_parquet($orders)
+    select *
+    from read_parquet($orders)
+    where $since::timestamptz is null
+        or ordered_at >= timezone($timezone,
+                                  date_trunc('month', timezone($timezone, $since::timestamptz)))
 ),
 
 coached as (

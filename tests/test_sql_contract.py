@@ -784,10 +784,125 @@ def modeled_costs(p: Prepared) -> None:
     assert set(frame.loc[frame["cost_type"] == "telephony", "channel"]) == {"phone"}
 
 
+COACHING = ["billing"]  # the coaching queues of the customer-table contracts: some contacts answered in it
+
+
+def _scratch(p: Prepared, name: str) -> Path:
+    path = p.folder / "scratch" / name
+    path.parent.mkdir(exist_ok=True)
+    return path
+
+
+def _write(name: str, params: dict, path: Path) -> Path:
+    con = connect()
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        _write_query(con, name, params, path)
+    finally:
+        con.close()
+    return path
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return connect().execute("select * from read_parquet($path)", {"path": str(path)}).df()
+
+
+def _value(p: Prepared) -> Path:
+    return _write("customer_value", {"orders": p.clean_orders, "timezone": TIMEZONE},
+                  _scratch(p, "value.parquet"))
+
+
+def _service(p: Prepared, customers: Path, interactions: list[str], name: str) -> Path:
+    return _write("customer_contacts", {"customers": str(customers), "interactions": interactions,
+                                        "timezone": TIMEZONE, "coaching_queues": COACHING}, _scratch(p, name))
+
+
+def _empty_last_nps(p: Prepared) -> Path:
+    path = _scratch(p, "no_nps.parquet")
+    _rows(f"copy (select ''::varchar as customer_id, null::timestamptz as nps_last_at limit 0) "
+          f"to '{path}'", {})
+    return path
+
+
+def _outcomes_file(p: Prepared, batches: list[list[str]]) -> Path:
+    """The customer outcomes made as preparation makes them: the value of the orders, then the service
+    of each batch of interactions files added in turn; the file of the outcomes."""
+    outcomes, last_nps = _value(p), _empty_last_nps(p)
+    for number, files in enumerate(batches):
+        added = _service(p, outcomes, files, f"contacts_{number}.parquet")
+        params = {"last_nps": str(last_nps), "contacts": str(added)}
+        outcomes = _write("customer_outcomes", {"customers": str(outcomes), **params},
+                          _scratch(p, f"outcomes_{number}.parquet"))
+        last_nps = _write("customer_last_nps", params, _scratch(p, f"last_nps_{number}.parquet"))
+    return outcomes
+
+
 def _outcomes(p: Prepared) -> pd.DataFrame:
-    return connect().execute(load_sql("customer_outcomes"), {
-        "orders": p.clean_orders, "interactions": p.clean_interactions, "timezone": TIMEZONE,
-        "coaching_queues": ["billing"]}).df()
+    return _read(_outcomes_file(p, [p.clean_interactions]))
+
+
+def customer_value(p: Prepared) -> None:
+    frame = _read(_value(p))
+    assert_unique(frame, ["customer_id"])
+    assert_not_null(frame, ["customer_id", "cohort_month", "first_order_at", "revenue_12m_usd",
+                            "revenue_24m_usd", "purchases_12m", "contacts_12m", "fcr_known_12m",
+                            "fcr_unresolved_12m", "csat_good_12m", "csat_bad_12m"])
+    assert sorted(frame["customer_id"]) == ["c0", "c1", "c2", "c3", "z9"]  # buyers only
+    # the outcomes' columns, with no service counted yet
+    outcomes = _outcomes(p)
+    assert list(frame.columns) == list(outcomes.columns)
+    service = ["contacts_12m", "fcr_known_12m", "fcr_unresolved_12m", "csat_good_12m", "csat_bad_12m"]
+    assert (frame[service] == 0).all().all()
+    assert frame["nps_last_12m"].isna().all() and frame["first_coached_at"].isna().all()
+    value = ["customer_id", "cohort_month", "first_order_at", "revenue_12m_usd", "revenue_24m_usd",
+             "purchases_12m"]
+    pd.testing.assert_frame_equal(frame[value], outcomes[value])
+    rows = frame.set_index("customer_id")
+    # z9's second order is on 2 January in Los Angeles: both in the January cohort's first month
+    assert pd.Timestamp(rows.loc["z9", "cohort_month"]).date() == date(2024, 1, 1)
+    assert rows.loc["z9", "revenue_12m_usd"] == pytest.approx(25.0)
+
+
+def customer_contacts(p: Prepared) -> None:
+    value = _value(p)
+    frame = _read(_service(p, value, p.clean_interactions, "contacts_all.parquet"))
+    assert_unique(frame, ["customer_id"])
+    assert_not_null(frame, ["customer_id", "contacts_12m", "fcr_known_12m", "fcr_unresolved_12m",
+                            "csat_good_12m", "csat_bad_12m"])
+    assert set(frame["customer_id"]) <= {"c0", "c1", "c2", "c3"}  # buyers with contacts only
+    assert (frame["fcr_unresolved_12m"] <= frame["fcr_known_12m"]).all()
+    assert (frame["fcr_known_12m"] <= frame["contacts_12m"]).all()
+    assert (frame["csat_good_12m"] + frame["csat_bad_12m"] <= frame["contacts_12m"]).all()
+    # an NPS answer comes with when it came
+    assert (frame["nps_last_12m"].isna() == frame["nps_last_at"].isna()).all()
+    assert frame["first_coached_at"].notna().any()
+    # file by file, the counts add up to those of both files at once, and the later NPS answer wins
+    parts = pd.concat([_read(_service(p, value, [path], f"contacts_file_{number}.parquet"))
+                       for number, path in enumerate(p.clean_interactions)])
+    counts = ["contacts_12m", "fcr_known_12m", "fcr_unresolved_12m", "csat_good_12m", "csat_bad_12m"]
+    by_customer = frame.set_index("customer_id").sort_index()
+    summed = parts.groupby("customer_id")[counts].sum().loc[by_customer.index]
+    pd.testing.assert_frame_equal(summed, by_customer[counts])
+    latest = parts.sort_values("nps_last_at").dropna(subset=["nps_last_at"]).groupby("customer_id").last()
+    answered = by_customer.dropna(subset=["nps_last_at"])
+    assert latest["nps_last_12m"].to_dict() == answered["nps_last_12m"].to_dict()
+    # a first coaching contact is given only where it comes before the customer's first so far
+    outcomes = _outcomes_file(p, [p.clean_interactions])
+    again = _read(_service(p, outcomes, p.clean_interactions, "contacts_again.parquet"))
+    assert again["first_coached_at"].isna().all()
+
+
+def customer_last_nps(p: Prepared) -> None:
+    outcomes_by_file = _outcomes_file(p, [[path] for path in p.clean_interactions])
+    times = _read(p.folder / "scratch" / f"last_nps_{len(p.clean_interactions) - 1}.parquet")
+    assert_unique(times, ["customer_id"])
+    assert_not_null(times, ["customer_id", "nps_last_at"])
+    # exactly the customers with a last NPS answer in their first 12 months, at its latest time
+    answered = _read(outcomes_by_file).dropna(subset=["nps_last_12m"])
+    assert sorted(times["customer_id"]) == sorted(answered["customer_id"])
+    at_once = _read(_service(p, _value(p), p.clean_interactions, "contacts_once.parquet"))
+    assert times.set_index("customer_id")["nps_last_at"].to_dict() == \
+        at_once.dropna(subset=["nps_last_at"]).set_index("customer_id")["nps_last_at"].to_dict()
 
 
 def customer_outcomes(p: Prepared) -> None:
@@ -808,6 +923,9 @@ def customer_outcomes(p: Prepared) -> None:
     assert pd.Timestamp(rows.loc["c0", "cohort_month"]).date() == date(2023, 12, 1)
     # the store's prepared table is this query over the same files, with the settings' queues
     assert len(p.store.cursor().execute("select * from customer_outcomes").df()) == len(frame)
+    # the interactions files added one at a time make the same outcomes as all at once
+    by_file = _read(_outcomes_file(p, [[path] for path in p.clean_interactions]))
+    pd.testing.assert_frame_equal(by_file, frame)
 
 
 def order_months(p: Prepared) -> None:
@@ -815,7 +933,7 @@ def order_months(p: Prepared) -> None:
     outcomes.parent.mkdir(exist_ok=True)
     _outcomes(p).to_parquet(outcomes)
     frame = connect().execute(load_sql("order_months"), {
-        "orders": p.clean_orders, "customers": str(outcomes), "timezone": TIMEZONE}).df()
+        "orders": p.clean_orders, "customers": str(outcomes), "timezone": TIMEZONE, "since": None}).df()
     assert_unique(frame, ["month", "after_coaching"])
     assert_not_null(frame, ["month", "after_coaching", "orders", "returned", "warranty_claims"])
     assert (frame["returned"] <= frame["orders"]).all()
@@ -825,6 +943,14 @@ def order_months(p: Prepared) -> None:
     assert frame["revenue_usd"].sum() == pytest.approx(50 + 30 + 20 + 80 + 25 + 0 + 15 + 10)
     by_month = frame.groupby(pd.to_datetime(frame["month"]).dt.date)["orders"].sum().to_dict()
     assert by_month == {date(2023, 12, 1): 1, date(2024, 1, 1): 6, date(2024, 2, 1): 1}
+    # from the local month of $since on: the same rows as every month's, for those months only
+    for since, first in ((datetime(2024, 1, 1, 8, 0, tzinfo=UTC), date(2024, 1, 1)),  # midnight
+                         (datetime(2024, 1, 1, 7, 59, tzinfo=UTC), date(2023, 12, 1)),  # 31 Dec, 23:59
+                         (datetime(2024, 2, 29, 12, tzinfo=UTC), date(2024, 2, 1))):
+        later = connect().execute(load_sql("order_months"), {
+            "orders": p.clean_orders, "customers": str(outcomes), "timezone": TIMEZONE, "since": since}).df()
+        pd.testing.assert_frame_equal(
+            later, frame[pd.to_datetime(frame["month"]).dt.date >= first].reset_index(drop=True))
 
 
 def ltv_by_cohort(p: Prepared) -> None:
@@ -1339,7 +1465,10 @@ CONTRACTS: dict[str, Callable[[Prepared], None]] = {
     "served_by_month_channel": served_by_month_channel,
     "costs_by_month_channel_type": costs_by_month_channel_type,
     "modeled_costs": modeled_costs,
+    "customer_value": customer_value,
+    "customer_contacts": customer_contacts,
     "customer_outcomes": customer_outcomes,
+    "customer_last_nps": customer_last_nps,
     "order_months": order_months,
     "ltv_by_cohort": ltv_by_cohort,
     "value_by_experience": value_by_experience,
