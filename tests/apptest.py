@@ -31,6 +31,16 @@ def assert_no_page_failure(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
+def run(at: AppTest, page: str | None = None) -> AppTest:
+    """Run the app (then, with `page`, switch to that page and run again), asserting no page failed."""
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert_no_page_failure(at)  # conftest checks every run too
+    return at
+
+
 def expect_page_failure(at: AppTest) -> AppTest:
     """Let this AppTest's runs fail a page: for a test that breaks one on purpose."""
     setattr(at, _EXPECTED, True)
