@@ -4,6 +4,11 @@ Conventions (stated on the page): errors are divided by the actual, not the fore
 |actual - forecast| / actual over intervals with at least one contact (an interval with none has no
 percentage error; WAPE still counts its miss); WAPE = sum |actual - forecast| / sum actual is the
 headline; bias = sum (forecast - actual) / sum actual, positive when the forecast ran high.
+
+Every figure is computed here, by `scores`, from one long-form result (RESULT_COLUMNS): a row per
+forecast interval with ts, model, as_of (the date the forecast was made as of), lead (days after
+it; 0 = the same day), yhat (the forecast) and actual. The backtest's rows and the stored runs
+scored on the actuals that arrived (cxdash.record) are both that result.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from scipy.special import gammaln
 TARGET_MAPE = 0.08  # seed: "MAPE <= 8% for intraday staffing"
 LEADS = {0: "same_day", 1: "day_ahead", 7: "week_ahead"}  # lead in days -> name
 LEAD_LABELS = {"same_day": "Same day", "day_ahead": "Day ahead", "week_ahead": "Week ahead"}
+RESULT_COLUMNS = ["ts", "model", "as_of", "lead", "yhat", "actual"]
+SCORE_COLUMNS = ["wape", "mape", "bias", "intervals", "zero_actuals"]
 
 
 def scores(actual, forecast) -> dict:
@@ -74,14 +81,72 @@ def contacts_for_target(target: float = TARGET_MAPE) -> float:
 
 def empirical_interval(mean: np.ndarray, lead_days: np.ndarray, rows: pd.DataFrame,
                        level: float) -> tuple[np.ndarray, np.ndarray]:
-    """An interval from a candidate's own backtest errors: the forecast times the quantiles of
-    actual / forecast at the same lead (leads beyond the backtest take its longest)."""
-    rows = rows[rows["forecast"] > 0]
-    ratio = rows["actual"] / rows["forecast"]
+    """An interval from a candidate's own backtest errors (its long-form result): the forecast
+    times the quantiles of actual / forecast at the same lead (leads beyond the backtest take its
+    longest)."""
+    rows = rows[rows["yhat"] > 0]
+    ratio = rows["actual"] / rows["yhat"]
     tail = (1 - level) / 2
-    by_lead = ratio.groupby(rows["lead_days"]).quantile([tail, 1 - tail]).unstack()
+    by_lead = ratio.groupby(rows["lead"]).quantile([tail, 1 - tail]).unstack()
     if by_lead.empty:
         return mean.copy(), mean.copy()
     leads = np.minimum(lead_days, by_lead.index.max())
     quantiles = by_lead.reindex(leads).ffill().bfill()
     return mean * quantiles[tail].to_numpy(), mean * quantiles[1 - tail].to_numpy()
+
+
+# --- the long-form result ---------------------------------------------------------------------------
+
+def summary(results: pd.DataFrame) -> dict:
+    """The scores of a long-form result, and its WAPE at each lead of LEADS (wape_same_day,
+    wape_day_ahead, wape_week_ahead; NaN where nothing was scored at that lead)."""
+    entry = scores(results["actual"], results["yhat"])
+    for lead, name in LEADS.items():
+        chosen = results[results["lead"] == lead]
+        entry[f"wape_{name}"] = scores(chosen["actual"], chosen["yhat"])["wape"] if len(chosen) else np.nan
+    return entry
+
+
+def summaries(results: pd.DataFrame, key: str) -> pd.DataFrame:
+    """`summary` for each value of a column (a model, a run id), in the order they first appear."""
+    columns = [key, *SCORE_COLUMNS, *(f"wape_{name}" for name in LEADS.values())]
+    return pd.DataFrame([{key: value, **summary(rows)} for value, rows in results.groupby(key, sort=False)],
+                        columns=columns)
+
+
+def by_lead(results: pd.DataFrame) -> pd.DataFrame:
+    """The scores at each lead (lead, wape, mape, bias, intervals, zero_actuals), shortest first."""
+    out = [{"lead": int(lead), **scores(rows["actual"], rows["yhat"])}
+           for lead, rows in results.groupby("lead")]
+    return pd.DataFrame(out, columns=["lead", *SCORE_COLUMNS])
+
+
+def by_as_of(results: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The scores of each forecast (grouped by `key`: a run id, or as_of for the backtest's origins)
+    with its as-of date."""
+    out = [{key: value, "as_of": rows["as_of"].iloc[0], **scores(rows["actual"], rows["yhat"])}
+           for value, rows in results.groupby(key, sort=False)]
+    return pd.DataFrame(out)
+
+
+def largest_misses(results: pd.DataFrame, timezone: str,
+                   count: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The intervals and the local days with the largest misses: (ts, as_of, forecast, actual, miss)
+    and (day, forecast, actual, miss, miss_pct), biggest first."""
+    if results.empty:
+        return (pd.DataFrame(columns=["ts", "as_of", "forecast", "actual", "miss"]),
+                pd.DataFrame(columns=["day", "forecast", "actual", "miss", "miss_pct"]))
+    # an interval or a day is judged on its nearest forecast (the latest as-of date), so each one
+    # counts once however many forecasts covered it
+    nearest = results.assign(day=results["ts"].dt.tz_convert(timezone).dt.date)
+    intervals = nearest[nearest["as_of"] == nearest.groupby("ts")["as_of"].transform("max")]
+    intervals = intervals.assign(forecast=intervals["yhat"], miss=intervals["yhat"] - intervals["actual"])
+    intervals = intervals.reindex(intervals["miss"].abs().sort_values(ascending=False).index)
+    intervals = intervals[["ts", "as_of", "forecast", "actual", "miss"]].head(count).reset_index(drop=True)
+    nearest = nearest[nearest["as_of"] == nearest.groupby("day")["as_of"].transform("max")]
+    days = nearest.groupby("day").agg(forecast=("yhat", "sum"), actual=("actual", "sum"))
+    days = days.reset_index()
+    days["miss"] = days["forecast"] - days["actual"]
+    days["miss_pct"] = 100 * days["miss"] / days["actual"].where(days["actual"] > 0)
+    days = days.reindex(days["miss"].abs().sort_values(ascending=False).index).head(count)
+    return intervals, days.reset_index(drop=True)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from calendar import monthrange
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where it is used: `kpis` and the settings run without it
+    import numpy as np
+    import pandas as pd
 
 SKIPPED_REASON = "a local time the clock skips when daylight saving starts"
 
@@ -21,6 +23,9 @@ def localize(naive, timezone: str) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """Naive local wall times (anything pandas reads as datetimes; NaT allowed) as UTC instants, by the
     one rule above. Returns the instants (NaT where the input is missing or skipped) and a boolean
     mask of the times the zone skips."""
+    import numpy as np
+    import pandas as pd
+
     wall = pd.DatetimeIndex(naive)
     if wall.tz is not None:
         raise ValueError("localize takes naive local times; these already carry a zone")
@@ -47,12 +52,17 @@ def date_of(number: int) -> date:
 
 def local_midnight(day: date, timezone: str) -> pd.Timestamp:
     """The instant the local date begins in the zone (UTC), wherever daylight saving moves it."""
+    import pandas as pd
+
     return pd.Timestamp(day).tz_localize(timezone, ambiguous=True, nonexistent="shift_forward") \
         .tz_convert("UTC")
 
 
 def local_midnights(days, timezone: str) -> pd.DatetimeIndex:
     """local_midnight for many dates at once (a list, array or Series of dates)."""
+    import numpy as np
+    import pandas as pd
+
     wall = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(days), dtype="object")))
     return wall.tz_localize(timezone, ambiguous=np.ones(len(wall), dtype=bool),
                             nonexistent="shift_forward").tz_convert("UTC")
@@ -72,6 +82,8 @@ def month_end(day: date) -> date:
 def unit_start(days: pd.Series, grain: str) -> pd.Series:
     """The first day of each day's unit: itself ("day"), its ISO week's Monday ("week"), its month's
     first day ("month") or its quarter's ("quarter"); dates in, dates out."""
+    import pandas as pd
+
     stamps = pd.to_datetime(pd.Series(days))
     if grain == "day":
         return stamps.dt.date

@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from cxdash.calendar import WEEKDAY_NAMES
 from cxdash.safe import html_labels
 
 CHANNEL_COLORS = {
@@ -254,10 +255,7 @@ def order_rates(orders: pd.DataFrame) -> go.Figure:
     return _layout(figure).update_yaxes(rangemode="tozero")
 
 
-# --- seasonality: intraday and weekly shape -------------------------------------------------------
-
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
+# --- seasonality: intraday and weekly shape (weekdays numbered as cxdash.calendar numbers them) -----
 
 @data_labels
 def hour_weekday_heatmap(frame: pd.DataFrame) -> go.Figure:
@@ -483,10 +481,10 @@ def accuracy_over_time(points: pd.DataFrame, target: float, floor: float | None)
 
 @data_labels
 def accuracy_by_lead(frame: pd.DataFrame, target: float) -> go.Figure:
-    """WAPE (%) by lead in days (lead_days, wape_pct, source)."""
-    figure = px.line(frame, x="lead_days", y="wape_pct", color="source", markers=True,
+    """WAPE (%) by lead in days (lead, wape_pct, source)."""
+    figure = px.line(frame, x="lead", y="wape_pct", color="source", markers=True,
                      color_discrete_map={"Stored forecasts": FORECAST_COLOR, "Backtest": "#9aa5b1"},
-                     labels={"lead_days": "Days after the as-of date (0 = same day)", "wape_pct": "WAPE %",
+                     labels={"lead": "Days after the as-of date (0 = same day)", "wape_pct": "WAPE %",
                              "source": ""})
     figure.add_hline(y=100 * target, line_dash="dash", line_color="#2e8b57")
     figure.update_yaxes(rangemode="tozero")

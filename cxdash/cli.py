@@ -15,7 +15,6 @@ from pathlib import Path
 from cxdash.contract import CHANNELS
 from cxdash.oserrors import disk_error_text
 from cxdash.settings import data_dir
-from cxdash.sources import SOURCES  # the importers themselves load only for `import`
 
 
 def _date(text: str) -> date:
@@ -30,6 +29,24 @@ def _month(text: str) -> date:
         return date.fromisoformat(text + "-01")
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"{text!r} is not a month like 2026-10") from error
+
+
+class _Sources:
+    """The choices of `import`: the names of cxdash.importers.SOURCES, read only when an import's
+    arguments are checked or its help is shown, so that the other commands start without loading the
+    importers."""
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self):
+        return iter(self._names())
+
+    @staticmethod
+    def _names() -> list[str]:
+        from cxdash.importers import SOURCES
+
+        return list(SOURCES)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,7 +103,8 @@ def _parser() -> argparse.ArgumentParser:
 
     importer = with_data(commands.add_parser(
         "import", help="import a platform's export into the data folder (idempotent, incremental)"))
-    importer.add_argument("source", choices=list(SOURCES))
+    importer.add_argument("source", choices=_Sources(), metavar="SOURCE",
+                          help="where the export comes from: %(choices)s")
     importer.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="export files")
     importer.add_argument("--mapping", type=Path, metavar="FILE",
                           help="mapping file (TOML): which column is which, for csv (and overrides)")
@@ -243,7 +261,8 @@ def _kpis(folder: Path, args: argparse.Namespace) -> int:
     if args.end < args.start:
         print("--end is before --start", file=sys.stderr)
         return 2
-    store = Store.open(folder)
+    # a query or two: the daily rollup read from disk for the period, not loaded whole into memory
+    store = Store.open(folder, resident=False)
     _warn_settings(store.settings, store.report)
     values = kpi_values(store, Period(args.start, args.end),
                         Filters(tuple(args.channel), tuple(args.queue), tuple(args.team)))
@@ -360,14 +379,14 @@ def _forecast(folder: Path, args: argparse.Namespace) -> int:
             "run_id": run_id, "as_of": as_of.isoformat(), "grain": args.grain,
             "horizon_days": args.horizon, "channels": args.channel, "queues": args.queue,
             "chosen": result.model, "interval_level": LEVEL, "interval_source": result.interval_source,
-            "backtest_origins": int(backtest_actuals["origin"].nunique()),
+            "backtest_origins": int(backtest_actuals["as_of"].nunique()),
             "backtest_lead_days": result.backtest.lead_days,
             "poisson_floor": floor, "target_mape": accuracy.TARGET_MAPE,
             "rows": len(rows), "candidates": candidates, "failed": result.backtest.failed}))
         return 0
     print(f"{request.label()}, by {args.grain}, as of {as_of}, {args.horizon} days ahead: "
           f"{len(rows):,} open intervals forecast with {chosen['label']} (run {run_id})")
-    print(f"Backtest over {backtest_actuals['origin'].nunique()} origins, leads "
+    print(f"Backtest over {backtest_actuals['as_of'].nunique()} origins, leads "
           f"0-{result.backtest.lead_days} days (WAPE / MAPE / bias):")
     for row in table.itertuples():
         mark = "*" if row.chosen else " "

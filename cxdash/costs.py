@@ -14,12 +14,13 @@ only in part carries the cost of its covered days.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
+from cxdash.calendar import add_months, month_end
 from cxdash.contract import CHANNELS
-from cxdash.kpis import Filters, add_months, measures_by_day
+from cxdash.kpis import Filters, measures_by_day
 from cxdash.metrics import ratio
 from cxdash.settings import Settings
 from cxdash.store import COST_MODEL, Store
@@ -100,8 +101,7 @@ def month_costs(store: Store, month: date) -> MonthCosts:
     """Cost per contact of a local month (its first day), with 13 months of trend."""
     month = month.replace(day=1)
     first = add_months(month, -12)
-    trend = per_contact(monthly_measures(store, first, add_months(month, 1) - timedelta(days=1)),
-                        store.settings)
+    trend = per_contact(monthly_measures(store, first, month_end(month)), store.settings)
     booked = store.query("costs_by_month_channel_type", first_month=first, last_month=month)
     booked["month"] = pd.to_datetime(booked["month"]).dt.date
     booked["amount_usd"] = booked["amount_usd"].astype(float)
@@ -124,7 +124,7 @@ def month_costs(store: Store, month: date) -> MonthCosts:
     # the month's operating cost as counted above, split by cost type: the share of its days that
     # carry cost (the days inside the data's span)
     cost_days = current.loc[current["channel"] == BLENDED, "cost_days"].sum()
-    composition["amount_usd"] *= cost_days / ((add_months(month, 1) - month).days)
+    composition["amount_usd"] *= cost_days / month_end(month).day
     total = composition["amount_usd"].sum()
     composition["share_pct"] = 100 * composition["amount_usd"] / total if total else float("nan")
     return MonthCosts(

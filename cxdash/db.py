@@ -9,9 +9,12 @@ import sys
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # DuckDB imports pandas when a result is fetched as a DataFrame, not before
+    import pandas as pd
 
 
 def _sql_dir():
@@ -128,5 +131,17 @@ def run_query(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = N
     cursor = con.cursor()
     try:
         return cursor.execute(load_sql(name), params or {}).df()
+    finally:
+        cursor.close()
+
+
+def query_rows(con: duckdb.DuckDBPyConnection, name: str,
+               params: dict | None = None) -> tuple[list[str], list[tuple]]:
+    """Run sql/NAME.sql as run_query does, and fetch it as column names and rows of Python values:
+    what a figure of a few rows needs, without loading pandas."""
+    cursor = con.cursor()
+    try:
+        result = cursor.execute(load_sql(name), params or {})
+        return [column[0] for column in result.description], result.fetchall()
     finally:
         cursor.close()

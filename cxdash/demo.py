@@ -21,8 +21,8 @@ from cxdash.contract import (
     INTERACTION_COLUMNS,
     ORDERS_COLUMNS,
     QA_COLUMNS,
+    contract_schema,
 )
-from cxdash.ingest import contract_schema
 from cxdash.settings import Settings
 
 TIMEZONE = Settings().timezone

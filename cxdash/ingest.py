@@ -18,23 +18,14 @@ import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cxdash.contract import (
-    CHANNELS,
-    COST_TYPES,
-    COSTS_COLUMNS,
-    INTERACTION_COLUMNS,
-    ORDERS_COLUMNS,
-    QA_COLUMNS,
-    Column,
-)
+from cxdash.contract import TABLES, Table
 from cxdash.db import SQL_DIR, THREADS, connect, load_sql
 from cxdash.settings import Settings
 
@@ -43,8 +34,9 @@ STORE_DIR = ".cxdash"
 # preparation runs, the data contract, and this integer, bumped by hand only for a Python-side change to
 # what preparation writes. 4: one-column checks read values as written; 5: abandonment derived in the
 # rollup; 6: a detailed rollup by agent and tier beside the daily one; 7: an hourly rollup (contacts by
-# local day, hour and channel) beside the daily one; 8: a 15-minute interval rollup for forecasting
-STORE_CODE_VERSION = 8
+# local day, hour and channel) beside the daily one; 8: a 15-minute interval rollup for forecasting;
+# 9: the merged interval rollup in one part per month (interactions/intervals_merged/YYYY-MM.parquet)
+STORE_CODE_VERSION = 9
 # the SQL files preparation runs: a changed rule in any of them re-prepares every store
 STORE_SQL_PATTERNS = ("stage_*", "clean_rows", "rejected_rows", "validation_*", "duplicates_elsewhere",
                       "rollup_*", "load_*", "customer_*", "order_months")
@@ -58,7 +50,8 @@ def store_sql_names() -> tuple[str, ...]:
 
 def store_version() -> str:
     """The version of the store's content: the code version and a hash of the preparation's SQL and
-    the contract's columns. Any change to them judges and rolls up every file again."""
+    the contract (its columns, tables and rules). Any change to them judges and rolls up every file
+    again."""
     from dataclasses import astuple
 
     from cxdash import contract
@@ -66,30 +59,12 @@ def store_version() -> str:
     columns = {name: [astuple(column) for column in value] for name, value in sorted(vars(contract).items())
                if name.endswith("_COLUMNS")}
     basis = [STORE_CODE_VERSION, {name: load_sql(name) for name in store_sql_names()}, columns,
+             [astuple(table) for table in contract.TABLES.values()],
              list(contract.CHANNELS), list(contract.COST_TYPES)]
     digest = hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return f"{STORE_CODE_VERSION}-{digest}"
 
 Progress = Callable[[float, str], None]
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """A contract table: its folder under DATA/, columns, unique key and file kinds accepted."""
-
-    name: str
-    columns: tuple[Column, ...]
-    key: str
-    sort_column: str
-    extensions: tuple[str, ...] = (".parquet",)
-
-
-TABLES: dict[str, TableSpec] = {
-    "interactions": TableSpec("interactions", INTERACTION_COLUMNS, "interaction_id", "arrived_at"),
-    "costs": TableSpec("costs", COSTS_COLUMNS, "", "month", (".parquet", ".csv")),
-    "orders": TableSpec("orders", ORDERS_COLUMNS, "order_id", "ordered_at", (".parquet", ".csv")),
-    "qa": TableSpec("qa", QA_COLUMNS, "", "evaluated_at", (".parquet", ".csv")),
-}
 
 
 @dataclass
@@ -213,7 +188,7 @@ def _writable(store: Path) -> bool:
     return os.access(place, os.W_OK)
 
 
-def source_files(folder: Path, spec: TableSpec) -> list[Path]:
+def source_files(folder: Path, spec: Table) -> list[Path]:
     """Every file of a table, at any depth (hive partitions welcome), in a stable order."""
     root = folder / spec.name
     if not root.is_dir():
@@ -376,7 +351,7 @@ class _Plan:
 
 def _plan(folder: Path, store: Path, manifest: dict, settings: Settings) -> _Plan:
     entries: dict[str, dict] = manifest["files"]
-    current: dict[str, tuple[TableSpec, Path, os.stat_result]] = {}
+    current: dict[str, tuple[Table, Path, os.stat_result]] = {}
     for spec in TABLES.values():
         for path in source_files(folder, spec):
             relative = path.relative_to(folder).as_posix()
@@ -475,12 +450,17 @@ def prepare(folder: Path, settings: Settings, progress: Progress | None = None) 
                 (store / name).unlink(missing_ok=True)
                 if name.startswith("derived/"):
                     manifest.pop("derived_fingerprint", None)
-                if name == merged_intervals_path(Path()).as_posix():
+                if Path(name).parent == merged_intervals_path(Path()):
                     manifest.pop("intervals_fingerprint", None)
         for ident in plan.removed | plan.stale:
             if ident in entries:
                 entry = entries.pop(ident)
                 _remove_outputs(store, entry["table"], file_key(entry["table"], entry["path"]))
+        if plan.idle and manifest.get("outputs") is not None:
+            # nothing to judge, summarise or merge: no connection opened (a command's figures wait
+            # for this on every run)
+            report_progress(1.0, "Ready")
+            return _report(folder, store, entries, plan, started, notes)
 
         # spill to the store's own folder rather than hold a large file's stages in memory
         con = connect(temp_directory=store / "spill")
@@ -524,14 +504,16 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _problem(condition: str, column: str, problem: str) -> str:
-    return f"case when {condition} then {{'column': '{column}', 'problem': '{problem}'}} end"
+def _text(words: str) -> str:
+    """A SQL string literal of the contract's own words (never a user value)."""
+    return "'" + words.replace("'", "''") + "'"
 
 
 # seconds per unit of a duration column (pyarrow's duration, pandas' timedelta), read as a count
 _DURATION_UNITS = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
 _TYPE_NAMES = {"VARCHAR": "text", "TIMESTAMPTZ": "timestamp", "DOUBLE": "number",
                "INTEGER": "whole number", "BOOLEAN": "true/false", "DATE": "date"}
+PLAUSIBLE = "outside the plausible dates{window} (the [validation] window of the settings)"
 
 
 @dataclass(frozen=True)
@@ -544,60 +526,94 @@ class FileColumn:
     duration_unit: str | None = None
 
 
-def _typed_select(spec: TableSpec, present: dict[str, FileColumn]) -> tuple[list[str], list[str]]:
-    """SQL select items typing each contract column, and the problem checks per row.
+@dataclass(frozen=True)
+class Check:
+    """One way a row can break the contract: the column it is about, a SQL condition that is true
+    when the row breaks it, and the problem in validation's words; `reason` is an import's words for
+    the same problem where they differ (cxdash.contract says why there are two)."""
+
+    column: str
+    condition: str
+    problem: str
+    reason: str | None = None
+
+    def sql(self, imported: bool = False) -> str:
+        """The check as a SQL expression: a {column, problem} struct, or null when the row passes."""
+        words = self.reason if imported and self.reason is not None else self.problem
+        return (f"case when {self.condition} then "
+                f"{{'column': {_text(self.column)}, 'problem': {_text(words)}}} end")
+
+
+def column_checks(spec: Table, present: dict[str, FileColumn], settings: Settings
+                  ) -> tuple[list[str], list[Check]]:
+    """SQL select items typing each contract column from the staged `record`, and the checks of one
+    column, which read the value as written.
 
     Identifiers come only from the contract (an allow-list) and the file's own column names (quoted,
     inside the staged `record` struct); a source column is used only when its name matches a
     contract column, compared case-insensitively. Timestamps and dates must fall inside the
-    plausibility window ($earliest, $latest); numbers must be finite; durations count seconds.
+    plausibility window ($earliest, $latest); numbers must be finite; durations count seconds; a
+    vocabulary (channel, cost type) is read trimmed and in lower case.
     """
+    window = PLAUSIBLE.format(window=f" {settings.earliest} to {settings.latest}")
     items, checks = [], []
     for column in spec.columns:
-        source = present.get(column.name)
+        name, type_name = column.name, _TYPE_NAMES[column.sql_type]
+        source = present.get(name)
         if source is None:
-            items.append(f"null::{column.sql_type} as {column.name}")
+            items.append(f"null::{column.sql_type} as {name}")
             if column.required:
-                checks.append(_problem("true", column.name, "missing required column"))
+                checks.append(Check(name, "true", "missing required column", "missing"))
             continue
         raw = "record." + _quote(source.name)
         value = f"try_cast({raw} as {column.sql_type})"
-        if column.name == "channel":
+        if column.allowed:
             value = f"lower(trim(try_cast({raw} as varchar)))"
         elif source.duration_unit is not None:
-            if column.sql_type == "DOUBLE" and column.name.endswith("_seconds"):
+            if column.sql_type == "DOUBLE" and name.endswith("_seconds"):
                 value = f"(try_cast({raw} as double) / {_DURATION_UNITS[source.duration_unit]:g})"
             else:
                 value = f"null::{column.sql_type}"
-                checks.append(_problem(f"{raw} is not null", column.name,
-                                       f"a duration, not a {_TYPE_NAMES[column.sql_type]}"))
-        elif column.sql_type == "DOUBLE" and column.name.endswith("_seconds") and \
+                checks.append(Check(name, f"{raw} is not null", f"a duration, not a {type_name}",
+                                    "a duration, not a number"))
+        elif column.sql_type == "DOUBLE" and name.endswith("_seconds") and \
                 source.sql_type.startswith(("INTERVAL", "TIME")):
             value = f"epoch({raw})"  # a duration or a clock time of day as seconds
-        items.append(f"{value} as {column.name}")
-        checks.append(_problem(f"{raw} is not null and {value} is null", column.name,
-                               f"not a valid {_TYPE_NAMES[column.sql_type]}"))
+        items.append(f"{value} as {name}")
+        checks.append(Check(name, f"{raw} is not null and {value} is null", f"not a valid {type_name}"))
         if column.required:
-            checks.append(_problem(f"{raw} is null", column.name, "is empty"))
+            checks.append(Check(name, f"{raw} is null", "is empty", "missing"))
         if column.sql_type == "DOUBLE":
-            checks.append(_problem(f"not isfinite({value})", column.name,
-                                   "not a finite number (infinite or NaN)"))
+            checks.append(Check(name, f"not isfinite({value})", "not a finite number (infinite or NaN)"))
         if column.sql_type in ("TIMESTAMPTZ", "DATE"):
-            checks.append(_problem(
-                f"{value} < $earliest::{column.sql_type} or {value} >= $latest::{column.sql_type}",
-                column.name, "outside the plausible dates (the [validation] window of the settings)"))
+            checks.append(Check(
+                name, f"{value} < $earliest::{column.sql_type} or {value} >= $latest::{column.sql_type}",
+                PLAUSIBLE.format(window=""), window))
         if column.sql_type == "INTEGER":
-            checks.append(_problem(f"{value} is not null and try_cast({raw} as double) <> {value}",
-                                   column.name, "not a whole number"))
-        if column.minimum is not None and column.maximum is not None:
-            checks.append(_problem(
-                f"{value} not between {column.minimum:g} and {column.maximum:g}", column.name,
-                f"outside {column.minimum:g}-{column.maximum:g}"))
-        elif column.minimum is not None:
-            checks.append(_problem(f"{value} < {column.minimum:g}", column.name,
-                                   "negative" if column.minimum == 0 else
-                                   f"below {column.minimum:g}"))
+            checks.append(Check(name, f"{value} is not null and try_cast({raw} as double) <> {value}",
+                                "not a whole number"))
+        low, high = column.minimum, column.maximum
+        if low is not None and high is not None:  # one problem for validation, two reasons for an import
+            checks.append(Check(name, f"{value} < {low:g}", f"outside {low:g}-{high:g}", f"below {low:g}"))
+            checks.append(Check(name, f"{value} > {high:g}", f"outside {low:g}-{high:g}", f"above {high:g}"))
+        elif low is not None:
+            checks.append(Check(name, f"{value} < {low:g}", "negative" if low == 0 else f"below {low:g}",
+                                f"below {low:g}"))
+        elif high is not None:
+            checks.append(Check(name, f"{value} > {high:g}", f"above {high:g}"))
     return items, checks
+
+
+def table_checks(spec: Table) -> list[Check]:
+    """Checks of the typed columns: each vocabulary's allowed values, then the rules across columns."""
+    checks = []
+    for column in spec.columns:
+        if column.allowed:
+            listed = ", ".join(_text(value) for value in column.allowed)
+            checks.append(Check(column.name, f"{column.name} not in ({listed})",
+                                f"unknown {column.name.replace('_', ' ')}",
+                                f"not one of {', '.join(column.allowed)}"))
+    return checks + [Check(rule.column, rule.condition, rule.problem) for rule in spec.rules]
 
 
 def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
@@ -630,40 +646,64 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
     return durations
 
 
-def _problem_list(checks: list[str]) -> str:
+def _problem_list(checks: list[Check], imported: bool = False) -> str:
     """A SQL list of the problems a row has among the checks (an empty list when none apply)."""
     if not checks:
         return "[]::struct(\"column\" varchar, problem varchar)[]"
-    return "list_filter([" + ", ".join(checks) + "], lambda p: p is not null)"
+    return "list_filter([" + ", ".join(c.sql(imported) for c in checks) + "], lambda p: p is not null)"
 
 
-def _table_checks(spec: TableSpec) -> list[str]:
-    """Checks that involve more than one column or a fixed vocabulary."""
-    if spec.name == "interactions":
-        channels = ", ".join(f"'{c}'" for c in CHANNELS)
-        return [
-            _problem(f"channel is not null and channel not in ({channels})", "channel",
-                     "unknown channel"),
-            _problem("answered_at < arrived_at", "answered_at", "answered before arrived"),
-            _problem("ended_at < arrived_at", "ended_at", "ended before arrived"),
-            _problem("abandoned and answered_at is not null", "abandoned",
-                     "marked abandoned but answered"),
-        ]
-    if spec.name == "costs":
-        channels = ", ".join(f"'{c}'" for c in (*CHANNELS, "shared"))
-        types = ", ".join(f"'{t}'" for t in COST_TYPES)
-        return [
-            _problem(f"lower(channel) not in ({channels})", "channel", "unknown channel"),
-            _problem(f"lower(cost_type) not in ({types})", "cost_type", "unknown cost type"),
-            _problem("day(month) <> 1", "month", "not the first day of a month"),
-        ]
-    if spec.name == "qa":
-        return [_problem("score > max_score or score < 0 or max_score <= 0", "score",
-                         "outside 0-max_score")]
-    return []
+def file_columns(con: duckdb.DuckDBPyConnection, spec: Table, durations: dict[str, str]
+                 ) -> tuple[dict[str, FileColumn], list[str]]:
+    """The staged file's columns (staged_raw.record) that are contract columns, by contract name
+    (matched ignoring case; the first of two that match wins), and the names of the others."""
+    names = {c.name for c in spec.columns}
+    present: dict[str, FileColumn] = {}
+    ignored = []
+    for name, sql_type, *_ in con.execute("describe select unnest(record) from staged_raw").fetchall():
+        lowered = name.lower()
+        if lowered in names and lowered not in present:
+            present[lowered] = FileColumn(name, sql_type, durations.get(name))
+        else:
+            ignored.append(name)
+    return present, ignored
 
 
-def _validate_file(con: duckdb.DuckDBPyConnection, folder: Path, store: Path, spec: TableSpec,
+def judge(con: duckdb.DuckDBPyConnection, spec: Table, present: dict[str, FileColumn],
+          settings: Settings, imported: bool = False) -> None:
+    """The contract's checks of staged rows (staged_raw: source_row, record): staged_typed holds them
+    typed as the contract says (and sort_time), staged_problems each row's problems in check order,
+    in validation's words or (imported) an import's. A file of the data folder also has a key seen
+    earlier in it set aside; an import keeps the newest version of a repeated key instead."""
+    items, checks = column_checks(spec, present, settings)
+    con.execute(
+        f"create or replace temp table staged_typed as select *, {spec.sort_column} as sort_time "
+        "from (select source_row, " + ", ".join(items) + " from staged_raw)"
+    )
+    # checks of one column read the value as written (staged_raw): in staged_typed a value that
+    # does not cast is already null, and would pass as empty
+    listed = _problem_list(checks, imported)
+    window = {"earliest": settings.earliest, "latest": settings.latest}
+    con.execute("create or replace temp table staged_column_problems as select source_row, "
+                f"{listed} as problems from staged_raw",
+                {k: v for k, v in window.items() if f"${k}" in listed})
+    duplicate_check = ""
+    key = spec.key
+    if key and not imported:
+        duplicate_check = (
+            f", case when row_number() over (partition by {key} order by source_row) > 1 "
+            f"and {key} is not null then [{{'column': '{key}', "
+            f"'problem': 'repeats an id seen earlier in this file'}}] else [] end"
+        )
+    con.execute(
+        "create or replace temp table staged_problems as select source_row, "
+        f"list_concat(staged_column_problems.problems, {_problem_list(table_checks(spec), imported)}"
+        f"{duplicate_check}) as problems "
+        "from staged_typed join staged_column_problems using (source_row)"
+    )
+
+
+def _validate_file(con: duckdb.DuckDBPyConnection, folder: Path, store: Path, spec: Table,
                    path: Path, stat: os.stat_result, settings: Settings) -> FileReport:
     relative = path.relative_to(folder).as_posix()
     report = FileReport(table=spec.name, path=relative, size_bytes=stat.st_size,
@@ -676,45 +716,9 @@ def _validate_file(con: duckdb.DuckDBPyConnection, folder: Path, store: Path, sp
         report.unreadable = reason.replace(str(path), relative).replace(str(folder), "DATA")[:300]
         return report
 
-    described = con.execute("describe select unnest(record) from staged_raw").fetchall()
-    present: dict[str, FileColumn] = {}
-    for name, sql_type, *_ in described:
-        lowered = name.lower()
-        if any(c.name == lowered for c in spec.columns) and lowered not in present:
-            present[lowered] = FileColumn(name, sql_type, durations.get(name))
-        else:
-            report.ignored_columns.append(name)
-
-    items, column_checks = _typed_select(spec, present)
+    present, report.ignored_columns = file_columns(con, spec, durations)
+    judge(con, spec, present, settings)
     key = spec.key
-    typed_sql = (
-        f"create or replace temp table staged_typed as select *, {spec.sort_column} as sort_time "
-        "from (select source_row, " + ", ".join(items) + " from staged_raw)"
-    )
-    con.execute(typed_sql)
-    if spec.name == "costs":
-        con.execute("update staged_typed set channel = lower(channel), "
-                    "cost_type = lower(cost_type)")
-
-    # checks of one column read the value as written (staged_raw): in staged_typed a value that
-    # does not cast is already null, and would pass as empty
-    window = {"earliest": settings.earliest, "latest": settings.latest}
-    con.execute("create or replace temp table staged_column_problems as select source_row, "
-                f"{_problem_list(column_checks)} as problems from staged_raw",
-                {k: v for k, v in window.items() if f"${k}" in " ".join(column_checks)})
-    duplicate_check = ""
-    if key:
-        duplicate_check = (
-            f", case when row_number() over (partition by {key} order by source_row) > 1 "
-            f"and {key} is not null then [{{'column': '{key}', "
-            f"'problem': 'repeats an id seen earlier in this file'}}] else [] end"
-        )
-    con.execute(
-        "create or replace temp table staged_problems as select source_row, "
-        f"list_concat(staged_column_problems.problems, {_problem_list(_table_checks(spec))}"
-        f"{duplicate_check}) as problems "
-        "from staged_typed join staged_column_problems using (source_row)"
-    )
 
     if key:
         clean_elsewhere = sorted(
@@ -788,30 +792,107 @@ def _build_rollup(con: duckdb.DuckDBPyConnection, store: Path, entry: dict,
                  store / "interactions" / "intervals" / f"{file_id}.parquet")
 
 
-def merged_intervals_path(store: Path) -> Path:
-    return store / "interactions" / "intervals_merged.parquet"
+def merged_intervals_path(store: Path, month: str | None = None) -> Path:
+    """The folder of the merged interval rollups, one part per UTC month (YYYY-MM.parquet), or the
+    part of one month."""
+    folder = store / "interactions" / "intervals_merged"
+    return folder if month is None else folder / f"{month}.parquet"
 
 
 def _intervals_fingerprint(store: Path) -> str:
-    """The interval rollups the merged file is made of (names, sizes, times)."""
+    """The interval rollups the merged parts are made of (names, sizes, times)."""
     paths = sorted((store / "interactions" / "intervals").glob("*.parquet"))
     return hashlib.sha256(json.dumps(
         [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in paths]).encode()).hexdigest()[:16]
 
 
+def _months(first: str, last: str) -> list[str]:
+    """Every month from first to last (YYYY-MM), both included; ValueError for text that is not a
+    month."""
+    year, month = map(int, first.split("-"))
+    end = tuple(map(int, last.split("-")))
+    if not (1 <= month <= 12 and len(end) == 2 and 1 <= end[1] <= 12):
+        raise ValueError(f"not a month span: {first!r} to {last!r}")
+    months = []
+    while (year, month) <= end:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _span_months(span: dict) -> list[str]:
+    """The months an interval rollup has rows in, from its record (none for a rollup without rows)."""
+    return _months(*span["months"]) if span["months"] else []
+
+
+def _recorded_spans(manifest: dict) -> dict[str, dict]:
+    """What the merged parts were made of (intervals_months: rollup name -> its size and time, and
+    the first and last month it has rows in); nothing when the record is missing or unreadable,
+    which writes every part again."""
+    recorded = manifest.get("intervals_months")
+    try:
+        for span in recorded.values():
+            if not isinstance(span["stamp"], list) or len(span["months"]) not in (0, 2):
+                raise ValueError
+            _span_months(span)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return {}
+    return recorded
+
+
+def _month_bounds(month: str) -> tuple[datetime, datetime]:
+    """The first instant of a UTC month and of the next."""
+    year, number = map(int, month.split("-"))
+    after = (year + 1, 1) if number == 12 else (year, number + 1)
+    return datetime(year, number, 1, tzinfo=UTC), datetime(*after, 1, tzinfo=UTC)
+
+
 def _merge_intervals(con: duckdb.DuckDBPyConnection, store: Path, manifest: dict) -> None:
-    """The interval rollups of every file as one file sorted by interval (an interval at a file
-    boundary made one row): forecasts read it from disk, so it costs the store no memory. Written
-    again only when an interval rollup changed."""
-    paths = sorted((store / "interactions" / "intervals").glob("*.parquet"))
+    """The interval rollups of every file merged into one part per UTC month, sorted by interval (an
+    interval at a file boundary made one row): forecasts read them from disk, so they cost the store
+    no memory. The manifest records the months each rollup has rows in (intervals_months), so that a
+    month's part is written again only when a rollup with rows in it came, changed or went, or when
+    the part is missing: adding a month's file rewrites that month and its neighbour, not every
+    month."""
     fingerprint = _intervals_fingerprint(store)
-    target = merged_intervals_path(store)
-    if manifest.get("intervals_fingerprint") == fingerprint and (target.exists() or not paths):
+    folder = merged_intervals_path(store)
+    recorded = _recorded_spans(manifest)
+    if manifest.get("intervals_fingerprint") == fingerprint and \
+            all(merged_intervals_path(store, month).exists()
+                for span in recorded.values() for month in _span_months(span)):
         return
-    target.unlink(missing_ok=True)
-    if paths:
-        _write_query(con, "load_intervals", {"paths": [str(p) for p in paths]}, target)
+    spans: dict[str, dict] = {}
+    touched: set[str] = set()
+    for path in sorted((store / "interactions" / "intervals").glob("*.parquet")):
+        stat = path.stat()
+        stamp = [stat.st_size, stat.st_mtime_ns]
+        before = recorded.get(path.name)
+        if before is not None and before["stamp"] == stamp:
+            spans[path.name] = before
+            continue
+        [(first, last)] = con.execute(load_sql("rollup_interval_months"), {"path": str(path)}).fetchall()
+        spans[path.name] = {"stamp": stamp, "months": [first, last] if first else []}
+        touched.update(_span_months(spans[path.name]))
+        if before is not None:
+            touched.update(_span_months(before))  # the months the rollup had rows in before it changed
+    for name in recorded.keys() - spans.keys():  # a file removed: the months its rollup had rows in
+        touched.update(_span_months(recorded[name]))
+    wanted: dict[str, list[str]] = {}  # month -> the rollups with rows in it
+    for name, span in sorted(spans.items()):
+        for month in _span_months(span):
+            wanted.setdefault(month, []).append(str(store / "interactions" / "intervals" / name))
+    touched.update(month for month in wanted if not merged_intervals_path(store, month).exists())
+    # the manifest is saved only once every part is written: a run cut short finds the same rollups
+    # changed against it, and writes the same months again
+    for part in folder.glob("*.parquet") if folder.is_dir() else ():
+        if part.stem not in wanted:
+            part.unlink(missing_ok=True)
+    for month in sorted(touched & wanted.keys()):
+        start, end = _month_bounds(month)
+        _write_query(con, "load_intervals", {"paths": wanted[month], "start": start, "end": end},
+                     merged_intervals_path(store, month))
     manifest["intervals_fingerprint"] = fingerprint
+    manifest["intervals_months"] = spans
     _save_manifest(store, manifest)
 
 
@@ -879,6 +960,8 @@ def _add_service(con: duckdb.DuckDBPyConnection, folder: Path, interactions: lis
     """Add the service customers had in these interactions files to derived/customer_outcomes and
     the times of their last NPS answers: only these files are read. Returns when the earliest first
     coaching contact that came earlier than before came (None when none did)."""
+    import pyarrow.compute as pc  # slow to import (it builds its ~300 functions): only when used
+
     outcomes, last_nps = folder / f"{DERIVED[0]}.parquet", folder / f"{LAST_NPS}.parquet"
     contacts = _temporary(folder / "customer_contacts.parquet")
     try:
@@ -897,6 +980,8 @@ def _recount_order_months(con: duckdb.DuckDBPyConnection, folder: Path, orders: 
                           since: datetime, settings: Settings) -> None:
     """Orders by month and coaching counted again from the local month of `since` on (the months
     before keep their rows: no order in them follows a first coaching contact that moved)."""
+    import pyarrow.compute as pc  # as in _add_service
+
     path = folder / f"{DERIVED[1]}.parquet"
     recounted = _temporary(path)
     try:
@@ -983,14 +1068,3 @@ def rollup_parameters(settings: Settings) -> dict:
         "response_channels": channels,
         "response_seconds": [settings.first_response_seconds[c] for c in channels],
     }
-
-
-_ARROW_TYPES = {
-    "VARCHAR": pa.string(), "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"), "DOUBLE": pa.float64(),
-    "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(), "DATE": pa.date32(),
-}
-
-
-def contract_schema(columns: tuple[Column, ...]) -> pa.Schema:
-    """The arrow schema of a contract table, as the demo writes it and the store expects it."""
-    return pa.schema([(c.name, _ARROW_TYPES[c.sql_type]) for c in columns])

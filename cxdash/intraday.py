@@ -7,11 +7,12 @@ from functools import lru_cache
 
 import pandas as pd
 
+from cxdash.calendar import WEEKDAY_NAMES
 from cxdash.contract import CHANNELS
 from cxdash.kpis import data_span
 from cxdash.store import Store
 
-WEEKDAYS = tuple(range(7))  # 0 = Monday, as pandas and ISO count them (ISO day - 1)
+WEEKDAYS = tuple(range(len(WEEKDAY_NAMES)))  # the calendar's weekday numbers: 0 = Monday
 HOURS = tuple(range(24))
 # every zone offset in use is a whole number of quarter hours (India +5:30, Nepal +5:45, Lord Howe's
 # half-hour daylight saving), so counting quarter hours measures each local hour exactly
@@ -91,7 +92,7 @@ def heatmap(store: Store, start: date, end: date, channels: tuple[str, ...] = ()
 def share_in_hours(heat: pd.DataFrame, peak_hours: tuple[int, int]) -> float | None:
     """The share (%) of a heatmap's contacts (hour, contacts) in the local hours [first, end) of
     peak_hours, such as 19:00-21:00 for (19, 21); None when it has no contacts. The Seasonality page
-    passes the settings' [calendar] peak_hours (cxdash.ui.intraday_section)."""
+    passes the settings' [calendar] peak_hours (cxdash.views.seasonality)."""
     first, stop = peak_hours
     if not 0 <= first < stop <= 24:
         raise ValueError(f"peak hours must be 0 <= first < end <= 24, not {peak_hours}")

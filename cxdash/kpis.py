@@ -1,15 +1,22 @@
-"""KPI figures for a period and the shared filters: values, comparisons, status and trends."""
+"""KPI figures for a period and the shared filters: values, comparisons, status and trends.
+
+The figures come from plain rows (DayMeasures), so the command line's `kpis` needs neither pandas nor
+the daily rollup in memory; the pages make their DataFrames from the same rows.
+"""
 
 from __future__ import annotations
 
-import calendar
+import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from cxdash.calendar import add_months, month_end
 from cxdash.metrics import KPI_NAMES, METRICS, definition, ratio, status, target_for, target_text
 from cxdash.store import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ class Period:
 
     @property
     def is_whole_months(self) -> bool:
-        return self.start.day == 1 and self.end.day == calendar.monthrange(self.end.year, self.end.month)[1]
+        return self.start.day == 1 and self.end == month_end(self.end)
 
     def previous(self) -> Period:
         """The period of the same length just before; whole months step back by as many months."""
@@ -59,9 +66,7 @@ class Period:
     def last_year(self) -> Period:
         """The same dates a year earlier (28 February stands in for 29 February)."""
         if self.is_whole_months:
-            start = add_months(self.start, -12)
-            end = add_months(self.end.replace(day=1), -12)
-            return Period(start, end.replace(day=calendar.monthrange(end.year, end.month)[1]))
+            return Period(add_months(self.start, -12), month_end(add_months(self.end.replace(day=1), -12)))
         return Period(_minus_year(self.start), _minus_year(self.end))
 
     def __str__(self) -> str:
@@ -74,12 +79,6 @@ class Period:
                 return f"{self.start:%B %Y}"
             return f"{self.start:%b %Y} – {self.end:%b %Y}"
         return f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def _minus_year(day: date) -> date:
@@ -99,29 +98,81 @@ def default_period(last_day_with_data: date | None, today: date) -> Period:
 
 def daily_measures(store: Store, start: date, end: date, filters: Filters) -> pd.DataFrame:
     """Every measure of the daily rollup per local day, for a date range and the shared filters."""
+    import pandas as pd
+
     frame = store.query("kpi_measures_daily", start=start, end=end, **filters.params())
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     return frame
 
 
-def measures_by_day(store: Store, start: date, end: date, filters: Filters) -> pd.DataFrame:
+@dataclass(frozen=True)
+class DayMeasures:
+    """Every measure per local day, as plain rows in day order: the day first, then the measures
+    (cost_usd None where a day has no cost booked). What every tile is computed from; a page makes a
+    DataFrame of them (frame)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]
+
+    def window(self, period: Period) -> DayMeasures:
+        """The days of a period."""
+        return DayMeasures(self.columns, tuple(row for row in self.rows
+                                               if period.start <= row[0] <= period.end))
+
+    def totals(self) -> dict[str, float | None]:
+        """Each measure summed over the days, None where no day has a value. Summed as pandas sums
+        a column of floats (numpy's pairwise sum, missing values as 0), so a figure is the same to
+        the last digit whether a page or the command line computes it."""
+        import numpy as np
+
+        totals: dict[str, float | None] = {}
+        for index, name in enumerate(self.columns[1:], start=1):
+            values = [row[index] for row in self.rows]
+            totals[name] = None if all(value is None for value in values) else float(np.add.reduce(
+                np.array([0.0 if value is None else value for value in values], dtype=np.float64)))
+        return totals
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a DataFrame: day (dates), then each measure as floats (NaN for None)."""
+        import numpy as np
+        import pandas as pd
+
+        columns = list(zip(*self.rows, strict=True)) if self.rows else [()] * len(self.columns)
+        return pd.DataFrame({"day": list(columns[0]), **{
+            name: np.array(values, dtype=np.float64)
+            for name, values in zip(self.columns[1:], columns[1:], strict=True)}})
+
+
+def day_measures(store: Store, start: date, end: date, filters: Filters) -> DayMeasures:
     """Every measure per local day within the data's span, with the day's share of its month's
-    operating cost (cost_usd; NaN where no cost is booked) and the served contacts it covers."""
-    frame = daily_measures(store, start, end, filters)
-    costs = store.query("cost_daily", start=start, end=end, channels=list(filters.channels))
-    costs["day"] = pd.to_datetime(costs["day"]).dt.date
+    operating cost (cost_usd; None where no cost is booked) and the served contacts it covers
+    (served_with_cost), as plain rows."""
+    names, daily = store.rows("kpi_measures_daily", start=start, end=end, **filters.params())
+    _, costs = store.rows("cost_daily", start=start, end=end, channels=list(filters.channels))
+    measures = names[1:]
+    by_day = {row[0]: row[1:] for row in daily}
+    cost_by_day = dict(costs)
     # a day inside the data's span with costs but no (filtered) contacts still carries its share
     # of the month's cost; days beyond the data (a month not yet over) carry none
-    frame = frame.merge(costs, on="day", how="outer").sort_values("day", ignore_index=True)
     span = data_span(store)
-    if span is not None:
-        frame = frame[(frame["day"] >= span[0]) & (frame["day"] <= span[1])].reset_index(drop=True)
-    measures = frame.columns.difference(["day", "cost_usd"])
-    frame[measures] = frame[measures].fillna(0)
-    # the cost measures' denominator: cost counts only on days that have cost data, so the served
-    # contacts of those days only (cost per contact divides the two, as the registry says)
-    frame["served_with_cost"] = frame["served"].where(frame["cost_usd"].notna(), 0)
-    return frame
+    days = sorted(day for day in by_day.keys() | cost_by_day.keys()
+                  if span is None or span[0] <= day <= span[1])
+    served = measures.index("served")
+    rows = []
+    for day in days:
+        values = [0 if value is None else value for value in by_day.get(day, [0] * len(measures))]
+        cost = cost_by_day.get(day)
+        # the cost measures' denominator: cost counts only on days that have cost data, so the
+        # served contacts of those days only (cost per contact divides the two, as the registry says)
+        rows.append((day, *values, cost, values[served] if cost is not None else 0))
+    return DayMeasures(("day", *measures, "cost_usd", "served_with_cost"), tuple(rows))
+
+
+def measures_by_day(store: Store, start: date, end: date, filters: Filters) -> pd.DataFrame:
+    """day_measures as a DataFrame: every measure per local day within the data's span, with the
+    day's share of its month's operating cost (cost_usd; NaN where no cost is booked) and the served
+    contacts it covers."""
+    return day_measures(store, start, end, filters).frame()
 
 
 def _has_basis(name: str, filters: Filters) -> bool:
@@ -129,14 +180,13 @@ def _has_basis(name: str, filters: Filters) -> bool:
     return not (METRICS[name].by_channel_only and filters.splits_costs)
 
 
-def _values(frame: pd.DataFrame, store: Store, filters: Filters) -> dict[str, float | None]:
+def _values(measures: DayMeasures, store: Store, filters: Filters) -> dict[str, float | None]:
     """Every tile's figure from the period's summed measures, as the registry defines it."""
-    totals = frame.drop(columns=["day"]).sum(numeric_only=True, min_count=1).to_dict() \
-        if len(frame) else {}
+    totals = measures.totals()
     values: dict[str, float | None] = {}
     for name in KPI_NAMES:
         value = ratio(totals, name, store.settings) if _has_basis(name, filters) else None
-        if value is None or pd.isna(value):
+        if value is None or math.isnan(value):
             values[name] = None
         elif not definition(name, store.settings).denominator:  # a count: a whole number
             values[name] = int(value)
@@ -147,11 +197,7 @@ def _values(frame: pd.DataFrame, store: Store, filters: Filters) -> dict[str, fl
 
 def kpi_values(store: Store, period: Period, filters: Filters = Filters()) -> dict[str, float | None]:
     """The figures of the tiles for one period, by metric name (None where the data has no basis)."""
-    return _values(measures_by_day(store, period.start, period.end, filters), store, filters)
-
-
-def _window(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
-    return frame[(frame["day"] >= period.start) & (frame["day"] <= period.end)]
+    return _values(day_measures(store, period.start, period.end, filters), store, filters)
 
 
 @dataclass(frozen=True)
@@ -167,12 +213,14 @@ class Overview:
 
 def overview(store: Store, period: Period, filters: Filters = Filters()) -> Overview:
     """Tiles and trends for a period against the previous period and the same period last year."""
+    import pandas as pd
+
     previous, last_year = period.previous(), period.last_year()
     start = min(previous.start, last_year.start)
-    frame = measures_by_day(store, start, period.end, filters)
-    current = _values(_window(frame, period), store, filters)
-    before = _values(_window(frame, previous), store, filters)
-    year_ago = _values(_window(frame, last_year), store, filters)
+    measures = day_measures(store, start, period.end, filters)
+    current = _values(measures.window(period), store, filters)
+    before = _values(measures.window(previous), store, filters)
+    year_ago = _values(measures.window(last_year), store, filters)
 
     rows = []
     for name in KPI_NAMES:
@@ -197,7 +245,7 @@ def overview(store: Store, period: Period, filters: Filters = Filters()) -> Over
             "higher_is_better": metric.higher_is_better,
         })
     return Overview(period, previous, last_year, pd.DataFrame(rows),
-                    _trend(_window(frame, period), store, filters, period))
+                    _trend(measures.window(period).frame(), store, filters, period))
 
 
 def _change_pct(value: float | None, reference: float | None) -> float | None:
@@ -208,6 +256,8 @@ def _change_pct(value: float | None, reference: float | None) -> float | None:
 
 def _trend(frame: pd.DataFrame, store: Store, filters: Filters, period: Period) -> pd.DataFrame:
     """Each KPI by day (by ISO week for periods over 92 days), as a long frame."""
+    import pandas as pd
+
     if frame.empty:
         return pd.DataFrame(columns=["metric", "day", "value"])
     frame = frame.copy()
@@ -228,6 +278,8 @@ def metric_series(frame: pd.DataFrame, name: str, settings) -> pd.Series:
 
 def contacts_by_channel(store: Store, period: Period, filters: Filters = Filters()) -> pd.DataFrame:
     """Contacts per channel and day in the period."""
+    import pandas as pd
+
     frame = store.query("contacts_by_channel_day", start=period.start, end=period.end,
                         **filters.params())
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
@@ -241,7 +293,6 @@ def filter_options(store: Store) -> dict[str, list[str]]:
 
 
 def data_span(store: Store) -> tuple[date, date] | None:
-    frame = store.query_once("filter_options")
-    if frame.empty:
-        return None
-    return (pd.Timestamp(frame["first_day"].min()).date(), pd.Timestamp(frame["last_day"].max()).date())
+    """The first and last local day with contacts (None without any), computed once per store."""
+    _, [(first, last)] = store.remember(("data_span",), lambda: store.rows("data_span"))
+    return None if first is None else (first, last)

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from cxdash.kpis import add_months
+from cxdash.calendar import add_months
 from cxdash.store import Store
 
 # comparison: (side a, side b), each described in words a director reads on the page

@@ -2,7 +2,8 @@
 
 The per-contact rules (what is live, a short abandon, a good rating) live in sql/rollup_daily.sql;
 here each KPI says which measures it divides, how it is shown, which way is good and its target.
-Pages and the command line refer to metrics by name only.
+Pages and the command line refer to metrics by name only. The registry itself needs neither pandas nor
+numpy: the command line computes its figures from plain rows, the pages from DataFrames.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from cxdash.settings import Settings, Target
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Text = str | Callable[[Settings], str]
 
@@ -239,13 +241,14 @@ def target_for(name: str, settings: Settings) -> Target | None:
     return settings.targets.get(definition(name, settings).target)
 
 
-def ratio(measures: pd.DataFrame | Mapping[str, float], name: str, settings: Settings):
-    """A metric's value from summed measures: a float for a mapping, a Series for a frame.
+def ratio(measures: pd.DataFrame | Mapping[str, float | None], name: str, settings: Settings):
+    """A metric's value from summed measures: a float for a mapping (a measure missing or None counts
+    as 0), a Series for a frame (anything with columns: a pandas DataFrame).
 
     Where the denominator is zero the metric has no basis and is NaN (None for a mapping).
     """
     rule = definition(name, settings)
-    if isinstance(measures, pd.DataFrame):
+    if hasattr(measures, "columns"):
         numerator = sum(sign * measures[m].astype(float) for m, sign in rule.numerator)
         if not rule.denominator:
             return numerator
@@ -300,6 +303,6 @@ def format_value(name: str, value: float | None, settings: Settings | None = Non
 
 
 def format_number(number_format: str, value: float | None) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return number_format.format(value)

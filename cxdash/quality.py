@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
-from cxdash.kpis import Filters, Period, add_months, daily_measures
+from cxdash.calendar import add_months, local_midnight, unit_start
+from cxdash.kpis import Filters, Period, daily_measures
 from cxdash.metrics import TIER_SHARES, definition, ratio, status, target_text
 from cxdash.settings import Settings
 from cxdash.store import Store
@@ -180,16 +180,6 @@ def wilson(good: pd.Series, n: pd.Series, level: float = 0.95) -> tuple[pd.Serie
     return low, high
 
 
-def unit_start(days: pd.Series, grain: str) -> pd.Series:
-    """The first day of the day's unit: itself, its ISO week's Monday or its month's first day."""
-    stamps = pd.to_datetime(days)
-    if grain == "week":
-        return (stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")).dt.date
-    if grain == "month":
-        return stamps.dt.to_period("M").dt.start_time.dt.date
-    return stamps.dt.date
-
-
 def by_unit(daily: pd.DataFrame, period: Period, grain: str) -> pd.DataFrame:
     """Daily measures summed per unit of the grain, within the period (edge units cut to it)."""
     days = pd.date_range(period.start, period.end, freq="D").date
@@ -346,9 +336,9 @@ def interactions_behind(store: Store, unit: Period, filters: Filters, dimension:
     """The interactions of a unit (and one segment of it), in arrival order, without customer ids."""
     if dimension and dimension not in DIMENSIONS:
         raise ValueError(f"not a drill-down dimension: {dimension!r}")
-    zone = ZoneInfo(store.settings.timezone)
-    since = datetime.combine(unit.start, time(), zone)
-    until = datetime.combine(unit.end + timedelta(days=1), time(), zone)
+    zone = store.settings.timezone
+    since = local_midnight(unit.start, zone).to_pydatetime()
+    until = local_midnight(unit.end + timedelta(days=1), zone).to_pydatetime()
     frame = store.query("interactions_behind", **{"from": since, "to": until},
                         timezone=store.settings.timezone, dimension=dimension, segment=segment,
                         rated_only=rated_only, limit=limit, **filters.params())

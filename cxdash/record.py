@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pandas as pd
 
 from cxdash import accuracy
@@ -122,12 +121,14 @@ def actuals(store, request: Request) -> pd.DataFrame:
 
 
 def scored(store, request: Request, forecast_rows: pd.DataFrame) -> pd.DataFrame:
-    """A run's rows with the actuals that have arrived: ts, yhat, yhat_lower, yhat_upper, actual,
-    lead_days (days after the as-of date; 0 = the same day). Intervals still in the future, or on a
-    day the data shows closed, have no actual and are left out."""
+    """A run's rows with the actuals that have arrived, as the long-form result cxdash.accuracy
+    scores (ts, model, as_of, lead, yhat, actual: lead in days after the as-of date, 0 = the same
+    day), with the run's yhat_lower, yhat_upper and aht_seconds beside them. Intervals still in the
+    future, or on a day the data shows closed, have no actual and are left out."""
+    extra = [column for column in forecast_rows.columns if column not in accuracy.RESULT_COLUMNS]
     known = actuals(store, request)
     if known.empty:
-        return forecast_rows.iloc[0:0].assign(actual=[], lead_days=[])
+        return forecast_rows.iloc[0:0].reindex(columns=accuracy.RESULT_COLUMNS + extra)
     data_end = known.attrs["data_end"]
     tz = store.settings.timezone
     merged = forecast_rows.merge(known, on="ts", how="left")
@@ -137,8 +138,9 @@ def scored(store, request: Request, forecast_rows: pd.DataFrame) -> pd.DataFrame
     local_day = merged["ts"].dt.tz_convert(tz).dt.date
     open_days = set(local_day[merged["actual"] > 0])
     merged = merged[local_day.isin(open_days)].copy()
-    merged["lead_days"] = [(day - request.as_of).days for day in local_day[merged.index]]
-    return merged.reset_index(drop=True)
+    merged["as_of"] = request.as_of
+    merged["lead"] = [(day - request.as_of).days for day in local_day[merged.index]]
+    return merged.reset_index(drop=True).reindex(columns=accuracy.RESULT_COLUMNS + extra)
 
 
 def run_accuracy(store, folder: Path) -> pd.DataFrame:
@@ -148,16 +150,10 @@ def run_accuracy(store, folder: Path) -> pd.DataFrame:
     for run in runs(folder).itertuples():
         request = request_of(run)
         frame = scored(store, request, rows(folder, run.run_id, store.settings.timezone))
-        entry = {"run_id": run.run_id, "created_at": run.created_at, "as_of": run.as_of,
-                 "grain": run.grain, "label": run.label, "model": run.model,
-                 **accuracy.scores(frame["actual"], frame["yhat"])}
-        for lead, name in accuracy.LEADS.items():
-            chosen = frame[frame["lead_days"] == lead]
-            entry[f"wape_{name}"] = accuracy.scores(chosen["actual"], chosen["yhat"])["wape"] \
-                if len(chosen) else np.nan
         floor = accuracy.poisson_floor(frame["yhat"])
-        entry["floor_wape"], entry["floor_mape"] = floor["wape"], floor["mape"]
-        out.append(entry)
+        out.append({"run_id": run.run_id, "created_at": run.created_at, "as_of": run.as_of,
+                    "grain": run.grain, "label": run.label, "model": run.model,
+                    **accuracy.summary(frame), "floor_wape": floor["wape"], "floor_mape": floor["mape"]})
     return pd.DataFrame(out)
 
 
@@ -174,55 +170,15 @@ def matching_runs(folder: Path, grain: str, channels: tuple[str, ...],
 
 def scored_runs(store, folder: Path, grain: str, channels: tuple[str, ...],
                 queues: tuple[str, ...]) -> pd.DataFrame:
-    """Every stored run of a selection with the actuals that have arrived, one frame: run_id, as_of,
-    created_at, model and the columns of `scored`."""
+    """Every stored run of a selection with the actuals that have arrived, one long-form result: the
+    columns of `scored`, with each run's run_id and created_at."""
     frames = []
     for run in matching_runs(folder, grain, channels, queues).itertuples():
         frame = scored(store, request_of(run), rows(folder, run.run_id, store.settings.timezone))
         if not frame.empty:
-            frames.append(frame.assign(run_id=run.run_id, as_of=run.as_of, created_at=run.created_at))
+            frames.append(frame.assign(run_id=run.run_id, created_at=run.created_at))
     if not frames:
-        return pd.DataFrame(columns=["ts", "yhat", "yhat_lower", "yhat_upper", "model", "aht_seconds",
-                                     "actual", "lead_days", "run_id", "as_of", "created_at"])
+        return pd.DataFrame(columns=[*accuracy.RESULT_COLUMNS, "yhat_lower", "yhat_upper", "aht_seconds",
+                                     "run_id", "created_at"])
     return pd.concat(frames, ignore_index=True)
 
-
-def by_lead(frame: pd.DataFrame, forecast_column: str = "yhat") -> pd.DataFrame:
-    """WAPE, MAPE and bias by lead in days (lead_days, wape, mape, bias, intervals)."""
-    out = [{"lead_days": int(lead), **accuracy.scores(rows["actual"], rows[forecast_column])}
-           for lead, rows in frame.groupby("lead_days")]
-    return pd.DataFrame(out, columns=["lead_days", "wape", "mape", "bias", "intervals", "zero_actuals"])
-
-
-def by_as_of(frame: pd.DataFrame, key: str, forecast_column: str = "yhat") -> pd.DataFrame:
-    """WAPE, MAPE and bias per forecast (grouped by `key`: a run id or a backtest origin) with its as-of
-    date."""
-    out = []
-    for value, rows in frame.groupby(key, sort=False):
-        as_of = rows["as_of"].iloc[0] if "as_of" in rows else value
-        out.append({key: value, "as_of": as_of, **accuracy.scores(rows["actual"], rows[forecast_column])})
-    return pd.DataFrame(out)
-
-
-def largest_misses(frame: pd.DataFrame, timezone: str, count: int = 10,
-                   forecast_column: str = "yhat") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The intervals and the local days with the largest misses: (ts, as_of, forecast, actual, miss)
-    and (day, forecast, actual, miss, miss_pct), biggest first."""
-    if frame.empty:
-        return (pd.DataFrame(columns=["ts", "as_of", "forecast", "actual", "miss"]),
-                pd.DataFrame(columns=["day", "forecast", "actual", "miss", "miss_pct"]))
-    # an interval or a day is judged on its nearest forecast (the latest as-of date), so each one
-    # counts once however many forecasts covered it
-    nearest = frame.assign(day=frame["ts"].dt.tz_convert(timezone).dt.date)
-    intervals = nearest[nearest["as_of"] == nearest.groupby("ts")["as_of"].transform("max")]
-    intervals = intervals.assign(forecast=intervals[forecast_column],
-                                 miss=intervals[forecast_column] - intervals["actual"])
-    intervals = intervals.reindex(intervals["miss"].abs().sort_values(ascending=False).index)
-    intervals = intervals[["ts", "as_of", "forecast", "actual", "miss"]].head(count).reset_index(drop=True)
-    nearest = nearest[nearest["as_of"] == nearest.groupby("day")["as_of"].transform("max")]
-    days = nearest.groupby("day").agg(forecast=(forecast_column, "sum"), actual=("actual", "sum"))
-    days = days.reset_index()
-    days["miss"] = days["forecast"] - days["actual"]
-    days["miss_pct"] = 100 * days["miss"] / days["actual"].where(days["actual"] > 0)
-    days = days.reindex(days["miss"].abs().sort_values(ascending=False).index).head(count)
-    return intervals, days.reset_index(drop=True)

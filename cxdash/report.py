@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
 from cxdash import __version__, charts, costs, kpis, lifetime
+from cxdash.calendar import month_end
 from cxdash.metrics import METRICS, format_number, format_value
 from cxdash.safe import excel_writer, neutralise_formulas
 from cxdash.store import Store
@@ -57,8 +58,7 @@ def complete_through(store: Store) -> date | None:
 def monthly_report(store: Store, month: date) -> MonthlyReport:
     """The report for the local calendar month that `month` falls in."""
     month = month.replace(day=1)
-    end = kpis.add_months(month, 1) - timedelta(days=1)
-    period = kpis.Period(month, end, label=f"{month:%B %Y}")
+    period = kpis.Period(month, month_end(month), label=f"{month:%B %Y}")
     complete = complete_through(store) or month
     return MonthlyReport(
         month=month, overview=kpis.overview(store, period), costs=costs.month_costs(store, month),

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.tsa.seasonal import MSTL, STL
 
+from cxdash.calendar import WEEKDAY_NAMES, month_end, unit_start
 from cxdash.kpis import Filters, data_span, measures_by_day, metric_series
 from cxdash.settings import Settings
 from cxdash.store import Store
@@ -23,7 +24,6 @@ from cxdash.store import Store
 SEASON_KPIS = ("contacts", "aht_seconds", "csat_pct", "service_level_pct", "abandon_rate_pct",
                "cost_per_contact_usd")
 GRAINS = ("day", "week", "month", "quarter")
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 BASELINE_WEEKS = 8  # a calendar day's baseline: the same weekday up to this many weeks either side
 BASELINE_DAYS = 4  # ... the nearest this many normal days on each side
 SPIKE_Z = 3.5  # a residual this many robust standard deviations from zero is a spike
@@ -49,18 +49,17 @@ def _units(days: pd.Series, grain: str) -> pd.DataFrame:
         if grain == "day":
             return pd.DataFrame({"year": iso["year"].astype(int), "position": (week - 1) * 7 + weekday,
                                  "label": "W" + week.astype(str).str.zfill(2) + " "
-                                          + weekday.map(dict(enumerate(WEEKDAYS, 1))),
+                                          + (weekday - 1).map(lambda day: WEEKDAY_NAMES[day][:3]),
                                  "size": 1})
         return pd.DataFrame({"year": iso["year"].astype(int), "position": week,
                              "label": "W" + week.astype(str).str.zfill(2), "size": 7})
-    if grain == "month":
-        return pd.DataFrame({"year": stamps.dt.year, "position": stamps.dt.month,
-                             "label": stamps.dt.strftime("%b"), "size": stamps.dt.days_in_month})
-    quarter = stamps.dt.quarter
-    size = (stamps.dt.to_period("Q").dt.end_time.dt.normalize()
-            - stamps.dt.to_period("Q").dt.start_time).dt.days + 1
-    return pd.DataFrame({"year": stamps.dt.year, "position": quarter, "label": "Q" + quarter.astype(str),
-                         "size": size})
+    # a month or quarter: its length runs from its first day to the next one's
+    months = 1 if grain == "month" else 3
+    start = pd.to_datetime(unit_start(days, grain))
+    size = (start + pd.DateOffset(months=months) - start).dt.days
+    position = stamps.dt.month if grain == "month" else stamps.dt.quarter
+    label = stamps.dt.strftime("%b") if grain == "month" else "Q" + position.astype(str)
+    return pd.DataFrame({"year": stamps.dt.year, "position": position, "label": label, "size": size})
 
 
 def _summed(frame: pd.DataFrame, grain: str) -> pd.DataFrame:
@@ -124,8 +123,7 @@ def _covers_window(frame: pd.DataFrame, year: int, grain: str, last_position: in
             first, last = date.fromisocalendar(year, 1, 1), date.fromisocalendar(year, last_position, 7)
         else:
             months = last_position if grain == "month" else 3 * last_position
-            first = date(year, 1, 1)
-            last = (pd.Timestamp(year, months, 1) + pd.offsets.MonthEnd(0)).date()
+            first, last = date(year, 1, 1), month_end(date(year, months, 1))
     except ValueError:  # week 53 in a year of 52 weeks
         return False
     covered = frame["day"][(frame["day"] >= first) & (frame["day"] <= last)]

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cxdash.calendar import WEEKDAY_KEYS
 from cxdash.contract import ASYNC_CHANNELS_DEFAULT, CHANNELS, LIVE_CHANNELS_DEFAULT
 
 SETTINGS_FILE = "cxdash.toml"
@@ -87,6 +88,20 @@ class CostModel:
 
 
 @dataclass(frozen=True)
+class StaffingDefaults:
+    """Where the Staffing page's inputs start, in whole percents (the planner changes them there)."""
+
+    service_level_target_pct: int = 80  # seed: service level 80/20
+    max_occupancy_pct: int = 85  # seed: occupancy 80-85%
+    shrinkage_pct: int = 30  # seed: 30% of paid time off the phones
+
+
+# the whole percents each staffing default may take (the page's inputs take the same)
+STAFFING_RANGES = {"service_level_target_pct": (50, 99), "max_occupancy_pct": (50, 100),
+                   "shrinkage_pct": (0, 80)}
+
+
+@dataclass(frozen=True)
 class SpecialDay:
     """A day or run of days of the user's own that moves contact volume: a sale, a launch, an outage."""
 
@@ -121,6 +136,7 @@ class Settings:
     # a channel not listed has its hours learned from the data. Closed dates are not forecast.
     business_hours: dict[str, dict[str, tuple[tuple[int, int], ...]]] = field(default_factory=dict)
     closed_dates: tuple[date, ...] = ()
+    staffing: StaffingDefaults = field(default_factory=StaffingDefaults)
     # the plausibility window of every timestamp read ([validation] earliest/latest): a row outside it
     # (.NET's DateTime.MinValue 0001-01-01, Unix time 0, a year-9999 "never") is set aside
     earliest: date = date(1980, 1, 1)
@@ -132,7 +148,7 @@ class Settings:
         relevant = {k: v for k, v in asdict(self).items()
                     if k not in ("targets", "problems", "cost_model", "coaching_queues", "holiday_country",
                                  "holiday_subdivision", "special_days", "peak_hours",
-                                 "business_hours", "closed_dates", "earliest", "latest")}
+                                 "business_hours", "closed_dates", "earliest", "latest", "staffing")}
         return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -172,7 +188,7 @@ LATEST_DATE = date(2262, 1, 1)
 # cxdash.metrics, each a table of TARGET_KEYS)
 KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "": ("timezone", "metrics", "targets", "calendar", "forecast", "cost_model", "lifetime_value",
-         "validation"),
+         "validation", "staffing"),
     "metrics": ("service_level_seconds", "short_abandon_seconds", "service_level_abandons", "csat_method",
                 "live_channels", "async_channels", "first_response_seconds"),
     "calendar": ("country", "subdivision", "peak_hours", "special_days"),
@@ -180,6 +196,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "cost_model": tuple(CostModel.__dataclass_fields__),
     "lifetime_value": ("coaching_queues",),
     "validation": ("earliest", "latest"),
+    "staffing": tuple(StaffingDefaults.__dataclass_fields__),
 }
 TARGET_KEYS = ("good", "warn", "low", "high", "warn_low", "warn_high")
 SPECIAL_DAY_KEYS = ("name", "start", "end")
@@ -395,6 +412,8 @@ def _read(raw, source: str, problems: list[str]) -> dict:
         changes["cost_model"] = _cost_model(raw["cost_model"], source, problems)
     if "validation" in raw:
         changes.update(_validation(raw["validation"], source, problems))
+    if "staffing" in raw:
+        changes["staffing"] = _staffing(raw["staffing"], source, problems)
     if "targets" in raw:
         changes["targets"] = _targets(raw["targets"], source, problems)
     return changes
@@ -449,6 +468,23 @@ def _validation(raw, source: str, problems: list[str]) -> dict:
                         f"{Settings.latest} used")
         return {}
     return changes
+
+
+def _staffing(raw, source: str, problems: list[str]) -> StaffingDefaults:
+    """The [staffing] table: each default a whole percent within its range (STAFFING_RANGES); a bad
+    one keeps its default."""
+    default = StaffingDefaults()
+    raw = _table(raw, "staffing", source, problems, KNOWN_KEYS["staffing"])
+    changes: dict = {}
+    for key, value in raw.items():
+        low, high = STAFFING_RANGES[key]
+        number = _number(value, low, high)
+        if number is not None and number.is_integer():
+            changes[key] = int(number)
+        else:
+            problems.append(f"{source}: staffing.{key} = {_show(value)} must be a whole number of percent "
+                            f"in {low}..{high}; default {getattr(default, key)} used")
+    return replace(default, **changes)
 
 
 def _cost_model(raw, source: str, problems: list[str]) -> CostModel:
@@ -547,7 +583,6 @@ def _calendar(raw, source: str, problems: list[str]) -> dict:
     return changes
 
 
-WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_GROUPS = {"daily": WEEKDAY_KEYS, "weekdays": WEEKDAY_KEYS[:5], "weekend": WEEKDAY_KEYS[5:],
               **{key: (key,) for key in WEEKDAY_KEYS}}
 

@@ -10,7 +10,8 @@ arrival. The load A = arrival rate x AHT (in Erlangs) is the average number of a
 - ASA (average speed of answer) = P(wait) x AHT / (N - A); occupancy = A / N.
 
 Erlang A adds callers who hang up: each waiting caller gives up after an exponential patience with a
-given mean. It matters where the abandon rate is material; as patience grows it becomes Erlang C.
+given mean (patience_seconds estimates it from the data). It matters where the abandon rate is
+material; as patience grows it becomes Erlang C.
 
 Staffing picks the smallest N that meets the service-level target and keeps occupancy under its cap,
 then adds shrinkage (breaks, training, absence): scheduled = ceil(N / (1 - shrinkage)).
@@ -18,25 +19,25 @@ then adds shrinkage (breaks, training, absence): scheduled = ceil(N / (1 - shrin
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 from scipy.special import gammaln, pdtrc
 
-SCHEDULE_COLUMNS = ("interval", "agents")
+from cxdash import calendar
+
 # comparisons of a service level or an occupancy with its target forgive this much float noise
 TOLERANCE = 1e-12
 # Erlang A keeps queue lengths up to where their probability falls below exp(-TAIL_LOG) of the most
 # likely one (about 2e-22), and refuses a chain longer than MAX_QUEUE_STATES
 TAIL_LOG = 50.0
 MAX_QUEUE_STATES = 5_000_000
+PATIENCE_WEEKS = 8  # customer patience is measured over the eight weeks before the as-of date
+MIN_ABANDONS = 20  # fewer abandons than this tell too little to estimate patience from
 
 
 @dataclass(frozen=True)
@@ -456,163 +457,30 @@ def by_day(result: pd.DataFrame, interval_seconds: float) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def read_schedule(data: bytes | str | Path, name: str,
-                  timezone: str) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
-    """A user's schedule CSV: one row per interval with the agents planned on the phones.
-
-    data: the file's bytes, its text (a str), or a Path. name: what messages call the file.
-    Columns (named in any case): interval, an ISO 8601 timestamp (with an offset such as
-    2024-03-01T09:00-08:00 or Z, or naive, meaning local time in `timezone`), and agents, a whole
-    number >= 0. Other columns are ignored.
-
-    Returns (schedule, problems, set_aside):
-    - schedule: ts (tz-aware, in `timezone`), agents (int64), sorted by ts;
-    - problems: one sentence per problem naming the file, the column and the count of rows;
-    - set_aside: row (the row's number as a spreadsheet shows the file: the header is row 1; blank
-      lines are skipped and not counted), the row's values as written, and the reason. Every row
-      read is either in the schedule or set aside.
-
-    Rows are set aside, never dropped, for: an interval that is not a timestamp, a naive local
-    time that does not exist in the zone (the hour skipped when daylight saving starts), agents
-    that are not a whole number >= 0, and an interval that repeats an earlier one (the first is
-    kept). A naive time that happens twice when daylight saving ends is read as the first
-    (daylight) one; give offsets to say which. A missing column sets every row aside. Bad content
-    never raises; an unknown time zone name does (ZoneInfoNotFoundError).
-    """
-    ZoneInfo(timezone)
-    problems: list[str] = []
-    try:
-        raw = _schedule_text(data)
-        frame = pd.read_csv(io.StringIO(raw), dtype=str, keep_default_na=False, skip_blank_lines=True)
-    except pd.errors.EmptyDataError:
-        return _empty_schedule(timezone), [f"{name}: the file is empty; no schedule read"], \
-            pd.DataFrame({"row": pd.Series(dtype="int64"), "reason": pd.Series(dtype="str")})
-    except (OSError, ValueError, pd.errors.ParserError) as error:
-        return _empty_schedule(timezone), [f"{name}: the file could not be read as CSV ({error})"], \
-            pd.DataFrame({"row": pd.Series(dtype="int64"), "reason": pd.Series(dtype="str")})
-    rows = np.arange(len(frame)) + 2
-    # the file's own row or reason column keeps its values beside the ones set_aside adds
-    frame = frame.rename(columns={c: f"{c} (file)" for c in frame.columns if c in ("row", "reason")})
-    columns = {}
-    for column in frame.columns:
-        columns.setdefault(str(column).strip().lower(), column)
-    missing = [c for c in SCHEDULE_COLUMNS if c not in columns]
-    if missing:
-        found = ", ".join(str(c) for c in frame.columns) or "none"
-        for column in missing:
-            problems.append(f"{name}: no column {column} (columns found: {found}); the schedule needs "
-                            f"columns interval and agents, so all {len(frame):,} rows are set aside")
-        aside = frame.copy()
-        aside.insert(0, "row", rows)
-        aside["reason"] = "missing column " + " and ".join(missing)
-        return _empty_schedule(timezone), problems, aside.reset_index(drop=True)
-
-    reasons: list[list[str]] = [[] for _ in range(len(frame))]
-
-    def set_aside(mask: np.ndarray, column: str, what: str, why: str) -> None:
-        count = int(mask.sum())
-        if count:
-            problems.append(f"{name}: column {column}: {count:,} {_rows(count, what)}; set aside")
-            for i in np.flatnonzero(mask):
-                reasons[i].append(why)
-
-    instants, not_iso, skipped = _schedule_instants(frame[columns["interval"]], timezone)
-    set_aside(not_iso, "interval", "is not an ISO timestamp|are not ISO timestamps",
-              "interval is not a timestamp")
-    set_aside(skipped, "interval", "is a local time that does not exist in " + timezone +
-              "|are local times that do not exist in " + timezone,
-              f"interval does not exist on the {timezone} clock (daylight saving starts)")
-    text = frame[columns["agents"]].astype(str).str.strip()
-    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
-    whole = np.isfinite(numbers) & (numbers >= 0) & (numbers == np.floor(numbers))
-    set_aside(~whole, "agents", "is not a whole number >= 0|are not whole numbers >= 0",
-              "agents is not a whole number >= 0")
-    # a repeat of an earlier usable row; a row set aside for another reason claims no interval
-    valid = np.array([not r for r in reasons], dtype=bool)
-    seen: set = set()
-    repeated = np.zeros(len(frame), dtype=bool)
-    for i in np.flatnonzero(valid):
-        if instants[i] in seen:
-            repeated[i] = True
-        seen.add(instants[i])
-    set_aside(repeated, "interval", "repeats an earlier interval|repeat earlier intervals",
-              "interval repeats an earlier row (the first is kept)")
-
-    keep = np.array([not r for r in reasons], dtype=bool)
-    schedule = pd.DataFrame({
-        "ts": pd.DatetimeIndex(pd.to_datetime(pd.Series([instants[i] for i in np.flatnonzero(keep)],
-                                                        dtype="int64"), unit="ns", utc=True))
-        .tz_convert(timezone),
-        "agents": numbers[keep].astype("int64")})
-    schedule = schedule.sort_values("ts", kind="stable").reset_index(drop=True)
-    aside = frame[~keep].copy()
-    aside.insert(0, "row", rows[~keep])
-    aside["reason"] = ["; ".join(r) for r, k in zip(reasons, keep, strict=True) if not k]
-    return schedule, problems, aside.reset_index(drop=True)
-
-
-def _rows(count: int, what: str) -> str:
-    """'row X' or 'rows Y' from 'X|Y', as the count asks."""
-    one, many = what.split("|")
-    return f"row {one}" if count == 1 else f"rows {many}"
-
-
-def _schedule_text(data: bytes | str | Path) -> str:
-    """The CSV's text: a Path (or a str naming an existing file) is read; bytes are decoded as
-    UTF-8 (a byte-order mark is fine), else as Latin-1; any other str is the text itself."""
-    if isinstance(data, str) and "\n" not in data and len(data) < 4096 and Path(data).is_file():
-        data = Path(data)
-    if isinstance(data, Path):
-        data = data.read_bytes()
-    if isinstance(data, bytes):
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return data.decode("latin-1")
-    return data
-
-
-def _schedule_instants(values: pd.Series, timezone: str) -> tuple[list, np.ndarray, np.ndarray]:
-    """Each interval as nanoseconds since 1970 UTC (None when unusable), with masks of values that
-    are not ISO timestamps and of naive local times that the zone skips."""
-    instants: list = [None] * len(values)
-    not_iso = np.zeros(len(values), dtype=bool)
-    skipped = np.zeros(len(values), dtype=bool)
-    naive_rows, naive_times = [], []
-    for i, text in enumerate(values.astype(str)):
-        try:
-            moment = datetime.fromisoformat(text.strip())
-        except ValueError:
-            not_iso[i] = True
-            continue
-        if moment.tzinfo is None:
-            naive_rows.append(i)
-            naive_times.append(moment)
-        else:
-            instants[i] = pd.Timestamp(moment).tz_convert("UTC").as_unit("ns").value
-    if naive_rows:
-        local = pd.DatetimeIndex(naive_times).as_unit("ns").tz_localize(
-            timezone, ambiguous=np.ones(len(naive_rows), dtype=bool), nonexistent="NaT")
-        for i, moment in zip(naive_rows, local, strict=True):
-            if pd.isna(moment):
-                skipped[i] = True
-            else:
-                instants[i] = moment.value
-    return instants, not_iso, skipped
-
-
-def _empty_schedule(timezone: str) -> pd.DataFrame:
-    return pd.DataFrame({"ts": pd.DatetimeIndex([], tz=timezone).as_unit("ns"),
-                         "agents": pd.Series(dtype="int64")})
+def patience_seconds(store, channels: tuple[str, ...], queues: tuple[str, ...], as_of: date,
+                     weeks: int = PATIENCE_WEEKS) -> float | None:
+    """Mean customer patience of the live queues over the weeks before the as-of date, for Erlang A:
+    time waited by every live offered contact (answered or not) over the abandons, the exponential
+    model's estimate with censoring. None without enough abandons (patience cannot be told)."""
+    timezone = store.settings.timezone
+    frame = store.query_once("forecast_series", minutes=1440, timezone=timezone,
+                             channels=tuple(channels), queues=tuple(queues),
+                             before=calendar.local_midnight(as_of, timezone).to_pydatetime())
+    start = calendar.local_midnight(as_of - timedelta(weeks=weeks), timezone)
+    recent = frame[pd.to_datetime(frame["slot"], utc=True) >= start]
+    abandoned = recent["live_abandoned"].sum()
+    if abandoned < MIN_ABANDONS:
+        return None
+    return float(recent["live_queue_seconds"].sum() / abandoned)
 
 
 def schedule_gaps(required: pd.DataFrame, schedule: pd.DataFrame, against: str = "agents") -> pd.DataFrame:
     """The schedule against the requirement, interval by interval.
 
     required: ts and the requirement columns of staff_intervals (agents, scheduled_agents);
-    schedule: ts, agents (as read_schedule gives it). Intervals are matched by instant, so the two
-    may be in different time zones (both must be tz-aware, or both naive). Schedule rows for
-    intervals not in `required` are ignored.
+    schedule: ts, agents (as cxdash.importers.schedule.read_schedule gives it). Intervals are
+    matched by instant, so the two may be in different time zones (both must be tz-aware, or both
+    naive). Schedule rows for intervals not in `required` are ignored.
 
     Returns one row per required interval: ts, required, scheduled (NaN where the schedule has no
     row), gap = scheduled - required, and status: "under" (gap < 0: fewer than required), "ok"

@@ -1,8 +1,9 @@
 """The query side: an in-memory DuckDB holding the daily measures, with views over the prepared files.
 
 Opening a store prepares the data folder (cheap when nothing changed), loads the small daily and
-hourly rollups into memory and registers one view per contract table (and over the 15-minute
-rollup), so SQL names tables, never paths.
+hourly rollups into memory (for the app's many queries; a one-off command leaves them on disk) and
+registers one view per contract table (and over the 15-minute rollup), so SQL names tables, never
+paths.
 """
 
 from __future__ import annotations
@@ -15,19 +16,18 @@ import threading
 import uuid
 import weakref
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 import pyarrow.parquet as pq
 
-from cxdash.contract import Column
-from cxdash.db import connect, load_sql, run_query
+from cxdash.contract import SET_ASIDE_COLUMNS, SOURCE_FILE, contract_schema, create_table_sql
+from cxdash.db import connect, load_sql, query_rows, run_query
 from cxdash.ingest import (
     SNAPSHOTS_DIR,
     TABLES,
     PrepareReport,
     Progress,
-    contract_schema,
     merged_intervals_path,
     prepare,
     rollup_parameters,
@@ -37,15 +37,18 @@ from cxdash.ingest import (
 )
 from cxdash.settings import Settings, load_settings
 
+if TYPE_CHECKING:  # query results are DataFrames, but a store that only fetches rows never loads pandas
+    import pandas as pd
+
 
 def _literal(text: str) -> str:
     """A SQL string literal; used only for the store's own file globs, never for user values."""
     return "'" + text.replace("'", "''") + "'"
 
 
-def _empty_table_sql(name: str, columns: tuple[Column, ...]) -> str:
-    spec = ", ".join(f"{c.name} {c.sql_type}" for c in columns)
-    return f"create or replace table {name} ({spec}, source_file VARCHAR)"
+def _listed(paths: list[Path]) -> str:
+    """A SQL list of the store's own files (see _literal)."""
+    return "[" + ", ".join(_literal(str(path)) for path in paths) + "]"
 
 
 # the columns of the customer-level tables (sql/customer_outcomes.sql, sql/order_months.sql), for a
@@ -76,8 +79,9 @@ def _drop_snapshot(root: Path, handle) -> None:
 class Store:
     """Prepared data of one folder, ready for the queries of sql/."""
 
-    def __init__(self, folder: Path, settings: Settings, report: PrepareReport):
+    def __init__(self, folder: Path, settings: Settings, report: PrepareReport, resident: bool = True):
         self.folder = folder
+        self.resident = resident
         self.settings = settings
         self.report = report
         self.path = report.store or store_path(folder)  # the prepared store: DATA/.cxdash, or elsewhere
@@ -90,10 +94,24 @@ class Store:
         self._register()
 
     @classmethod
-    def open(cls, folder: Path, progress: Progress | None = None) -> Store:
+    def open(cls, folder: Path, progress: Progress | None = None, resident: bool = True) -> Store:
+        """Prepare the folder and open its store. resident: the daily and hourly rollups are loaded
+        into memory, which the app's many queries repay; without, they are views of the prepared
+        files, so a command that runs a query or two reads only the days it asks for."""
         settings = load_settings(folder)
         report = prepare(folder, settings, progress)
-        return cls(folder, settings, report)
+        return cls(folder, settings, report, resident)
+
+    def _summary(self, name: str, query: str, paths: list[Path]) -> None:
+        """The table `name` as sql/QUERY.sql makes it from prepared files ($paths): in memory when the
+        store is resident, else a view that reads them when queried (a view cannot bind parameters,
+        so the paths, the store's own, are written into it)."""
+        if self.resident:
+            self._db.execute(f"create or replace table {name} as " + load_sql(query),
+                             {"paths": [str(p) for p in paths]})
+        else:
+            self._db.execute(f"create or replace view {name} as " +
+                             load_sql(query).replace("$paths", _listed(paths)))
 
     def _take_snapshot(self) -> Path:
         """Hard links to every prepared file as they are now, which this store's views read: a
@@ -135,36 +153,36 @@ class Store:
                 con.execute(f"create or replace view {name} as select * from read_parquet("
                             f"{_literal(str(clean / '*.parquet'))})")
             else:
-                con.execute(_empty_table_sql(name, spec.columns))
+                con.execute(create_table_sql(name, (*spec.columns, SOURCE_FILE)))
         rejected = sorted(store.glob("*/rejected/*.parquet"))
         if rejected:
             con.execute("create or replace view set_aside as select * from read_parquet("
                         f"{_literal(str(store / '*' / 'rejected' / '*.parquet'))}, union_by_name = true)")
         else:
-            con.execute("create or replace table set_aside (source_file VARCHAR, source_row BIGINT, "
-                        "reason VARCHAR)")
-        rollups = sorted((store / "interactions" / "rollup").glob("*.parquet"))
-        if rollups:
-            con.execute("create or replace table daily as " + load_sql("load_daily"),
-                        {"paths": [str(p) for p in rollups]})
-        else:
-            # no interactions yet: the same columns, no rows, so every page query still runs
-            con.execute("create or replace table daily as " + load_sql("load_daily"),
-                        {"paths": [str(self._empty_rollup())]})
+            con.execute(create_table_sql("set_aside", SET_ASIDE_COLUMNS))
+        # the daily measures; with no interactions yet, those of an empty rollup: the same columns,
+        # no rows, so every page query still runs
+        rollups = sorted((store / "interactions" / "rollup").glob("*.parquet")) or [self._empty_rollup()]
+        self._summary("daily", "load_daily", rollups)
+        # the local days of the daily measures, for the span of the data (sql/data_span.sql): read
+        # from the files, a store that leaves them on disk need not sum every measure of every day
+        # first (a day at a file boundary is listed twice, which a span does not mind)
+        con.execute("create or replace view daily_days as select day from " +
+                    ("daily" if self.resident else f"read_parquet({_listed(rollups)})"))
         # contacts by local day, hour and channel (a few hundred thousand rows at most): the
         # intraday and weekly shape never reads more than this
         hourly = sorted((store / "interactions" / "hourly").glob("*.parquet"))
         if hourly:
-            con.execute("create or replace table hourly as " + load_sql("load_hourly"),
-                        {"paths": [str(p) for p in hourly]})
+            self._summary("hourly", "load_hourly", hourly)
         else:
             con.execute(f"create or replace table hourly ({HOURLY_COLUMNS})")
         # arrivals and workload by 15-minute interval, channel and queue, what forecasts learn from:
-        # one file on disk, sorted by interval (millions of rows at scale: not held in memory)
+        # one part per month on disk, each sorted by interval (millions of rows at scale: not held
+        # in memory)
         merged = merged_intervals_path(store)
-        if merged.exists():
+        if any(merged.glob("*.parquet")):
             con.execute("create or replace view intervals as select * from read_parquet("
-                        f"{_literal(str(merged))})")
+                        f"{_literal(str(merged / '*.parquet'))})")
         else:
             con.execute(f"create or replace table intervals ({INTERVAL_COLUMNS})")
         # the detailed rollup stays on disk (sorted by day, so a date range reads few row groups);
@@ -209,6 +227,11 @@ class Store:
     def query(self, name: str, **params) -> pd.DataFrame:
         """Run sql/NAME.sql with bound parameters on its own cursor."""
         return run_query(self._db, name, params)
+
+    def rows(self, name: str, **params) -> tuple[list[str], list[tuple]]:
+        """Run sql/NAME.sql with bound parameters on its own cursor: column names and rows of Python
+        values, without pandas."""
+        return query_rows(self._db, name, params)
 
     def query_once(self, name: str, **params) -> pd.DataFrame:
         """A query's result for these parameters, computed once: a store's data never changes.

@@ -2,68 +2,48 @@
 
 import streamlit as st
 
-from cxdash import costs, health, lifetime, ui
-from cxdash.metrics import METRICS, definition
+from cxdash import ui
+from cxdash.views.data_health import ALL_FILES, data_health_page, set_aside_rows
 
 store, _, _ = ui.context()
-report = store.report
 st.title("Data health")
-st.caption(f"Data folder: {ui.code(store.folder)} · prepared in {report.seconds:.2f} s · "
-           "rows read = rows used + rows set aside, for every file")
+shown = data_health_page(store)
+st.caption(shown.caption)
 
 for note in ui.store_notes(store):
     st.info(note, icon=":material/build:")
 
-fresh = health.freshness(store)
-read, aside = report.rows_read, report.rows_set_aside
-cells = st.columns([0.6, 1.3, 1.3, 1.1, 1.4])
-cells[0].metric("Files", f"{len(report.files):,}", border=True)
-cells[1].metric("Rows read", f"{read:,}", border=True)
-cells[2].metric("Rows used", f"{read - aside:,}", border=True)
-cells[3].metric("Rows set aside", f"{aside:,}", border=True,
-                help="Rows that break the data contract. They are kept, not dropped: see below.")
-cells[4].metric("Last day with contacts",
-                f"{fresh['last_day']:%d %b %Y}" if fresh["last_day"] else "–", border=True,
-                help=f"Newest file changed at {fresh['newest_file_at']:%Y-%m-%d %H:%M} UTC"
-                if fresh["newest_file_at"] else None)
+ui.tiles(shown.tiles, columns=[0.6, 1.3, 1.3, 1.1, 1.4])
 
-if report.clean:
+if shown.clean:
     st.success("Every file passes the data contract.", icon=":material/check_circle:")
 else:
-    for line in report.messages():
-        st.warning(ui.plain(line), icon=":material/warning:")
+    for message in shown.messages:
+        st.warning(message, icon=":material/warning:")
 
-if store.settings.problems:
+if shown.settings_notice:
     # shown as plain text (a code block): the problems quote the file's own keys and values
     st.subheader("Settings")
-    st.warning(f"{len(store.settings.problems)} problem(s) in {ui.code(store.folder / 'cxdash.toml')}: "
-               "each setting named below is not used, and its default is in effect until the file is "
-               "fixed.", icon=":material/settings:")
-    st.code("\n".join(store.settings.problems), language=None, wrap_lines=True)
+    st.warning(shown.settings_notice, icon=":material/settings:")
+    st.code(shown.settings_problems, language=None, wrap_lines=True)
 
 st.subheader("Files")
-files = health.files_frame(report)
-st.dataframe(files, hide_index=True)
-ui.download_csv(files, "files.csv", "Download file list (CSV)")
+st.dataframe(shown.files, hide_index=True)
+ui.download_csv(shown.files, "files.csv", "Download file list (CSV)")
 
-problems = health.problems_frame(report)
-if len(problems):
+if len(shown.problems):
     st.subheader("Problems")
-    st.dataframe(problems, hide_index=True)
+    st.dataframe(shown.problems, hide_index=True)
 
 st.subheader("Rows set aside")
-with_rows = [f.path for f in report.files if f.rows_set_aside]
-if not with_rows:
+if not shown.files_with_rows_set_aside:
     st.caption("No rows were set aside.")
 else:
-    chosen = st.selectbox("File", ["All files", *with_rows], key="set_aside_file")
-    rows = health.set_aside_rows(store, "" if chosen == "All files" else chosen)
+    chosen = st.selectbox("File", [ALL_FILES, *shown.files_with_rows_set_aside], key="set_aside_file")
+    rows = set_aside_rows(store, chosen)
     st.dataframe(rows, hide_index=True)
     ui.download_csv(rows, "set_aside_rows.csv", "Download set-aside rows (CSV)")
 
 st.subheader("Definitions in effect")
-st.caption(f"From {ui.code(store.folder / 'cxdash.toml')} where present, else the seed documents' defaults.")
-st.dataframe([{"KPI": METRICS[n].label, "definition": definition(n, store.settings).text}
-              for n in METRICS]
-             + [{"KPI": label, "definition": text} for label, text in lifetime.definitions(store.settings)]
-             + [{"KPI": "Source of costs", "definition": costs.source_text(store)}], hide_index=True)
+st.caption(shown.definitions_caption)
+st.dataframe(shown.definitions, hide_index=True)

@@ -1,9 +1,13 @@
--- The interval rollups of prepared files as one table: an interval at a file boundary (two files
--- can hold arrivals of the same 15 minutes) made one row. Loaded into memory when a store opens.
--- grain: 15-minute interval x channel x queue. params: $paths (interval rollup files).
+-- The interval rollups of prepared files for one month of UTC as one table: an interval at a file
+-- boundary (two files can hold arrivals of the same 15 minutes) made one row. Written as that
+-- month's merged part (interactions/intervals_merged/YYYY-MM.parquet), which the store's
+-- `intervals` view reads with every other month's.
+-- grain: 15-minute interval x channel x queue. params: $paths (the interval rollup files with rows
+-- in the month), $start, $end (timestamptz: the month's first instant and the next month's).
 -- output: the columns of rollup_intervals.sql.
 with rollups as (
     select * from read_parquet($paths)
+    where slot >= $start and slot < $end
 ),
 
 final as (

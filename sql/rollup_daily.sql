@@ -24,9 +24,11 @@ classified as (
         coalesce(abandoned, answered_at is null and list_contains($live_channels, channel))
             as is_abandoned,
         answered_at is not null as is_answered,
-        epoch(answered_at - arrived_at) as wait_seconds,
+        -- seconds between two instants from their microseconds: subtracting timestamps with a zone
+        -- goes through the ICU calendar, several times slower for the same elapsed time
+        (epoch_us(answered_at) - epoch_us(arrived_at)) / 1e6 as wait_seconds,
         -- for an abandoned contact, ended_at is when the customer left the queue
-        epoch(ended_at - arrived_at) as time_in_queue_seconds,
+        (epoch_us(ended_at) - epoch_us(arrived_at)) / 1e6 as time_in_queue_seconds,
         answered_at is not null
             and coalesce(talk_seconds, hold_seconds, wrap_seconds) is not null as is_handled,
         coalesce(talk_seconds, 0) + coalesce(hold_seconds, 0) + coalesce(wrap_seconds, 0)

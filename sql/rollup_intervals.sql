@@ -25,10 +25,11 @@ classified as (
             and coalesce(talk_seconds, hold_seconds, wrap_seconds) is not null as is_handled,
         coalesce(talk_seconds, 0) + coalesce(hold_seconds, 0) + coalesce(wrap_seconds, 0)
             as handle_seconds,
-        -- answered: waited until answered; abandoned: until the customer left
-        case when answered_at is not null then epoch(answered_at - arrived_at)
-             else epoch(ended_at - arrived_at) end as time_in_queue_seconds,
-        epoch(ended_at - arrived_at) as abandoned_after_seconds
+        -- answered: waited until answered; abandoned: until the customer left (seconds from the
+        -- instants' microseconds, as rollup_daily.sql computes them)
+        (case when answered_at is not null then epoch_us(answered_at) - epoch_us(arrived_at)
+              else epoch_us(ended_at) - epoch_us(arrived_at) end) / 1e6 as time_in_queue_seconds,
+        (epoch_us(ended_at) - epoch_us(arrived_at)) / 1e6 as abandoned_after_seconds
     from interactions
 ),
 

@@ -9,8 +9,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cxdash.contract import COSTS_COLUMNS, INTERACTION_COLUMNS, ORDERS_COLUMNS, QA_COLUMNS, Column
-from cxdash.ingest import contract_schema
+from cxdash.contract import (
+    COSTS_COLUMNS,
+    INTERACTION_COLUMNS,
+    ORDERS_COLUMNS,
+    QA_COLUMNS,
+    Column,
+    contract_schema,
+)
 from cxdash.settings import SETTINGS_FILE
 
 

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from cxdash import report
 from cxdash.metrics import format_value
 from cxdash.store import Store
-from cxdash.ui.planning import hours_text
+from cxdash.views.staffing import hours_text
 from tests.conftest import ARTIFACTS, ROOT
 
 pytestmark = pytest.mark.browser
@@ -479,17 +479,14 @@ def linked_interval_forecast(folder) -> str:
 
 
 def test_staffing_of_a_stored_forecast_and_a_schedule_with_gaps(page, served_app, demo_folder, tmp_path):
-    from cxdash import record, staffing
-    from cxdash.settings import load_settings
+    from cxdash import record
+    from cxdash.views.staffing import Inputs, default_inputs, forecast_to_staff, staffing_page
 
     run_id = linked_interval_forecast(demo_folder)
-    settings = load_settings(demo_folder)
-    rows = record.rows(demo_folder, run_id, settings.timezone)
-    intervals = rows[["ts"]].assign(contacts=rows["yhat"], aht_seconds=rows["aht_seconds"].fillna(
-        rows["aht_seconds"].mean()))
-    assert settings.service_level_seconds == 20
-    expected = staffing.staff_intervals(intervals, 1800, service_level=0.8, target_seconds=20,
-                                        max_occupancy=0.85, shrinkage=0.3)
+    with Store.open(demo_folder) as store:
+        inputs = default_inputs(store.settings)
+        assert inputs == Inputs(80, 20, 85, 30)  # the page starts at the seed's 80/20, 85% and 30%
+        expected = staffing_page(forecast_to_staff(store, run_id), inputs).result
     busiest = expected.loc[expected["agents"].idxmax()]
     assert busiest["agents"] >= 1  # room to plant an under-staffed interval
 

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from cxdash.importers import LABELS, uploads
+from cxdash.importers import SOURCES, uploads
 from tests.conftest import ARTIFACTS, ROOT, _serve
 from tests.test_browser import assert_no_exception, kpis_json, open_page, tiles, wait_until_idle
 
@@ -65,7 +65,7 @@ def test_an_export_is_checked_then_imported_and_the_overview_counts_it(page, ser
 
     open_page(page, f"{served_import}/data_import", "Import")
     expect(page.get_by_text("Choose or drop the files above")).to_be_visible()
-    _choose_source(page, LABELS["amazon-connect"])
+    _choose_source(page, SOURCES["amazon-connect"].label)
     # the server takes 200 MB a file (.streamlit/config.toml), an upload at most LIMITS.upload_bytes
     each = min(200, uploads.LIMITS.upload_bytes // uploads.MB)
     expect(page.get_by_text(f"Accepted: .json or .jsonl files, up to {each} MB each")).to_be_visible()
@@ -105,7 +105,7 @@ def test_an_export_the_importer_cannot_use_is_named_without_a_traceback(page, se
     export = tmp_path / "conversations.json"
     export.write_text('{"nothing": []}')
     open_page(page, f"{served_import}/data_import", "Import")
-    _choose_source(page, LABELS["genesys"])
+    _choose_source(page, SOURCES["genesys"].label)
     _upload(page, export)
     error = page.locator('[data-testid="stAlertContentError"]')
     error.wait_for()

@@ -169,3 +169,29 @@ def test_python_dash_m_cxdash_runs_the_command_line(folder):
         capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parent.parent)
     assert finished.returncode == 0, finished.stderr
     assert json.loads(finished.stdout)["contacts"] == 4
+
+
+def test_kpis_loads_neither_pandas_nor_the_daily_rollup_into_memory(folder):
+    # the figures come from plain rows of a store that reads the daily rollup from disk: a command
+    # that prints twelve numbers pays for neither pandas' import nor loading every day of data
+    arguments = ["kpis", "--start", "2024-01-10", "--end", "2024-01-10", "--data", str(folder), "--json"]
+    script = ("import sys\nfrom cxdash import cli\n"
+              f"code = cli.main({arguments!r})\n"
+              "print('pandas' in sys.modules, file=sys.stderr)\n")
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                              cwd=Path(__file__).resolve().parent.parent)
+    assert finished.returncode == 0, finished.stderr
+    assert json.loads(finished.stdout)["contacts"] == 4
+    assert finished.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_a_store_that_leaves_the_rollups_on_disk_gives_the_figures_of_one_that_loads_them(folder):
+    period, channels = Period(date(2024, 1, 10), date(2024, 1, 12)), Filters(channels=("phone", "email"))
+    with Store.open(folder) as resident, Store.open(folder, resident=False) as on_disk:
+        assert on_disk.cursor().execute(
+            "select table_type from information_schema.tables where table_name = 'daily'").fetchall() == \
+            [("VIEW",)]
+        for filters in (Filters(), channels):
+            assert kpi_values(on_disk, period, filters) == kpi_values(resident, period, filters)
+        # p1, p2, p3 and c1 on the 10th (Los Angeles), e1 on the 12th
+        assert kpi_values(on_disk, period)["contacts"] == 5

@@ -68,6 +68,38 @@ def test_the_floor_of_a_set_of_intervals_weights_wape_by_volume():
         (accuracy.poisson_mad(10) / 10 + accuracy.poisson_mad(100) / 100) / 2)
 
 
+def test_one_long_form_result_is_scored_overall_and_at_each_lead_by_hand():
+    ts = pd.date_range("2026-10-12 09:00", periods=5, freq="30min", tz=LA)
+    results = pd.DataFrame({
+        "ts": ts, "model": ["a", "a", "a", "b", "b"], "as_of": date(2026, 10, 12),
+        "lead": [0, 1, 7, 0, 3], "yhat": [8.0, 12.0, 5.0, 4.0, 6.0], "actual": [10.0, 10.0, 0.0, 4.0, 3.0]})
+    table = accuracy.summaries(results, "model").set_index("model")
+    # a: misses 2, 2, 5 on actuals 10, 10, 0; the zero actual counts in WAPE, not in MAPE
+    assert table.loc["a", "wape"] == pytest.approx(9 / 20)
+    assert table.loc["a", "mape"] == pytest.approx((0.2 + 0.2) / 2)
+    assert table.loc["a", "bias"] == pytest.approx((25 - 20) / 20)
+    assert (table.loc["a", "intervals"], table.loc["a", "zero_actuals"]) == (3, 1)
+    assert table.loc["a", "wape_same_day"] == pytest.approx(0.2)
+    assert table.loc["a", "wape_day_ahead"] == pytest.approx(0.2)
+    assert np.isnan(table.loc["a", "wape_week_ahead"])  # its only actual is zero: no WAPE
+    # b: misses 0 and 3 on 4 and 3; nothing at one day or a week ahead
+    assert table.loc["b", "wape"] == pytest.approx(3 / 7)
+    assert table.loc["b", "wape_same_day"] == 0.0
+    assert np.isnan(table.loc["b", "wape_day_ahead"]) and np.isnan(table.loc["b", "wape_week_ahead"])
+    leads = accuracy.by_lead(results)
+    assert leads["lead"].tolist() == [0, 1, 3, 7]
+    assert leads["wape"].tolist()[:3] == pytest.approx([2 / 14, 0.2, 1.0])
+    assert accuracy.by_as_of(results, "model")["wape"].tolist() == pytest.approx([9 / 20, 3 / 7])
+
+
+def test_the_benchmarks_are_the_candidates_that_say_so():
+    from cxdash.forecast import BENCHMARKS, CANDIDATES
+
+    assert BENCHMARKS == {"last_week", "mean_4_weeks"}
+    assert all(CANDIDATES[name].benchmark for name in BENCHMARKS)
+    assert all(candidate.benchmark is (name in BENCHMARKS) for name, candidate in CANDIDATES.items())
+
+
 # --- a synthetic operation --------------------------------------------------------------------------
 
 def _day_rows(day: date, prefix: str, hours=range(8, 18)) -> list[dict]:
@@ -127,8 +159,8 @@ def test_the_backtest_scores_an_oracle_exactly_on_open_intervals_only(store):
     # origins: every local midnight of the eight weeks before the as-of date, once four weeks of
     # history exist (the benchmarks' need); Sunday 11 October is closed, so Saturday is the last
     assert AS_OF - timedelta(days=BACKTEST_DAYS) < FIRST + timedelta(days=28)
-    assert rows["origin"].min() == FIRST + timedelta(days=28)
-    assert rows["origin"].max() == AS_OF - timedelta(days=2)
+    assert rows["as_of"].min() == FIRST + timedelta(days=28)
+    assert rows["as_of"].max() == AS_OF - timedelta(days=2)
     # only open intervals are scored: Monday to Saturday 8:00-18:00, never Sunday, never the empty day
     local = pd.DatetimeIndex(rows["ts"]).tz_convert(LA)
     assert set(local.hour) == set(range(8, 18)) and 6 not in set(local.day_of_week)
@@ -140,7 +172,7 @@ def test_the_backtest_scores_an_oracle_exactly_on_open_intervals_only(store):
     assert table.loc["oracle", "mape"] == pytest.approx((0.5 / 2 + 0.5 / 1) / 2)
     assert table.loc["oracle", "bias"] == pytest.approx(0.0)
     # leads 0..2 days, each origin scored up to the as-of date only
-    assert set(rows["lead_days"]) == {0, 1, 2}
+    assert set(rows["lead"]) == {0, 1, 2}
     assert (pd.DatetimeIndex(rows["ts"]) < pd.Timestamp(datetime(2026, 10, 12, tzinfo=LA))).all()
 
 
@@ -173,6 +205,33 @@ def test_the_candidate_with_the_lowest_wape_is_chosen_and_its_rows_recorded_exac
         assert scored["intervals"] == 6 * 20
         assert scored["wape_same_day"] == pytest.approx(1 / 3)
         assert scored["floor_wape"] == pytest.approx(accuracy.poisson_mad(1.5) / 1.5)
+    finally:
+        for path in record.record_dir(folder).glob(f"{run_id}.*"):
+            path.unlink()
+
+
+def test_the_forecast_view_shows_the_new_run_with_its_candidates(store, folder, monkeypatch):
+    from cxdash import forecast as forecasting
+    from cxdash.views.forecast import Selection, forecast_tab, run_forecast
+
+    chosen = Selection("30min", (), ())
+    assert forecast_tab(store, chosen).empty.startswith("No forecast of all channels by 30 minutes yet")
+    # the view's run goes through make_forecast, here with two oracles, one named as a benchmark
+    oracles = [Constant(3.0, "last_week"), Constant(1.5, "exact_mean")]
+    monkeypatch.setattr(forecasting.load, "candidates", lambda grain: oracles)
+    run_id, saved = run_forecast(store, chosen, AS_OF, 6)
+    try:
+        assert saved.startswith(f"Forecast {run_id} saved to the record: 120 open intervals with exact_mean")
+        shown = forecast_tab(store, chosen, run_id)
+        assert shown.run_id == run_id and shown.empty is None
+        tiles = {tile.label: (tile.value, tile.delta) for tile in shown.tiles}
+        # 6 open days x 20 half hours x 1.5; the oracle's WAPE 1/3 against the benchmark's 3/3 (it
+        # misses 1 and 2 on half hours of 2 and 1 contacts)
+        assert tiles["Contacts forecast"] == ("180", None)
+        assert tiles["Backtest WAPE"] == ("33.3%", "-66.7 pts vs best benchmark")
+        assert shown.candidates["Chosen"].tolist() == ["", "✓"]
+        assert shown.candidates["WAPE"].tolist() == pytest.approx([100.0, 100 / 3])
+        assert len(shown.rows) == 120
     finally:
         for path in record.record_dir(folder).glob(f"{run_id}.*"):
             path.unlink()
@@ -356,8 +415,8 @@ def test_the_largest_misses_judge_each_interval_and_day_on_its_nearest_forecast(
         "ts": [ts[0], ts[0], ts[1], ts[2]],
         "as_of": [date(2026, 10, 5), date(2026, 10, 12), date(2026, 10, 12), date(2026, 10, 12)],
         "yhat": [50.0, 12.0, 9.0, 20.0], "actual": [10.0, 10.0, 10.0, 11.0],
-        "lead_days": [7, 0, 0, 1]})
-    intervals, days = record.largest_misses(frame, "America/Los_Angeles")
+        "lead": [7, 0, 0, 1]})
+    intervals, days = accuracy.largest_misses(frame, "America/Los_Angeles")
     # the week-ahead forecast of 09:00 (miss 40) gives way to the same-day one (miss 2)
     assert intervals["miss"].tolist() == [9.0, 2.0, -1.0]
     assert intervals["ts"].tolist() == [ts[2], ts[0], ts[1]]
@@ -553,16 +612,16 @@ def test_the_extended_backtest_equals_refitting_at_every_origin(shaped):
     fixed = backtest(days, None, request, models=[_RefitWithTheSameParameters()]).rows
     mine = extended[extended["model"] == "regression_ar"].reset_index(drop=True)
     assert len(mine) == len(fixed) > 40 * 20
-    assert (mine[["origin", "ts"]] == fixed[["origin", "ts"]]).all().all()
-    assert mine["forecast"].to_numpy() == pytest.approx(fixed["forecast"].to_numpy(), rel=1e-9)
+    assert (mine[["as_of", "ts"]] == fixed[["as_of", "ts"]]).all().all()
+    assert mine["yhat"].to_numpy() == pytest.approx(fixed["yhat"].to_numpy(), rel=1e-9)
 
     for make in (RegressionAR, ExponentialSmoothing):
         refitted = backtest(days, None, request, models=[_RefitAtSomeOrigins(make, 14)]).rows.dropna()
-        assert refitted["origin"].nunique() == 4
-        ours = extended[extended["model"] == make.name].merge(refitted, on=["origin", "ts"])
+        assert refitted["as_of"].nunique() == 4
+        ours = extended[extended["model"] == make.name].merge(refitted, on=["as_of", "ts"])
         assert len(ours) == len(refitted)
-        relative = (ours["forecast_x"] - ours["forecast_y"]).abs() / ours["forecast_y"]
+        relative = (ours["yhat_x"] - ours["yhat_y"]).abs() / ours["yhat_y"]
         assert relative.max() < 0.15 and relative.median() < 0.05, (make.name, relative.describe())
         wape = [accuracy.scores(ours["actual_x"], ours[column])["wape"]
-                for column in ("forecast_x", "forecast_y")]
+                for column in ("yhat_x", "yhat_y")]
         assert wape[0] == pytest.approx(wape[1], abs=0.04), make.name

@@ -33,6 +33,7 @@ import pytest
 from openpyxl import Workbook
 
 from cxdash import cli
+from cxdash.calendar import SKIPPED_REASON
 from cxdash.importers import csv_mapping, import_files
 from cxdash.importers.csv_mapping import parse
 from cxdash.settings import Settings
@@ -128,8 +129,8 @@ def test_rows_that_cannot_be_converted_are_set_aside_with_row_and_reason():
     assert aside.loc[5, "reason"] == "column Beginn: not a date like %d.%m.%Y %H:%M:%S"
     assert aside.loc[6, "reason"] == ("column Kanal: 'Fax' is not a channel (phone, chat, email, social, "
                                       "sms, self_service): map it under [values.channel]")
-    assert aside.loc[11, "reason"] == ("column Beginn: a local time that does not exist in Europe/Berlin "
-                                       "(the hour the clocks skip)")
+    assert aside.loc[11, "reason"] == f"column Beginn: {SKIPPED_REASON}"  # the calendar's one rule
+    assert SKIPPED_REASON == "a local time the clock skips when daylight saving starts"
     assert aside.loc[12, "reason"] == "column Bewertung: outside the scale 1-10"
     record = json.loads(aside.loc[5, "record"])
     assert record["Anruf-ID"] == "A1004" and record["Beginn"] == "31.02.2026 09:00:00"
@@ -184,6 +185,30 @@ def test_times_on_both_sides_of_the_autumn_change(tmp_path):
     assert list(parsed.rows["arrived_at"]) == [at("2026-10-24 23:59"), at("2026-10-25 02:00"),
                                                at("2026-10-25 01:00"), at("2026-10-25 01:00")]
     assert not any("repeated" in note for note in parsed.notes)
+
+
+def test_the_one_daylight_saving_rule_in_a_file_and_in_a_constant(tmp_path):
+    """Europe/Dublin, by cxdash.calendar's rule: 2021-03-28 01:30 does not exist (01:00 GMT is followed
+    by 02:00 IST), so its row is set aside with the calendar's reason, and a constant at that time is a
+    mapping that cannot work; 2021-10-31 01:30 happens twice and is read as the first, IST: 00:30 UTC."""
+    path = write_csv(tmp_path, "id,start\n"
+                               "a,2021-03-28 01:30:00\n"
+                               "b,2021-10-31 01:30:00\n"
+                               "c,2021-03-28 02:30:00\n")  # IST already: 01:30 UTC
+    columns = {"interaction_id": "id", "arrived_at": "start", "channel": {"value": "chat"}}
+    parsed = parse([path], Settings(), {"timezone": "Europe/Dublin", "columns": columns})
+    assert list(parsed.rows["interaction_id"]) == ["b", "c"]
+    assert list(parsed.rows["arrived_at"]) == [at("2021-10-31 00:30"), at("2021-03-28 01:30")]
+    assert parsed.set_aside[["source_row", "reason"]].values.tolist() == [
+        [2, f"column start: {SKIPPED_REASON}"]]
+    assert any("1 time(s) fell in the hour repeated" in note for note in parsed.notes)
+    summary = import_files(tmp_path / "data", "csv", [path], Settings(),
+                           {"timezone": "Europe/Dublin", "columns": columns})
+    assert (summary.records_read, summary.new, summary.set_aside) == (3, 2, 1) and summary.balanced
+    assert summary.reasons == {f"column start: {SKIPPED_REASON}": 1}
+    constant = {**columns, "source_updated_at": {"value": "2021-03-28 01:30:00"}}
+    with pytest.raises(ValueError, match=f"source_updated_at.*{SKIPPED_REASON} in Europe/Dublin"):
+        parse([path], Settings(), {"timezone": "Europe/Dublin", "columns": constant})
 
 
 def test_a_second_import_of_the_same_file_changes_nothing(tmp_path):

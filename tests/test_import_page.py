@@ -10,12 +10,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from cxdash import importers
 from cxdash.contract import INTERACTION_COLUMNS
-from cxdash.importers import LABELS, SOURCES, uploads
+from cxdash.importers import SOURCES, uploads
 from cxdash.ingest import TABLES, prepare, source_files
 from cxdash.settings import Settings
-from cxdash.ui import importing
 from tests.apptest import assert_no_page_failure
 from tests.builders import contract_table, write_interactions
 
@@ -55,7 +53,7 @@ def test_the_import_page_lists_every_source_and_waits_for_a_file(app_test, demo_
     assert not at.error
     source = at.selectbox(key="import_source")
     assert source.value == "amazon-connect"
-    assert list(source.options) == [LABELS[s] for s in SOURCES] + [uploads.PARQUET_LABEL]
+    assert list(source.options) == [s.label for s in SOURCES.values()] + [uploads.PARQUET_LABEL]
     assert any("Choose or drop the files" in i.value for i in at.info)
     limit = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
     assert limit == 200
@@ -74,19 +72,19 @@ def test_each_source_says_its_file_types_and_csv_asks_for_its_mapping(app_test, 
     assert any("Accepted: .csv or .xlsx files" in c.value for c in at.caption)
     assert any(e.label == "How to write the mapping" for e in at.expander)
     assert uploads.types_text("asterisk").startswith("Accepted: any file")
-    assert uploads.FILE_TYPES["asterisk"] is None  # a queue_log has no extension
+    assert SOURCES["asterisk"].extensions is None  # a queue_log has no extension
 
 
 def test_every_source_has_its_importer_and_the_page_offers_its_uploader(app_test, demo_folder):
-    for source in SOURCES:
-        assert callable(importers.parser(source)), source
-        assert uploads.importer_doc(source), source  # the page shows what the importer reads
-    assert uploads.importer_doc(uploads.PARQUET) is None
+    for source in SOURCES.values():
+        assert callable(source.parse), source.name
+        assert source.doc, source.name  # the page shows what the importer reads
+    assert uploads.UPLOADS[uploads.PARQUET].parse is None and uploads.UPLOADS[uploads.PARQUET].doc is None
     at = _page(app_test(demo_folder))
     for source in SOURCES:
         at.selectbox(key="import_source").set_value(source).run()
         assert not at.exception
-        assert [u.label for u in at.get("file_uploader")][0] == f"{LABELS[source]}: files to check"
+        assert [u.label for u in at.get("file_uploader")][0] == f"{SOURCES[source].label}: files to check"
         assert any(uploads.types_text(source) in c.value for c in at.caption), source
         assert any("Choose or drop the files" in i.value for i in at.info), source
 
@@ -258,8 +256,9 @@ def test_the_history_reads_log_lines_old_and_new(tmp_path):
 
 
 def test_the_mapping_example_the_page_shows_imports_a_csv(tmp_path):
-    required, _, example = importing.MAPPINGS["csv"]
-    assert required
+    mapping_file = SOURCES["csv"].mapping
+    assert mapping_file.required
+    example = mapping_file.example
     folder = tmp_path / "data"
     calls = tmp_path / "calls.csv"
     calls.write_text("Call ID,Type,Start,End,Queue,Talk time\n"

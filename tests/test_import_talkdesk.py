@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from cxdash import cli
+from cxdash.calendar import SKIPPED_REASON
 from cxdash.importers import import_files, talkdesk
 from cxdash.settings import Settings
 
@@ -171,3 +172,24 @@ def test_a_file_that_is_not_a_calls_report_is_refused(tmp_path):
         talkdesk.parse([as_json], Settings())
     with pytest.raises(ValueError, match="timezone"):
         talkdesk.parse([CALLS], Settings(), {"timezone": "Nowhere/Town"})
+
+
+def test_local_times_follow_the_one_daylight_saving_rule(tmp_path):
+    """Times without an offset, in Europe/Dublin (cxdash.calendar's rule): a call that starts at
+    2021-03-28 01:30, a time the clocks skip (01:00 GMT is followed by 02:00 IST), is set aside with the
+    calendar's reason; one at 2021-10-31 01:30, a time the clocks show twice, is read as the first (IST,
+    UTC+1): 00:30 UTC, and its end at 01:50 likewise: 00:50 UTC."""
+    report = write(tmp_path / "calls.csv",
+                   "call_id,type,start_at,end_at,talk_time,wait_time,hold_time,user_id\n"
+                   "d1,inbound,2021-03-28 01:30:00,2021-03-28 02:40:00,60,5,0,u1\n"
+                   "d2,inbound,2021-10-31 01:30:00,2021-10-31 01:50:00,60,5,0,u1\n"
+                   "d3,inbound,2021-03-28 00:50:00,2021-03-28 01:20:00,60,5,0,u1\n")
+    parsed = talkdesk.parse([report], Settings(), {"timezone": "Europe/Dublin"})
+    rows = parsed.rows.set_index("interaction_id")
+    assert list(rows.index) == ["td-d2"]
+    assert rows.loc["td-d2", "arrived_at"] == utc("2021-10-31 00:30")
+    assert rows.loc["td-d2", "ended_at"] == utc("2021-10-31 00:50")
+    assert sorted(zip(parsed.set_aside["source_row"], parsed.set_aside["reason"], strict=True)) == [
+        (2, f"start_at: {SKIPPED_REASON}"),
+        (4, f"end_at: {SKIPPED_REASON}")]
+    assert parsed.records_read == 3

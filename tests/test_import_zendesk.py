@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from cxdash import cli
+from cxdash.calendar import SKIPPED_REASON
 from cxdash.importers import import_files, zendesk
 from cxdash.settings import Settings
 
@@ -302,3 +303,22 @@ def test_a_file_that_is_not_a_zendesk_export_is_refused(tmp_path):
         zendesk.parse([users], Settings())
     with pytest.raises(ValueError, match="timezone"):
         zendesk.parse(FIRST, Settings(), {"timezone": "Mars/Olympus"})
+
+
+def test_local_times_follow_the_one_daylight_saving_rule(tmp_path):
+    """Times without an offset, in Europe/Dublin (cxdash.calendar's rule): 2021-03-28 01:30 does not
+    exist (the clocks jump from 01:00 GMT to 02:00 IST), so the ticket is set aside with the calendar's
+    reason; 2021-10-31 01:30 happens twice (IST, then GMT) and is read as the first, 00:30 UTC."""
+    tickets = write(tmp_path / "tickets.csv",
+                    "Id,Created at,Updated at,Status,Via.Channel\n"
+                    "401,2021-03-28 01:30:00,2021-03-28 03:00:00,solved,email\n"
+                    "402,2021-10-31 01:30:00,2021-10-31 03:00:00,solved,email\n"
+                    "403,2021-03-28 03:00:00,2021-03-28 01:45:00,solved,email\n")
+    parsed = zendesk.parse([tickets], Settings(), {"timezone": "Europe/Dublin"})
+    assert parsed.rows["interaction_id"].tolist() == ["zd-402"]
+    assert parsed.rows["arrived_at"].tolist() == [utc("2021-10-31 00:30")]  # the first 01:30: IST
+    assert parsed.rows["source_updated_at"].tolist() == [utc("2021-10-31 03:00")]  # GMT by then
+    assert sorted(zip(parsed.set_aside["source_row"], parsed.set_aside["reason"], strict=True)) == [
+        (2, f"created_at: {SKIPPED_REASON}"),
+        (4, f"updated_at: {SKIPPED_REASON}")]  # a skipped version time is no better
+    assert parsed.records_read == 3

@@ -185,7 +185,7 @@ def test_the_heatmap_reads_only_the_days_the_data_covers(store):
 
 def peak_share(store: Store, start: date, end: date, channels: tuple[str, ...] = (),
                peak_hours: tuple[int, int] | None = None) -> float | None:
-    """The share the Seasonality page shows (cxdash.ui.intraday_section): intraday.share_in_hours of
+    """The share the Seasonality page shows (cxdash.views.seasonality): intraday.share_in_hours of
     the heatmap, for the settings' peak hours unless others are given."""
     return intraday.share_in_hours(intraday.heatmap(store, start, end, channels),
                                    peak_hours or store.settings.peak_hours)

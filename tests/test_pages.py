@@ -108,6 +108,77 @@ def test_an_empty_folder_gets_the_demo_and_the_page_says_so(app_test, tmp_path, 
     assert at.metric
 
 
+def test_the_views_run_without_streamlit():
+    import subprocess
+    import sys
+
+    # every page's view, imported in a fresh process: Streamlit stays out (only cxdash.ui imports it)
+    views = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "cxdash" / "views").glob("*.py")
+                   if p.stem != "__init__")
+    assert {"overview", "quality", "monthly_report", "seasonality", "data_health"} <= set(views)
+    check = "import importlib, sys\n" + "".join(f"importlib.import_module('cxdash.views.{name}')\n"
+                                                for name in views) + "assert 'streamlit' not in sys.modules"
+    subprocess.run([sys.executable, "-c", check], check=True, cwd=Path(__file__).resolve().parent.parent)
+
+
+# --- the views behind the overview and data health pages, by hand -------------------------------------
+
+MARCH_ROWS = [  # local dates in Los Angeles (UTC-7 from 8 March 2026): two phone calls, one chat
+    {"interaction_id": "a", "channel": "phone", "arrived_at": "2026-03-10 18:00", "queue": "orders"},
+    {"interaction_id": "b", "channel": "phone", "arrived_at": "2026-03-11 18:00"},
+    {"interaction_id": "c", "channel": "chat", "arrived_at": "2026-03-11 19:00"},
+]
+
+
+def test_the_overview_view_by_hand(tmp_path):
+    from cxdash.kpis import Filters, Period
+    from cxdash.store import Store
+    from cxdash.views.overview import overview_page
+
+    write_interactions(tmp_path, MARCH_ROWS)
+    march = Period(date(2026, 3, 1), date(2026, 3, 31))
+    with Store.open(tmp_path) as store:
+        shown = overview_page(store, march, Filters())
+        one_queue = overview_page(store, march, Filters(queues=("orders",)))
+        february = overview_page(store, Period(date(2026, 2, 1), date(2026, 2, 28)), Filters())
+    assert shown.caption == ("**March 2026** (all contacts) · compared with February 2026 and, a year "
+                             "earlier, March 2025 · times in America/Los_Angeles")
+    assert shown.has_contacts and shown.tiles[0].label == "Contacts" and shown.tiles[0].value == "3"
+    assert len(shown.tiles) == len(shown.table) == 12  # a tile per KPI, and its row of figures
+    assert shown.by_channel.groupby("channel")["contacts"].sum().to_dict() == {"chat": 1, "phone": 2}
+    assert shown.by_channel["day"].tolist() == [date(2026, 3, 10), date(2026, 3, 11), date(2026, 3, 11)]
+    # no costs table: cost per contact comes from the cost model, and a queue filter leaves it no basis
+    assert [note.split(":")[0] for note in shown.notes] == ["Cost per contact comes from the cost model in "
+                                                             "the settings"]
+    assert len(one_queue.notes) == 2 and one_queue.notes[0].startswith("Cost per contact needs no queue")
+    assert "(orders)" in one_queue.caption and one_queue.tiles[0].value == "1"
+    assert one_queue.by_channel["channel"].tolist() == ["phone"]
+    assert not february.has_contacts and february.tiles is None and february.by_channel is None
+
+
+def test_the_data_health_view_by_hand(tmp_path):
+    from cxdash.store import Store
+    from cxdash.views.data_health import ALL_FILES, data_health_page, set_aside_rows
+
+    write_interactions(tmp_path, [*MARCH_ROWS, {"interaction_id": "d", "channel": "fax",
+                                                "arrived_at": "2026-03-12 18:00"}])
+    write_settings(tmp_path, '[metrics]\ncsat_method = "median"\n')
+    with Store.open(tmp_path) as store:
+        shown = data_health_page(store)
+        every, one = set_aside_rows(store), set_aside_rows(store, "interactions/part.parquet")
+        assert set_aside_rows(store, ALL_FILES)["interaction_id"].tolist() == ["d"]
+    # four rows read, the fax set aside; the last day with contacts is the 11th
+    assert {tile.label: tile.value for tile in shown.tiles} == {
+        "Files": "1", "Rows read": "4", "Rows used": "3", "Rows set aside": "1",
+        "Last day with contacts": "11 Mar 2026"}
+    assert not shown.clean and shown.messages
+    assert shown.files_with_rows_set_aside == ["interactions/part.parquet"]
+    assert every["interaction_id"].tolist() == one["interaction_id"].tolist() == ["d"]
+    assert shown.settings_notice.startswith("1 problem(s) in `") and "csat_method" in shown.settings_problems
+    assert shown.definitions["KPI"].iloc[-1] == "Source of costs"
+    assert len(shown.files) == 1 and shown.files["rows_set_aside"].iloc[0] == 1
+
+
 def _break(monkeypatch, module, name: str) -> None:
     def broken(*args, **kwargs):
         raise RuntimeError(f"{name} broken on purpose")
@@ -135,41 +206,42 @@ def test_every_apptest_run_is_checked_even_one_made_without_the_fixture(app_test
                                                                         monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from cxdash import kpis
+    from cxdash import ui
     from tests.apptest import expect_page_failure, page_failures
 
     app_test(demo_folder)  # sets the data folder and clears the caches
-    _break(monkeypatch, kpis, "contacts_by_channel")  # the Overview page's chart, after its tiles
+    # the Overview page's downloads, drawn after its tiles (its view computes everything before)
+    _break(monkeypatch, ui, "download_csv")
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
     # a plain run(), no helper: the check is in AppTest itself, for the whole suite
-    with pytest.raises(AssertionError, match="contacts_by_channel broken on purpose"):
+    with pytest.raises(AssertionError, match="download_csv broken on purpose"):
         at.run()
     assert at.metric  # the tiles drew; the page failed below them
     # a widget's run() is checked as well
-    with pytest.raises(AssertionError, match="contacts_by_channel broken on purpose"):
+    with pytest.raises(AssertionError, match="download_csv broken on purpose"):
         at.multiselect(key="channel").set_value(["email"]).run()
     # a test that breaks a page on purpose says so, and reads the failures itself
     expect_page_failure(at).run()
     failures = page_failures(at)
     assert len(failures) == 3
-    assert all("contacts_by_channel broken on purpose" in trace for _, trace in failures)
+    assert all("download_csv broken on purpose" in trace for _, trace in failures)
 
 
 def test_a_fall_in_cost_per_contact_shows_as_a_fall():
-    from cxdash.ui import _delta_text
+    from cxdash.views import delta_text
 
     # Streamlit reads the arrow from the first character: it must be an ASCII minus
-    assert _delta_text("cost_per_contact_usd", -0.58, -7.4) == "-$0.58 (-7.4%)"
-    assert _delta_text("cost_per_contact_usd", 0.5, 7.0) == "+$0.50 (+7.0%)"
+    assert delta_text("cost_per_contact_usd", -0.58, -7.4) == "-$0.58 (-7.4%)"
+    assert delta_text("cost_per_contact_usd", 0.5, 7.0) == "+$0.50 (+7.0%)"
 
 
 def test_a_change_that_rounds_to_nothing_reads_as_no_change():
-    from cxdash.ui import _delta_text
+    from cxdash.views import delta_text
 
-    assert _delta_text("fcr_pct", -0.04, None) == "±0.0 pts"
-    assert _delta_text("asa_seconds", -0.01, -0.05) == "±0.0 s"
-    assert _delta_text("asa_seconds", -2.25, -11.0) == "-2.2 s (-11.0%)"
-    assert _delta_text("contacts", 1122, 3.7) == "+1,122 (+3.7%)"
+    assert delta_text("fcr_pct", -0.04, None) == "±0.0 pts"
+    assert delta_text("asa_seconds", -0.01, -0.05) == "±0.0 s"
+    assert delta_text("asa_seconds", -2.25, -11.0) == "-2.2 s (-11.0%)"
+    assert delta_text("contacts", 1122, 3.7) == "+1,122 (+3.7%)"
 
 
 # --- the quality page ------------------------------------------------------------------------------
@@ -185,11 +257,14 @@ def test_quality_page_flags_the_dip_and_drills_down_to_the_interactions(app_test
     from cxdash import quality
     from cxdash.kpis import Filters, Period
     from cxdash.store import Store
+    from cxdash.views.quality import quality_page, segment_drill, unit_drill
 
     at = _quality(app_test(full_demo, APRIL))
     tiles = {metric.label: metric.value for metric in at.metric}
     with Store.open(full_demo) as store:
-        chart = quality.csat_chart(store, Period(date(2026, 4, 1), date(2026, 4, 30)))
+        shown = quality_page(store, Period(date(2026, 4, 1), date(2026, 4, 30)), Filters())
+        assert tiles == {tile.label: tile.value for tile in shown.tiles}  # the page shows its view
+        chart = shown.chart
         assert tiles["CSAT"] == f"{quality.ratio_of(chart, 'csat_pct', store.settings):.1f}%"
         assert tiles["Ratings"] == f"{chart.ratings:,}"
         outside = int(chart.signals["signal"].str.endswith("limit").sum())
@@ -198,15 +273,17 @@ def test_quality_page_flags_the_dip_and_drills_down_to_the_interactions(app_test
         at.selectbox(key="at").set_value("2026-04-14").run()
         assert not at.exception
         day = Period(date(2026, 4, 14), date(2026, 4, 14))
-        expected = quality.segment_movers(store, day, chart.baseline, Filters(), "team")
+        drill = unit_drill(store, chart, Filters(), "2026-04-14", "team")
+        assert drill.unit == day
         movers = at.dataframe[1].value
-        assert movers["segment"].tolist() == expected["segment"].tolist()
+        assert movers["segment"].tolist() == drill.segments
         assert movers["segment"].iloc[0] == "Team Evening"
         at.selectbox(key="segment").set_value("Team Evening").run()
         assert not at.exception
         rows = at.dataframe[2].value
-        behind = quality.interactions_behind(store, day, Filters(), "team", "Team Evening")
-        assert len(rows) == len(behind) == movers["ratings"].iloc[0]
+        behind = segment_drill(store, day, Filters(), "team", "Team Evening")
+        assert len(rows) == len(behind.rows) == movers["ratings"].iloc[0]
+        assert any(markdown.value == behind.heading for markdown in at.markdown)
         assert "customer_id" not in rows.columns
         at.checkbox(key="rated").uncheck().run()
         assert len(at.dataframe[2].value) > len(rows)
@@ -278,19 +355,22 @@ def test_quality_page_with_only_the_required_columns_and_a_rating(app_test, tmp_
 # --- the monthly report ---------------------------------------------------------------------------
 
 def test_monthly_report_defaults_to_the_last_full_month_and_matches_the_costs(app_test, demo_folder):
-    from cxdash import costs
     from cxdash.store import Store
+    from cxdash.views.monthly_report import monthly_report_page
 
     at = _run(app_test(demo_folder), "pages/monthly_report.py")
     assert at.selectbox(key="month").value == "2026-10"
     with Store.open(demo_folder) as store:
-        expected = costs.month_costs(store, date(2026, 10, 1)).by_channel.set_index("channel")
+        october = monthly_report_page(store, date(2026, 10, 1))
+    expected = october.report.costs.by_channel.set_index("channel")
     tiles = {metric.label: metric.value for metric in at.metric}
     assert tiles["Blended cost per contact"] == f"${expected.loc['blended', 'cost_per_contact_usd']:,.2f}"
+    shown = october.kpi_tiles + october.cost_tiles + october.value_tiles
+    assert tiles == {tile.label: tile.value for tile in shown}  # every tab's tiles, as the view has them
     at.selectbox(key="month").set_value("2025-06").run()
     assert not at.exception
     with Store.open(demo_folder) as store:
-        june = costs.month_costs(store, date(2025, 6, 1)).by_channel.set_index("channel")
+        june = monthly_report_page(store, date(2025, 6, 1)).report.costs.by_channel.set_index("channel")
     assert {m.label: m.value for m in at.metric}["Blended cost per contact"] == \
         f"${june.loc['blended', 'cost_per_contact_usd']:,.2f}"
 
@@ -325,17 +405,19 @@ def test_monthly_report_without_a_costs_table_uses_the_cost_model_and_says_so(ap
 
 
 def test_monthly_report_shows_value_returns_and_offers_the_report(app_test, demo_folder):
-    from cxdash import report
     from cxdash.store import Store
+    from cxdash.views.monthly_report import monthly_report_page
 
     at = _run(app_test(demo_folder, {"month": "2026-06"}), "pages/monthly_report.py")
     assert at.selectbox(key="month").value == "2026-06"
     with Store.open(demo_folder) as store:
-        monthly = report.monthly_report(store, date(2026, 6, 1))
+        shown = monthly_report_page(store, date(2026, 6, 1))
+    monthly = shown.report
     tiles = {metric.label: metric.value for metric in at.metric}
     assert tiles["12-month value per customer"] == f"${monthly.value.ltv_12m.value:,.2f}"
     assert tiles["24-month value per customer"] == f"${monthly.value.ltv_24m.value:,.2f}"
     summary = at.markdown[0].value
+    assert summary == shown.summary
     assert summary.startswith("- " + plain("June 2026:"))
     assert plain("12-month lifetime value of the July 2025 cohort") in summary
     labels = [button.proto.label for button in at.get("download_button")]
@@ -347,6 +429,7 @@ def test_monthly_report_shows_value_returns_and_offers_the_report(app_test, demo
 def test_seasonality_page_compares_years_from_a_shared_url(app_test, demo_folder):
     from cxdash import kpis, seasonality
     from cxdash.store import Store
+    from cxdash.views.seasonality import decomposition_section, seasonality_page
 
     # the URL keeps the words the widgets show
     query = {"kpi": "AHT", "align": "Month", "channels": ["phone"], "years": ["2025", "2026"]}
@@ -357,7 +440,11 @@ def test_seasonality_page_compares_years_from_a_shared_url(app_test, demo_folder
     with Store.open(demo_folder) as store:
         frame = seasonality.daily(store, kpis.Filters(channels=("phone",)))
         expected = seasonality.year_to_date(frame, "aht_seconds", "month", store.settings).set_index("year")
+        shown = seasonality_page(store, "aht_seconds", "month", ["phone"], [2025, 2026])
+        parts = decomposition_section(store, "aht_seconds", ["phone"])
     tiles = {metric.label: metric.value for metric in at.metric}
+    # the page shows its views' tiles: the years, the shape and the decomposition
+    assert tiles == {tile.label: tile.value for tile in shown.year_tiles + shown.shape_tiles + parts.tiles}
     assert tiles["2026 to Oct"] == f"{expected.loc[2026, 'value']:,.0f} s"
     assert tiles["2025 to Oct"] == f"{expected.loc[2025, 'value']:,.0f} s"
     assert "2024 to Oct" not in tiles  # not chosen
@@ -469,30 +556,38 @@ def test_staffing_page_without_an_interval_forecast_points_to_the_forecast_page(
 
 
 def test_staffing_page_staffs_a_stored_forecast_with_erlang_c_and_a(app_test, planning_folder):
-    from cxdash import forecast, record, staffing
+    from dataclasses import replace
+
+    from cxdash import forecast, record
     from cxdash.store import Store
-    from cxdash.ui.planning import hours_text
+    from cxdash.views.staffing import (
+        ERLANG_A,
+        Inputs,
+        default_inputs,
+        forecast_to_staff,
+        hours_text,
+        staffing_page,
+    )
 
     assert (hours_text(43.5), hours_text(-0.5, sign=True), hours_text(1234.5)) == ("43.5", "-0.5", "1,234")
     with Store.open(planning_folder) as store:
         made = forecast.make_forecast(store, forecast.Request("30min", date(2026, 10, 1), 2,
                                                               channels=("phone",)))
         run_id = record.save(planning_folder, made)
-        patience = forecast.patience_seconds(store, ("phone",), (), date(2026, 10, 1))
-    rows = record.rows(planning_folder, run_id, "America/Los_Angeles")
-    intervals = rows.assign(contacts=rows["yhat"], aht_seconds=rows["aht_seconds"].fillna(
-        rows["aht_seconds"].mean()))
-    expected = staffing.staff_intervals(intervals, 1800)
+        chosen = forecast_to_staff(store, run_id)
+        inputs = default_inputs(store.settings)
+    assert inputs == Inputs(80, 20, 85, 30)  # the page starts at the seed's 80/20, 85% and 30%
+    expected = staffing_page(chosen, inputs).result
     at = _run(app_test(planning_folder, {"run": run_id}), "pages/staffing.py")
     assert not at.warning  # phone alone: a live channel, no Erlang warning
     tiles = {metric.label: metric.value for metric in at.metric}
     assert tiles["Peak agents on the phones"] == str(expected["agents"].max())
     assert tiles["Agent-hours on the phones"] == hours_text(expected["agents"].sum() * 0.5)
     assert tiles["Scheduled agent-hours"] == hours_text(expected["scheduled_agents"].sum() * 0.5)
-    assert patience is not None
+    assert chosen.patience_seconds is not None
     at.selectbox(key="model").set_value("Erlang A").run()
     assert not at.exception
-    erlang_a = staffing.staff_intervals(intervals, 1800, patience_seconds=patience)
+    erlang_a = staffing_page(chosen, replace(inputs, model=ERLANG_A)).result
     tiles = {metric.label: metric.value for metric in at.metric}
     assert tiles["Agent-hours on the phones"] == hours_text(erlang_a["agents"].sum() * 0.5)
 

@@ -334,6 +334,58 @@ def test_compare_lines_up_the_previous_period_and_last_year(small):
     assert this["value"] == pytest.approx(60.0) and this["x"] == date(2024, 3, 4)
 
 
+# --- the page's view (cxdash.views.quality), on the same folder -------------------------------------------
+
+def test_the_page_view_of_the_week_by_hand(small):
+    from cxdash.views.quality import quality_page
+
+    shown = quality_page(small, WEEK, Filters(), "week")
+    assert shown.caption == ("**04 Mar 2024 – 10 Mar 2024** (all contacts) · center line and limits from the "
+                             "8 weeks before the period (08 Jan 2024 – 03 Mar 2024) · times in "
+                             "America/Los_Angeles")
+    # 3 good of 5 ratings (w2, w3, w4 of w1-w4 and w6) against the baseline's 7 of 8 (87.5%); five
+    # ratings are too few to judge (40 needed), so nothing is outside the limits
+    assert {tile.label: tile.value for tile in shown.tiles} == {
+        "CSAT": "60.0%", "Ratings": "5", "Weeks outside the limits": "0", "In a sustained shift": "0"}
+    assert shown.tiles[0].delta == "-27.5 vs baseline"
+    assert shown.tiles[1].help == "Response rate 83.3%."  # 5 rated of 6 answered
+    assert shown.unit_labels == {"2024-03-04": "week of 04 Mar 2024 · 60.0 from 5 ratings"}
+    assert shown.table_label == "0 flagged weeks, and every week's figures"
+    assert shown.compare_caption.startswith("CSAT by week, aligned from the start of each period: ")
+    assert "widened" not in shown.limits_caption and "Fewer than 40 ratings" in shown.limits_caption
+    assert shown.qa.teams.set_index("team").loc["north", "evaluations_per_agent_week"] == pytest.approx(2.0)
+    assert shown.qa.note is None
+    assert shown.escalations["share_pct"].tolist() == pytest.approx([100.0, 0.0, 0.0])
+    # QA follows the team filter only, and says so when a channel is chosen
+    assert quality_page(small, WEEK, Filters(channels=("chat",)), "week").qa.note.startswith(
+        "QA follows the Team filter only")
+
+
+def test_the_page_view_drills_from_a_day_to_its_interactions(small):
+    from cxdash.views.quality import quality_page, segment_drill, unit_drill
+
+    shown = quality_page(small, WEEK, Filters(), "day")
+    assert list(shown.unit_labels) == ["2024-03-05", "2024-03-06"]  # the days with ratings
+    drill = unit_drill(small, shown.chart, Filters(), "2024-03-05", "team")
+    assert drill.unit == TUESDAY and drill.segments == ["north", "south"]
+    assert drill.caption.startswith("**Tue 05 Mar 2024** against the baseline, 08 Jan 2024 – 03 Mar 2024. "
+                                    "Rate effect = share of the day's ratings")
+    assert drill.table["rate effect"].tolist() == [-12.5, 0.0]  # north: 0.5 x (50 - 75)
+    behind = segment_drill(small, drill.unit, Filters(), "team", "north")
+    assert behind.rows["interaction_id"].tolist() == ["w1", "w2"]
+    assert behind.heading == "**2 interactions** · Team: north · Tue 05 Mar 2024"
+    every = segment_drill(small, drill.unit, Filters(), "team", "north", rated_only=False)
+    assert every.heading.startswith("**3 interactions**")  # w5 at 23:30 local is still Tuesday
+
+
+def test_the_page_view_of_a_period_without_ratings_stops_after_its_caption(small):
+    from cxdash.views.quality import quality_page
+
+    shown = quality_page(small, Period(date(2024, 6, 3), date(2024, 6, 9)), Filters(), "day")
+    assert "the period itself (no ratings before it)" in shown.caption
+    assert shown.tiles is None and shown.control_chart is None and shown.qa is None
+
+
 # --- the demo's planted dip ----------------------------------------------------------------------------
 
 APRIL = Period(date(2026, 4, 1), date(2026, 4, 30))

@@ -157,3 +157,40 @@ def test_a_month_the_data_has_not_finished_says_so_first(tmp_path):
     assert march.complete_through == date(2026, 2, 1)
     assert report.summary(march)[0].startswith("March 2026 is not over in the data")
     assert report.summary(february)[0].startswith("February 2026: 1 contact (")
+
+
+def test_the_monthly_report_pages_view_by_hand(tmp_path):
+    from cxdash.views.monthly_report import month_choices, monthly_report_page
+
+    write_interactions(tmp_path, [  # the month of the cost model's test above
+        {"interaction_id": "p", "channel": "phone", "arrived_at": "2026-03-10 18:00",
+         "answered_at": "2026-03-10 18:01", "talk_seconds": 1000.0, "wrap_seconds": 200.0,
+         "abandoned": False},
+        {"interaction_id": "c", "channel": "chat", "arrived_at": "2026-03-11 18:00",
+         "answered_at": "2026-03-11 18:00", "talk_seconds": 360.0, "abandoned": False},
+        {"interaction_id": "s", "channel": "self_service", "arrived_at": "2026-03-12 18:00",
+         "abandoned": False},
+    ])
+    write_settings(tmp_path, "[cost_model]\nloaded_hourly_rate_usd = 36\noccupancy = 0.8\n"
+                             "telephony_per_minute_usd = 0.05\nseats = 1\nseat_licence_month_usd = 50\n"
+                             "self_service_month_usd = 10\n")
+    with Store.open(tmp_path) as store:
+        shown = monthly_report_page(store, date(2026, 3, 20))  # any day of the month
+    assert shown.report.month == date(2026, 3, 1)
+    tiles = {tile.label: tile.value for tile in shown.cost_tiles}
+    # (16.05 + 4.50 + 60 x 3/31) / 3 served contacts, as in the test above
+    assert tiles["Blended cost per contact"] == "$8.79"
+    assert tiles["Self-service share of contacts"] == "33.3%"  # 1 of 3 contacts
+    assert tiles["One-time costs"] == "$0"
+    assert shown.no_costs is None and shown.cost_caption.startswith("March 2026. ")
+    assert "Source: The cost model" in shown.cost_caption
+    assert shown.kpi_caption == ("March 2026 against February 2026 and March 2025, every channel, queue "
+                                 "and team.")
+    assert [tile.value for tile in shown.kpi_tiles][0] == "3"
+    assert shown.summary.startswith("- March 2026 is not over in the data")  # the data ends on the 12th
+    # no orders table: no value, returns or coaching
+    assert shown.value_tiles is None and shown.orders_chart is None and shown.coaching_table is None
+    # the picker: newest month first, the last full month chosen (February: before the data's end)
+    assert month_choices((date(2025, 11, 3), date(2026, 3, 12)), date(2026, 5, 2)) == (
+        ["2026-03", "2026-02", "2026-01", "2025-12", "2025-11"], 1)
+    assert month_choices((date(2026, 3, 10), date(2026, 3, 12)), date(2026, 5, 2)) == (["2026-03"], 0)

@@ -155,3 +155,36 @@ def test_the_weekday_peak_hour_against_midday_by_hand():
     assert peak["over_midday_pct"] == pytest.approx(30.0)
     quiet = pd.DataFrame([{**row, "contacts": 0} for row in rows])
     assert seasonality.weekday_peak_over_midday(quiet) is None
+
+
+def test_the_pages_view_of_one_working_week_by_hand(tmp_path):
+    from cxdash.store import Store
+    from cxdash.views.seasonality import choices, decomposition_section, seasonality_page
+    from tests.builders import write_interactions
+
+    # Monday 9 to Friday 13 March 2026 in Los Angeles (UTC-7): each day two calls at 19:30, one at 12:30
+    rows = []
+    for day in range(9, 14):
+        for n, local in enumerate(("19:30", "19:30", "12:30")):
+            rows.append({"interaction_id": f"{day}-{n}", "channel": "phone",
+                         "arrived_at": f"2026-03-{day:02d} {local}-07:00"})
+    write_interactions(tmp_path, rows)
+    with Store.open(tmp_path) as store:
+        assert choices(store, (date(2026, 3, 9), date(2026, 3, 13))) == (["phone"], ["2026"])
+        by_day = seasonality_page(store, "contacts", "day")
+        by_week = seasonality_page(store, "contacts", "week", ["phone"], [2026])
+        assert decomposition_section(store, "contacts") is None  # under four weeks of days
+    assert by_day.years == [2026]  # no year chosen: every year
+    # days are whole units, but no year holds ISO week 1 to compare: a chart and no tiles
+    assert by_day.units["value"].tolist() == [3.0] * 5 and by_day.year_tiles == ()
+    assert by_day.years_chart is not None and by_day.change_chart is None  # no year before to change on
+    assert by_week.units.empty and by_week.years_chart is None  # five days are not a whole week
+    # 10 of 15 contacts from 19:00 to 21:00; on weekdays 2 an hour at 19:00 against 1 at midday
+    assert {tile.label: tile.value for tile in by_day.shape_tiles} == {
+        "Share of contacts 19:00–21:00": "66.7%", "Weekday peak hour against midday": "+100%"}
+    assert "(19:00)" in by_day.shape_tiles[1].help
+    assert by_day.shape_caption.startswith("Arrivals by local hour in America/Los_Angeles, 09 Mar 2026 to "
+                                           "13 Mar 2026.")
+    assert by_day.heat["contacts"].sum() == 15 and by_day.hourly["contacts"].sum() == 15
+    assert by_day.uplift.empty and by_day.uplift_chart is None  # no holiday that week
+    assert by_day.uplift_caption.startswith("Contacts on each holiday (US-OR, from the holidays library)")

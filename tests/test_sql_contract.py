@@ -347,6 +347,9 @@ INTERVAL_MEASURES = ["contacts", "handled", "handle_seconds", "live_offered", "l
                      "live_queue_seconds"]
 SERIES_GRAIN = ["slot", "channel"]
 EVER = datetime(9999, 1, 1, tzinfo=UTC)  # a $before after everything, as the accuracy record passes
+# the bounds of load_intervals.sql: one month of UTC, as preparation writes each merged part
+JANUARY_UTC = {"start": datetime(2024, 1, 1, tzinfo=UTC), "end": datetime(2024, 2, 1, tzinfo=UTC)}
+FEBRUARY_UTC = {"start": datetime(2024, 2, 1, tzinfo=UTC), "end": datetime(2024, 3, 1, tzinfo=UTC)}
 
 
 def _floor(moment: datetime, minutes: int) -> datetime:
@@ -417,10 +420,12 @@ def _scratch_intervals(p: Prepared, name: str, files: dict[str, list[dict]]) -> 
 
 
 def _on_intervals(paths: list[str], name: str, params: dict) -> pd.DataFrame:
-    """sql/NAME.sql run where the table intervals is these rollups, loaded as a store loads them."""
+    """sql/NAME.sql run where the table intervals is these rollups, merged as preparation merges them
+    (here in one piece: from the first instant of 1970 to EVER)."""
     con = connect()
     try:
-        con.execute("create table intervals as " + load_sql("load_intervals"), {"paths": paths})
+        con.execute("create table intervals as " + load_sql("load_intervals"),
+                    {"paths": paths, "start": datetime(1970, 1, 1, tzinfo=UTC), "end": EVER})
         return con.execute(load_sql(name), params).df()
     finally:
         con.close()
@@ -522,7 +527,7 @@ def rollup_intervals(p: Prepared) -> None:
 def load_intervals(p: Prepared) -> None:
     paths = _interval_rollups(p)
     assert len(paths) == len(p.clean_interactions)  # preparation wrote one per interactions file
-    frame = p.sql("load_intervals", {"paths": paths})
+    frame = p.sql("load_intervals", {"paths": paths, **JANUARY_UTC})
     assert_unique(frame, INTERVAL_GRAIN)
     assert_not_null(frame, INTERVAL_GRAIN)
     assert_measures_are_counts(frame, INTERVAL_GRAIN)
@@ -534,9 +539,15 @@ def load_intervals(p: Prepared) -> None:
     assert by_file[0] == 60
     assert _keyed(frame, INTERVAL_GRAIN, INTERVAL_MEASURES) == _interval_measures(
         _contacts(), _interval_parameters(p)["live_channels"], p.store.settings.short_abandon_seconds)
-    # the store holds exactly this table in memory
+    # the store serves exactly this table (January's merged part)
     held = p.store.cursor().execute("select * from intervals order by slot, channel, queue").df()
     pd.testing.assert_frame_equal(held, frame, check_dtype=False)
+    # the bounds keep the intervals from $start up to, not including, $end: i024 arrived at 16:24 UTC
+    # on 10 January (the fixture's arrivals are 61 minutes apart from 16:00 on the 9th)
+    later = p.sql("load_intervals", {"paths": paths, "start": utc("2024-01-10 16:15"), "end": EVER})
+    assert later["contacts"].sum() == 60 - 24
+    assert later["slot"].min() == utc("2024-01-10 16:15")
+    assert p.sql("load_intervals", {"paths": paths, **FEBRUARY_UTC}).empty
     # one interval at a file boundary (the fixture's arrivals are 61 minutes apart, so made here): phone
     # and billing at 10:02 in one file and 10:14 in the next make one row; 10:20 is the next interval
     billing = {"queue": "billing"}
@@ -556,7 +567,7 @@ def load_intervals(p: Prepared) -> None:
              "ended_at": utc("2024-02-01 10:20:03")},
         ],
     })
-    loaded = _on_intervals(split, "load_intervals", {"paths": split})
+    loaded = _on_intervals(split, "load_intervals", {"paths": split, **FEBRUARY_UTC})
     assert _keyed(loaded, INTERVAL_GRAIN, INTERVAL_MEASURES) == {
         (utc("2024-02-01 10:00"), "chat", "billing"): (1, 0, 0, 1, 1, 30),
         (utc("2024-02-01 10:00"), "phone", "billing"): (2, 2, 100 + 200 + 30, 2, 0, 20 + 40),
@@ -638,6 +649,26 @@ def forecast_series(p: Prepared) -> None:
         set(pd.to_datetime(quarter["slot"], utc=True))
     half = _on_intervals(dst, "forecast_series", _series_params(30))
     assert _counted(half) == Counter((_floor(utc(text), 30), "phone") for text in arrivals)
+
+
+def rollup_interval_months(p: Prepared) -> None:
+    # the fixture's arrivals: 9 to 12 January (UTC) in the first two files; the third file's two rows
+    # were set aside (a repeated id, a fax), so its rollup has no rows: both months null
+    spans = []
+    for path in _interval_rollups(p):
+        frame = p.sql("rollup_interval_months", {"path": path})
+        assert list(frame.columns) == ["first_month", "last_month"] and len(frame) == 1
+        spans.append(tuple(value if isinstance(value, str) else None for value in frame.iloc[0]))
+    assert Counter(spans) == Counter({("2024-01", "2024-01"): 2, (None, None): 1})
+    # a rollup from 23:50 UTC on 31 January to 00:05 on 1 March (in Los Angeles still February)
+    [spanning] = _scratch_intervals(p, "month_span", {"spanning": [
+        {"interaction_id": "m1", "channel": "phone", "arrived_at": utc("2024-01-31 23:50")},
+        {"interaction_id": "m2", "channel": "phone", "arrived_at": utc("2024-03-01 00:05")},
+    ]})
+    assert tuple(p.sql("rollup_interval_months", {"path": spanning}).iloc[0]) == ("2024-01", "2024-03")
+    # a rollup without rows: one row, both null
+    [empty] = _scratch_intervals(p, "month_span_empty", {"empty": []})
+    assert p.sql("rollup_interval_months", {"path": empty}).isna().all().all()
 
 
 def interval_span(p: Prepared) -> None:
@@ -750,6 +781,22 @@ def costs_by_month_channel_type(p: Prepared) -> None:
     january = p.sql("costs_by_month_channel_type",
                     {"first_month": date(2024, 1, 1), "last_month": date(2024, 1, 1)})
     assert january["amount_usd"].sum() == pytest.approx(3100 + 620 + 310 + 5000)
+
+
+def data_span(p: Prepared) -> None:
+    frame = p.sql("data_span", {})
+    assert list(frame.columns) == ["first_day", "last_day"] and len(frame) == 1
+    # the local days with contacts (Los Angeles): 9 to 11 January
+    assert tuple(pd.to_datetime(frame.iloc[0]).dt.date) == (DAYS["start"], DAYS["end"])
+    # a store that leaves the daily rollups on disk reads the days from its files: the same span
+    with Store.open(p.folder, resident=False) as on_disk:
+        pd.testing.assert_frame_equal(on_disk.query("data_span"), frame)
+    # a store without interactions: one row, both null
+    empty = p.folder / "scratch" / "empty_store_days"
+    empty.mkdir(parents=True, exist_ok=True)
+    with Store.open(empty) as store:
+        span = store.query("data_span")
+    assert len(span) == 1 and span.isna().all().all()
 
 
 def filter_options(p: Prepared) -> None:
@@ -1455,12 +1502,14 @@ CONTRACTS: dict[str, Callable[[Prepared], None]] = {
     "load_hourly": load_hourly,
     "rollup_intervals": rollup_intervals,
     "load_intervals": load_intervals,
+    "rollup_interval_months": rollup_interval_months,
     "forecast_series": forecast_series,
     "interval_span": interval_span,
     "contacts_by_weekday_hour_channel": contacts_by_weekday_hour_channel,
     "kpi_measures_daily": kpi_measures_daily,
     "contacts_by_channel_day": contacts_by_channel_day,
     "cost_daily": cost_daily,
+    "data_span": data_span,
     "filter_options": filter_options,
     "served_by_month_channel": served_by_month_channel,
     "costs_by_month_channel_type": costs_by_month_channel_type,

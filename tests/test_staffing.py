@@ -1,12 +1,12 @@
 """Staffing by hand: Erlang C's reference figures, the seed's simple formula, Erlang A against an
-independent matrix computation and a simulation, schedules read from CSV, and the CLI."""
+independent matrix computation and a simulation, a schedule against the requirement, and the CLI.
+Reading the schedule's CSV is tested in test_import_schedule.py."""
 
 from __future__ import annotations
 
 import heapq
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,7 @@ from scipy.linalg import expm
 from scipy.stats import poisson
 
 from cxdash import cli
+from cxdash.importers.schedule import read_schedule
 from cxdash.staffing import (
     Staffing,
     erlang_a_service,
@@ -22,7 +23,6 @@ from cxdash.staffing import (
     erlang_c,
     erlang_c_service,
     erlang_c_staffing,
-    read_schedule,
     schedule_gaps,
     scheduled,
     simple_formula,
@@ -335,74 +335,6 @@ def test_a_month_of_half_hours_is_staffed_to_the_targets():
 # schedules ---------------------------------------------------------------------------------------
 
 
-SCHEDULE = """interval,agents,note
-2024-03-10 00:00,5,naive local
-2024-03-10T01:00:00-08:00,6,zoned
-2024-03-10 02:30,4,skipped when daylight saving starts
-2024-03-10 03:00,abc,
-2024-03-10 03:30,-2,
-2024-03-10 04:00,2.5,
-2024-03-10T09:00:00Z,7,the same instant as 01:00-08:00
-not a time,3,
-2024-03-10 05:00,3.0,
-2024-03-10 00:00,9,a repeat
-"""
-
-
-def test_read_schedule_sets_bad_rows_aside_and_keeps_the_rest():
-    schedule, problems, aside = read_schedule(SCHEDULE.encode(), "schedule.csv", ZONE)
-    assert len(schedule) + len(aside) == 10  # rows read = good + set aside
-    assert str(schedule["ts"].dt.tz) == ZONE
-    assert schedule["ts"].dt.strftime("%Y-%m-%d %H:%M %z").tolist() == [
-        "2024-03-10 00:00 -0800", "2024-03-10 01:00 -0800", "2024-03-10 05:00 -0700"]
-    assert schedule["agents"].tolist() == [5, 6, 3]
-    assert schedule["agents"].dtype == "int64"
-    assert sorted(problems) == sorted([
-        "schedule.csv: column agents: 3 rows are not whole numbers >= 0; set aside",
-        "schedule.csv: column interval: 1 row is not an ISO timestamp; set aside",
-        f"schedule.csv: column interval: 1 row is a local time that does not exist in {ZONE}; set aside",
-        "schedule.csv: column interval: 2 rows repeat earlier intervals; set aside",
-    ])
-    assert aside["row"].tolist() == [4, 5, 6, 7, 8, 9, 11]  # spreadsheet rows: the header is row 1
-    assert aside["agents"].tolist() == ["4", "abc", "-2", "2.5", "7", "3", "9"]  # as written
-    assert aside["note"].tolist()[0] == "skipped when daylight saving starts"
-    assert "repeats" in aside.loc[aside["row"] == 8, "reason"].item()
-
-
-def test_read_schedule_names_a_missing_column_and_sets_every_row_aside(tmp_path):
-    path = tmp_path / "plan.csv"
-    path.write_text("time,agents\n2024-03-10 00:00,5\n2024-03-10 00:30,6\n")
-    schedule, problems, aside = read_schedule(path, "plan.csv", ZONE)
-    assert schedule.empty and len(aside) == 2
-    assert len(problems) == 1
-    assert problems[0].startswith("plan.csv: no column interval (columns found: time, agents)")
-    assert aside["reason"].tolist() == ["missing column interval"] * 2
-
-
-def test_read_schedule_never_raises_on_bad_content():
-    for content in (b"", b"\x00\x01\xff garbage", "interval,agents\n", b"\xef\xbb\xbfInterval, Agents\n"
-                    b"2024-01-01 09:00, 4\n", 'interval,agents\n"2024-01-01,3\n'):
-        schedule, problems, aside = read_schedule(content, "odd.csv", ZONE)
-        assert list(schedule.columns) == ["ts", "agents"]
-    # the file's own row and reason columns do not clash with the ones set_aside adds
-    _, _, aside = read_schedule("interval,agents,row,reason\n2024-01-01 09:00,x,7,why\n", "cols.csv", ZONE)
-    assert list(aside.columns) == ["row", "interval", "agents", "row (file)", "reason (file)", "reason"]
-    assert aside["row"].tolist() == [2]
-    # a byte-order mark and spaces around names and values are fine
-    schedule, problems, aside = read_schedule(b"\xef\xbb\xbfInterval, Agents\n2024-01-01 09:00, 4\n",
-                                              "bom.csv", ZONE)
-    assert (problems, schedule["agents"].tolist(), len(aside)) == ([], [4], 0)
-    assert read_schedule(b"", "empty.csv", ZONE)[1] == ["empty.csv: the file is empty; no schedule read"]
-
-
-def test_read_schedule_reads_an_ambiguous_local_time_as_the_first_of_the_two():
-    # 01:30 happens twice in Los Angeles on 3 November 2024: first at -07:00, then at -08:00
-    text = "interval,agents\n2024-11-03 01:30,4\n2024-11-03T01:30:00-08:00,5\n"
-    schedule, problems, _ = read_schedule(text, "fall.csv", ZONE)
-    assert problems == []
-    assert schedule["ts"].dt.tz_convert("UTC").dt.strftime("%H:%M").tolist() == ["08:30", "09:30"]
-
-
 def test_schedule_gaps_compares_interval_by_interval_across_zones():
     required = pd.DataFrame({"ts": pd.date_range("2024-03-11 16:00", periods=4, freq="30min", tz="UTC"),
                              "agents": [14, 12, 10, 8], "scheduled_agents": [20, 18, 15, 12]})
@@ -482,13 +414,6 @@ def test_cli_refuses_bad_arguments_with_a_usage_error(capsys, bad, message):
     assert "Traceback" not in err
 
 
-def test_schedule_path_may_be_given_as_a_str(tmp_path: Path):
-    path = tmp_path / "schedule.csv"
-    path.write_text("interval,agents\n2024-01-01 09:00,4\n")
-    schedule, problems, aside = read_schedule(str(path), "schedule.csv", ZONE)
-    assert (schedule["agents"].tolist(), problems, len(aside)) == ([4], [], 0)
-
-
 def test_by_day_sums_each_local_day_of_a_staffing():
     import pandas as pd
 
@@ -506,3 +431,153 @@ def test_by_day_sums_each_local_day_of_a_staffing():
     assert days["peak_agents"].tolist() == [5, 0]
     assert days["occupancy_pct"].iloc[0] == pytest.approx(100 * 4.5 / 8)
     assert pd.isna(days["occupancy_pct"].iloc[1])  # no agents: no occupancy
+
+
+# customer patience, the settings' defaults and the Staffing page's view ---------------------------
+
+
+def _call(number: int, day: str, waited: float, abandoned: bool, channel: str = "phone") -> dict:
+    """A contact that waited `waited` seconds, then was answered (200 s of talk) or hung up."""
+    arrived = pd.Timestamp(f"{day} 10:00", tz=ZONE).tz_convert("UTC") + pd.Timedelta(minutes=number)
+    left = arrived + pd.Timedelta(seconds=waited)
+    return {"interaction_id": f"{day}-{channel}-{number}", "channel": channel, "queue": "orders",
+            "arrived_at": arrived, "answered_at": None if abandoned else left,
+            "ended_at": left if abandoned else left + pd.Timedelta(seconds=200),
+            "talk_seconds": None if abandoned else 200.0, "abandoned": abandoned}
+
+
+def test_patience_is_the_time_waited_over_the_abandons_of_the_eight_weeks_before(tmp_path):
+    from datetime import date
+
+    from cxdash.staffing import patience_seconds
+    from cxdash.store import Store
+    from tests.builders import write_interactions
+
+    as_of = date(2026, 10, 12)
+    rows = [_call(n, "2026-10-01", 60, True) for n in range(19)]  # 19 + 1 abandons after 60 s
+    rows += [_call(19, "2026-10-02", 60, True)]
+    rows += [_call(20 + n, "2026-10-02", 20, False) for n in range(30)]  # 30 answered after 20 s
+    rows += [_call(n, "2026-08-03", 500, True) for n in range(10)]  # more than eight weeks before
+    rows += [_call(n, "2026-10-12", 500, True) for n in range(10)]  # the as-of day itself
+    rows += [_call(n, "2026-10-05", 900, True, channel="email") for n in range(10)]  # not live
+    write_interactions(tmp_path, rows)
+    with Store.open(tmp_path) as store:
+        # (20 x 60 + 30 x 20) / 20 abandons: the exponential estimate with censoring
+        assert patience_seconds(store, (), (), as_of) == pytest.approx((20 * 60 + 30 * 20) / 20)
+        assert patience_seconds(store, ("phone",), ("orders",), as_of) == pytest.approx(90.0)
+        # as of 2 October the window holds 19 abandons: too few to tell
+        assert patience_seconds(store, (), (), date(2026, 10, 2)) is None
+        assert patience_seconds(store, ("chat",), (), as_of) is None
+
+
+def test_the_staffing_defaults_come_from_the_settings_and_are_checked():
+    from cxdash.settings import Settings, StaffingDefaults, settings_from_dict
+    from cxdash.views.staffing import Inputs, default_inputs
+
+    assert Settings().staffing == StaffingDefaults(80, 85, 30)
+    assert default_inputs(Settings()) == Inputs(80, 20, 85, 30)
+    settings = settings_from_dict({"metrics": {"service_level_seconds": 30},
+                                   "staffing": {"service_level_target_pct": 90, "max_occupancy_pct": 80.0,
+                                                "shrinkage_pct": 25}})
+    assert settings.problems == ()
+    assert default_inputs(settings) == Inputs(90, 30, 80, 25)
+    assert type(settings.staffing.max_occupancy_pct) is int
+    bad = settings_from_dict({"staffing": {"service_level_target_pct": 100, "max_occupancy_pct": 0.85,
+                                           "shrinkage_pct": True, "shrinkage": 30}})
+    assert bad.staffing == StaffingDefaults()
+    assert sorted(bad.problems) == sorted([
+        "cxdash.toml: staffing.service_level_target_pct = 100 must be a whole number of percent in "
+        "50..99; default 80 used",
+        "cxdash.toml: staffing.max_occupancy_pct = 0.85 must be a whole number of percent in 50..100; "
+        "default 85 used",
+        "cxdash.toml: staffing.shrinkage_pct = True must be a whole number of percent in 0..80; "
+        "default 30 used",
+        "cxdash.toml: unknown setting `staffing.shrinkage` (did you mean `staffing.shrinkage_pct`?); "
+        "ignored"])
+    assert settings_from_dict({"staffing": [80]}).staffing == StaffingDefaults()
+
+
+def _forecast_to_staff(patience: float | None = None):
+    """Three half hours of a forecast on Monday 12 October 2026, the last with no AHT of its own."""
+    from datetime import date
+
+    from cxdash.forecast import Request
+    from cxdash.views.staffing import ForecastToStaff
+
+    rows = pd.DataFrame({"ts": pd.date_range("2026-10-12 09:00", periods=3, freq="30min", tz=ZONE),
+                         "yhat": [10.0, 20.0, 0.0], "yhat_lower": [8.0, 16.0, 0.0],
+                         "yhat_upper": [12.0, 25.0, 1.0], "model": "oracle",
+                         "aht_seconds": [180.0, np.nan, 240.0]})
+    return ForecastToStaff("run", Request("30min", date(2026, 10, 12), 1), rows, patience)
+
+
+def test_the_staffing_view_staffs_each_interval_and_sums_it_by_hand():
+    from dataclasses import replace
+
+    from cxdash.views.staffing import ERLANG_A, ERLANG_C, Inputs, staffing_page
+
+    chosen = _forecast_to_staff()
+    assert chosen.models == (ERLANG_C,) and chosen.interval_seconds == 1800
+    shown = staffing_page(chosen, Inputs(80, 20, 85, 30))
+    # the missing AHT takes the forecast's mean AHT: (180 + 240) / 2
+    assert shown.intervals["aht_seconds"].tolist() == [180.0, 210.0, 240.0]
+    assert shown.intervals["contacts"].tolist() == [10.0, 20.0, 0.0]
+    result = shown.result
+    # 1 Erlang needs 3 agents (2 answer 70.2% within 20 s); 7/3 Erlangs need 5 (4 answer 77.3%)
+    assert result["agents"].tolist() == [3, 5, 0]
+    assert result["scheduled_agents"].tolist() == [5, 8, 0]  # ceil(3 / 0.7), ceil(5 / 0.7)
+    assert result["simple_agents"].tolist() == [2, 3, 0]  # ceil(1 / 0.85), ceil(2.33 / 0.85)
+    tiles = {tile.label: (tile.value, tile.delta) for tile in shown.tiles}
+    assert tiles == {
+        "Peak agents on the phones": ("5", "Mon 12 Oct 09:30"),
+        "Agent-hours on the phones": ("4", None),  # (3 + 5) x 0.5 h
+        "Scheduled agent-hours": ("6.5", None),  # (5 + 8) x 0.5 h
+        "Average occupancy": ("41.7%", None),  # (1 + 7/3) Erlangs x 0.5 h / 4 agent-hours
+        "Simple formula agent-hours": ("2.5", "-1.5 vs Erlang")}
+    assert shown.days == (pd.Timestamp("2026-10-12").date(),)
+    day = shown.by_day.iloc[0]
+    assert (day["contacts"], day["agent_hours"], day["simple_agent_hours"], day["scheduled_hours"],
+            day["peak_agents"]) == (30.0, 4.0, 2.5, 6.5, 5)
+    assert "fewer agents than Erlang in 2 interval(s) (1.5 agent-hours short) and more in 0 (0 " \
+        "agent-hours over)" in shown.formula
+    assert shown.download["ts"].tolist()[0] == "2026-10-12 09:00:00-07:00"
+
+    upper = staffing_page(chosen, Inputs(80, 20, 85, 30, staff_to="Upper bound"))
+    assert upper.intervals["contacts"].tolist() == [12.0, 25.0, 1.0]
+    patient = _forecast_to_staff(patience=120.0)
+    assert patient.models == (ERLANG_C, ERLANG_A)
+    erlang_a = staffing_page(patient, replace(Inputs(80, 20, 85, 30), model=ERLANG_A)).result
+    assert "abandon_rate" in erlang_a and "abandon_rate" not in result
+    assert (erlang_a["agents"] <= result["agents"]).all()  # callers who hang up need fewer agents
+
+
+def test_the_staffing_view_compares_a_schedule_interval_by_interval():
+    from cxdash.safe import plain
+    from cxdash.settings import Settings
+    from cxdash.views.staffing import Inputs, compare_schedule, day_chart, staffing_page
+
+    shown = staffing_page(_forecast_to_staff(), Inputs(80, 20, 85, 30))
+    text = b"interval,agents\n2026-10-12 09:00,2\n2026-10-12 09:30,6\n2026-10-12 10:00,x\n"
+    compared = compare_schedule(shown, text, "plan.csv", Settings(timezone=ZONE))
+    assert compared.caption == "plan\\.csv: 3 rows read = 2 used + 1 set aside."
+    assert compared.set_aside_label == "1 row(s) of plan\\.csv set aside"
+    assert compared.problems == (
+        plain("plan.csv: column agents: 1 row is not a whole number >= 0; set aside"),)
+    assert [tile.value for tile in compared.tiles] == ["1", "1", "0", "1"]  # under, over, ok, none
+    assert compared.gaps["status"].tolist() == ["under", "over", "no schedule"]
+    assert compared.under["ts"].tolist() == ["2026-10-12 09:00:00-07:00"]
+    figure = day_chart(shown, shown.days[0], compared.schedule)
+    assert [trace.name for trace in figure.data][-1] == "Your schedule"
+    empty = compare_schedule(shown, b"interval,agents\n", "none.csv", Settings(timezone=ZONE))
+    assert empty.schedule is None and empty.gaps is None
+
+
+def test_a_forecast_without_handle_time_has_nothing_to_staff():
+    from dataclasses import replace
+
+    from cxdash.views.staffing import Inputs, staffing_page
+
+    chosen = _forecast_to_staff()
+    chosen = replace(chosen, rows=chosen.rows.assign(aht_seconds=np.nan))
+    shown = staffing_page(chosen, Inputs(80, 20, 85, 30))
+    assert "no handle time" in shown.nothing_to_staff and shown.result is None

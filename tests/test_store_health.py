@@ -59,13 +59,31 @@ def test_a_truncated_prepared_file_is_rebuilt_and_the_report_says_so(folder, kin
         assert again.report.notes == []  # repaired once, then trusted
 
 
-@pytest.mark.parametrize("name", ["interactions/intervals_merged.parquet"])
+@pytest.mark.parametrize("name", ["interactions/intervals_merged/2024-01.parquet",
+                                  "interactions/intervals_merged/2024-02.parquet"])
 def test_a_deleted_summary_across_files_is_made_again(folder, name):
+    # the merged interval rollup has one part per month: January holds calls a and b, February c
     (store_path(folder) / name).unlink()
     with Store.open(folder) as store:
         assert any(name in note for note in store.report.notes)
         [[count]] = store.cursor().execute("select sum(contacts) from intervals").fetchall()
         assert count == 3
+        assert store.report.reprocessed == []  # the part is made again from the rollups, not the files
+    with Store.open(folder) as again:
+        assert again.report.notes == []  # repaired once, then trusted
+
+
+@pytest.mark.parametrize("month", ["2024-01", "2024-02"])
+def test_a_truncated_month_of_the_merged_intervals_is_made_again(folder, month):
+    part = store_path(folder) / "interactions" / "intervals_merged" / f"{month}.parquet"
+    _cut(part)
+    with Store.open(folder) as store:
+        assert any(f"intervals_merged/{month}.parquet" in note for note in store.report.notes)
+        # January: calls a and b in the interval from 18:00 UTC on the 10th; February: call c
+        rows = store.cursor().execute(
+            "select strftime(timezone('UTC', slot), '%Y-%m-%d %H:%M'), contacts from intervals "
+            "order by slot").fetchall()
+        assert rows == [("2024-01-10 18:00", 2), ("2024-02-10 18:00", 1)]
 
 
 def test_a_deleted_store_under_a_running_app_is_rebuilt_before_the_next_page(app_test, folder):

@@ -1,41 +1,47 @@
 """Importers: the exports users have (Amazon Connect, Zendesk, Genesys Cloud, Talkdesk, Asterisk, any
 CSV or Excel file with a mapping) turned into the data contract under DATA/interactions/<source>/.
 
-Each importer module has `parse(paths, settings, mapping) -> core.Parsed`; `core.store` checks,
-deduplicates and merges the result, so every source is idempotent and incremental the same way.
+Each importer module declares its source once, as `SOURCE = core.Source(...)`: its name, label,
+accepted file types, the hint and mapping file the Import page shows, and its `parse(paths, settings,
+mapping) -> core.Parsed`. SOURCES below lists them, in the order the app offers them; the command line,
+the upload checks and the Import page read everything about a source there. `core.store` checks,
+deduplicates and merges what a parse returns, so every source is idempotent and incremental the same way.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 
-from cxdash.importers.core import ImportSummary, Parsed, store
+from cxdash.importers import amazon_connect, asterisk, csv_mapping, genesys, talkdesk, zendesk
+from cxdash.importers.core import ImportSummary, Parsed, Source, store
 from cxdash.settings import Settings
-from cxdash.sources import LABELS, SOURCES  # the names, kept light for the CLI
 
-__all__ = ["LABELS", "SOURCES", "ImportSummary", "Parsed", "import_files", "parse_files", "parser"]
+__all__ = ["SOURCES", "ImportSummary", "Parsed", "Source", "import_files", "parse_files", "source"]
 
-
-def parser(source: str) -> Callable[..., Parsed]:
-    """The parse function of a source."""
-    if source not in SOURCES:
-        raise ValueError(f"unknown source {source!r}: one of {', '.join(SOURCES)}")
-    return importlib.import_module(f"cxdash.importers.{SOURCES[source]}").parse
+# every source by name, in the order the app offers them
+SOURCES: dict[str, Source] = {module.SOURCE.name: module.SOURCE for module in (
+    amazon_connect, zendesk, genesys, talkdesk, asterisk, csv_mapping)}
 
 
-def parse_files(source: str, paths: list[Path], settings: Settings, mapping: dict | None = None) -> Parsed:
+def source(name: str) -> Source:
+    """The source of this name; ValueError naming the sources when there is none."""
+    if name not in SOURCES:
+        raise ValueError(f"unknown source {name!r}: one of {', '.join(SOURCES)}")
+    return SOURCES[name]
+
+
+def parse_files(name: str, paths: list[Path], settings: Settings, mapping: dict | None = None) -> Parsed:
     """Read a source's export files into the contract's rows (nothing is written)."""
-    return parser(source)([Path(p) for p in paths], settings, mapping)
+    return source(name).parse([Path(p) for p in paths], settings, mapping)
 
 
-def import_files(folder: Path, source: str, paths: list[Path], settings: Settings,
+def import_files(folder: Path, name: str, paths: list[Path], settings: Settings,
                  mapping: dict | None = None, preview: bool = False,
                  on_wait: Callable[[str], None] | None = None) -> ImportSummary:
     """Read a source's export files and merge them into the data folder (or, with preview, say what
     would happen and write nothing). While another import into the folder runs, this one waits for it,
     after telling `on_wait` so."""
-    parsed = parse_files(source, paths, settings, mapping)
+    parsed = parse_files(name, paths, settings, mapping)
     return store(Path(folder), parsed, settings, [Path(p).name for p in paths], preview=preview,
                  on_wait=on_wait)

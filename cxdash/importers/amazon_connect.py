@@ -21,10 +21,9 @@ from pathlib import Path
 import duckdb
 
 from cxdash.db import connect, load_sql
-from cxdash.importers.core import Parsed
+from cxdash.importers.core import Parsed, Source
 from cxdash.settings import Settings
 
-SOURCE = "amazon-connect"
 REPEAT_DAYS = 7  # a contact is resolved at first contact when the customer does not call again within
 # seven days (Genesys Cloud's default window), unless the contact's attributes say
 RECORD_TEXT_LIMIT = 2_000  # characters of a set-aside record kept for reading
@@ -94,5 +93,17 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
     if superseded:
         notes.append(f"{superseded:,} older version(s) of contact trace records replaced by newer ones "
                      "(LastUpdateTimestamp)")
-    return Parsed(SOURCE, contacts.drop(columns="legs"), set_aside.astype({"source_row": "int64"}),
+    return Parsed(SOURCE.name, contacts.drop(columns="legs"), set_aside.astype({"source_row": "int64"}),
                   records_read=read, merged=kept_legs - len(contacts), superseded=superseded, notes=notes)
+
+
+# the source, declared once: the command line, the upload checks and the Import page read it here
+SOURCE = Source(
+    name="amazon-connect",
+    label="Amazon Connect contact trace records (JSON lines or JSON)",
+    parse=parse,
+    extensions=("json", "jsonl"),
+    hint=("Contact trace records as Kinesis Data Firehose delivers them (one record a line), or a JSON array "
+         "of records. Several files at once are fine."),
+    doc=__doc__,
+)

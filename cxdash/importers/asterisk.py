@@ -56,10 +56,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxdash.importers.core import Parsed, empty_set_aside
+from cxdash.importers.core import MappingFile, Parsed, Source, empty_set_aside
 from cxdash.settings import Settings
 
-SOURCE = "asterisk"
 ENDING_EVENTS = {"COMPLETEAGENT", "COMPLETECALLER", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER",
                  "ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY", "AGENTDUMP"}
 TRANSFER_EVENTS = {"TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER"}
@@ -137,7 +136,7 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
                      "counted once")
     set_aside = (pd.DataFrame(aside, columns=["source_file", "source_row", "reason", "record"])
                  .astype({"source_row": "int64"}) if aside else empty_set_aside())
-    return Parsed(SOURCE, pd.DataFrame(rows, columns=ROW_COLUMNS), set_aside, records_read=read,
+    return Parsed(SOURCE.name, pd.DataFrame(rows, columns=ROW_COLUMNS), set_aside, records_read=read,
                   merged=merged, notes=notes)
 
 
@@ -222,3 +221,17 @@ def _contact(callid: str, events: list[_Line], queues: dict[str, str]) -> dict |
                     "agent_id": None if agent.upper() in NO_CALL_IDS else agent,
                     "tier": min(len(agents), 3), "resolved_first_contact": not transferred})
     return row
+
+
+# the source, declared once: the command line, the upload checks and the Import page read it here
+SOURCE = Source(
+    name="asterisk",
+    label="Asterisk queue_log",
+    parse=parse,
+    extensions=None,
+    hint=("The queue_log file (usually /var/log/asterisk/queue_log, which has no extension): any file name "
+         "is accepted; rotated files (queue_log.1, …) can go together."),
+    mapping=MappingFile(required=False, purpose="Names to show for queue names of the log.",
+                        example='[queues]\nq-billing = "Billing"\n'),
+    doc=__doc__,
+)

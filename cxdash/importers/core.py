@@ -6,7 +6,8 @@ contract's columns, plus `source_updated_at` (the record's version: a changed re
 older one), and the records it could not use, each with its reason. `store` then
 
 - keeps the newest version of each interaction_id within the export (at-least-once delivery),
-- sets aside rows that break the contract (required values, ranges), with the column and reason,
+- sets aside rows that break the contract (required values, ranges), with the column and reason: the
+  checks validate runs on the data folder's files (cxdash.ingest.judge), run by DuckDB over these rows,
 - merges the rest into one file per local month: a new id is added, a newer version of a known id
   replaces it (wherever it was), the same or an older version changes nothing, and a month file is
   written only when its rows changed, so importing the same export twice writes nothing,
@@ -39,8 +40,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cxdash.contract import CHANNELS, INTERACTION_COLUMNS
-from cxdash.ingest import contract_schema
+from cxdash import calendar
+from cxdash.contract import INTERACTION_COLUMNS, TABLES, contract_schema
+from cxdash.db import connect
+from cxdash.ingest import file_columns, judge
 from cxdash.settings import Settings, valid_timezone
 
 IMPORTS_DIR = "imports"
@@ -127,6 +130,30 @@ class ImportSummary:
         return {**{k: v for k, v in asdict(self).items() if k != "set_aside_rows"}, "balanced": self.balanced}
 
 
+@dataclass(frozen=True)
+class MappingFile:
+    """The mapping file (TOML) a source reads: whether it is required, what it is for, a short example."""
+
+    required: bool
+    purpose: str
+    example: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source of exports, declared once, as SOURCE at the end of its importer's module, and listed in
+    cxdash.importers.SOURCES: the command line's choices, the upload checks and the Import page read
+    everything about it here."""
+
+    name: str  # as the command line, the import log and DATA/interactions/<name>/ say it
+    label: str  # what the Import page's picker shows
+    parse: Callable[[list[Path], Settings, dict | None], Parsed] | None  # None: added as it is
+    extensions: tuple[str, ...] | None  # the file types the uploader accepts; None = any file
+    hint: str  # what to upload, in a few words
+    mapping: MappingFile | None = None
+    doc: str | None = None  # what the importer reads and how (its module's docstring)
+
+
 # --- helpers the text importers share --------------------------------------------------------------
 
 _OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
@@ -141,12 +168,15 @@ def mapping_zone(mapping: dict | None) -> str:
     return name
 
 
-def parse_times(values: pd.Series, zone: str) -> pd.Series:
-    """ISO 8601 text as UTC timestamps; text without an offset is local time in `zone` (a time a
-    daylight-saving change repeats is read as the first, one it skips moves forward); NaT when absent
-    or not a timestamp."""
+def parse_times(values: pd.Series, zone: str, reasons: pd.Series, label: str) -> pd.Series:
+    """ISO 8601 text as UTC timestamps (NaT when absent or unusable). Text without an offset is local
+    time in `zone`, read by the one daylight-saving rule (cxdash.calendar.localize): a time the clock
+    repeats is the first; a record with a time the clock skips is given the reason
+    "<label>: calendar.SKIPPED_REASON", one with text that is no timestamp "<label>: not a timestamp"
+    (unless it has a reason already)."""
     text = values.astype("string").str.strip()
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
+    skipped = pd.Series(False, index=values.index)
     present = text.notna() & (text != "")
     aware = present & text.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
     if aware.any():
@@ -154,8 +184,11 @@ def parse_times(values: pd.Series, zone: str) -> pd.Series:
     naive = present & ~aware
     if naive.any():
         local = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
-        out[naive] = local.dt.tz_localize(zone, ambiguous=np.ones(len(local), dtype=bool),
-                                          nonexistent="shift_forward").dt.tz_convert("UTC")
+        instants, gap = calendar.localize(local, zone)
+        out[naive] = instants.as_unit("us")
+        skipped[naive] = gap
+    flag(reasons, skipped, f"{label}: {calendar.SKIPPED_REASON}")
+    flag(reasons, values.notna() & out.isna(), f"{label}: not a timestamp")
     return out
 
 
@@ -167,7 +200,9 @@ def flag(reasons: pd.Series, mask: pd.Series, reason: str) -> None:
 # --- contract checks -------------------------------------------------------------------------------
 
 def _normalise(rows: pd.DataFrame) -> pd.DataFrame:
-    """Every contract column present, in the contract's types; timestamps in UTC; channel lower case."""
+    """Every contract column present, in the contract's types; timestamps in UTC; channel trimmed and
+    in lower case (as the contract reads it). A duration where no duration belongs is kept as its
+    seconds and named in attrs["durations"], for the contract's checks to set aside."""
     out = pd.DataFrame(index=rows.index)
     durations: set[str] = set()
     for column in [*INTERACTION_COLUMNS, None]:
@@ -177,8 +212,7 @@ def _normalise(rows: pd.DataFrame) -> pd.DataFrame:
         if kind == "TIMESTAMPTZ":
             out[name] = pd.to_datetime(values, utc=True, errors="coerce").astype("datetime64[us, UTC]")
         elif pd.api.types.is_timedelta64_dtype(values.dtype):
-            # a duration counts seconds (to_numeric would count its unit: microseconds); a duration
-            # where a score belongs is nonsense, and contract_problems sets it aside
+            # a duration counts seconds (to_numeric would count its unit: microseconds)
             out[name] = values.dt.total_seconds().astype("float64" if kind == "DOUBLE" else "Float64")
             if not name.endswith("_seconds"):
                 durations.add(name)
@@ -190,51 +224,41 @@ def _normalise(rows: pd.DataFrame) -> pd.DataFrame:
             out[name] = values.astype("boolean") if len(values) else pd.Series(dtype="boolean")
         else:
             out[name] = values.astype("string").where(values.notna(), None)
-    out["channel"] = out["channel"].str.lower()
+    out["channel"] = out["channel"].str.strip().str.lower()
     out.attrs["durations"] = sorted(durations)
     return out
 
 
+ROW = "__row"  # the position of a row, beside its values, while DuckDB checks them
+
+
 def contract_problems(rows: pd.DataFrame, settings: Settings) -> pd.Series:
-    """The first contract problem of each row ('' when none): required values, channel, ranges,
-    whole numbers, finite numbers, instants inside the settings' plausibility window. The same
-    rules validate applies, so what is imported passes it."""
+    """The first contract problem of each normalised row ('' when none), as "column X: problem": the
+    checks validate runs on a file of the data folder (required values, types, finite numbers, whole
+    numbers, ranges, channels, the plausibility window of the settings, the rules across columns),
+    run by DuckDB over these rows, so what is imported passes validate."""
     problems = pd.Series("", index=rows.index, dtype="object")
-
-    def flag(mask, text: str) -> None:
-        mask = pd.Series(mask, index=rows.index).fillna(False).astype(bool)
-        problems.loc[mask & (problems == "")] = text
-
-    earliest = pd.Timestamp(settings.earliest, tz="UTC")
-    latest = pd.Timestamp(settings.latest, tz="UTC")
-    for column in INTERACTION_COLUMNS:
-        values = rows[column.name]
-        if column.name in rows.attrs.get("durations", ()):
-            flag(values.notna(), f"column {column.name}: a duration, not a number")
-        if column.required:
-            flag(values.isna(), f"column {column.name}: missing")
-        if column.sql_type == "TIMESTAMPTZ":
-            flag(values.notna() & ((values < earliest) | (values >= latest)),
-                 f"column {column.name}: outside the plausible dates {settings.earliest} to "
-                 f"{settings.latest} (the [validation] window of the settings)")
-        if column.sql_type in ("DOUBLE", "INTEGER"):
-            flag(values.notna() & ~np.isfinite(values.astype("float64")),
-                 f"column {column.name}: not a finite number (infinite or NaN)")
-        if column.sql_type == "INTEGER":
-            flag(values.notna() & (values != values.round()), f"column {column.name}: not a whole number")
-        if column.minimum is not None:
-            flag(values.notna() & (values < column.minimum),
-                 f"column {column.name}: below {column.minimum:g}")
-        if column.maximum is not None:
-            flag(values.notna() & (values > column.maximum),
-                 f"column {column.name}: above {column.maximum:g}")
-    flag(rows["channel"].notna() & ~rows["channel"].isin(CHANNELS),
-         f"column channel: not one of {', '.join(CHANNELS)}")
-    # the table checks of ingest._table_checks, so an import passes validate
-    flag(rows["answered_at"] < rows["arrived_at"], "column answered_at: answered before arrived")
-    flag(rows["ended_at"] < rows["arrived_at"], "column ended_at: ended before arrived")
-    flag(rows["abandoned"].fillna(False).astype(bool) & rows["answered_at"].notna(),
-         "column abandoned: marked abandoned but answered")
+    if rows.empty:
+        return problems
+    names = [column.name for column in INTERACTION_COLUMNS]
+    frame = pa.Table.from_pandas(rows[names], preserve_index=False) \
+        .append_column(ROW, pa.array(np.arange(len(rows), dtype=np.int64)))
+    spec = TABLES["interactions"]
+    con = connect()
+    try:
+        con.execute("set TimeZone = 'UTC'")  # the plausibility window's dates are UTC days
+        con.register("imported", frame)
+        # a view, not a copy: the checks read the rows where they are
+        con.execute(f"create temp view staged_raw as select {ROW} as source_row, imported as record "
+                    "from imported")
+        present, _ = file_columns(con, spec, {name: "s" for name in rows.attrs.get("durations", ())})
+        judge(con, spec, present, settings, imported=True)
+        first = con.execute("select source_row, 'column ' || problems[1].column || ': ' || "
+                            "problems[1].problem as reason from staged_problems where len(problems) > 0"
+                            ).fetch_df()
+    finally:
+        con.close()
+    problems.iloc[first["source_row"].to_numpy()] = first["reason"].to_numpy(dtype=object)
     return problems
 
 

@@ -45,8 +45,10 @@ The rules, per kind of contract column:
   around them aside).
 - times (arrived_at, answered_at, ended_at, source_updated_at): `format` is a strftime pattern
   (%d.%m.%Y %H:%M:%S; with %z for an offset); without it ISO 8601 (2026-03-29 14:05:00, 2026-03-29T14:05Z).
-  Excel date cells are read as they are. A local time in the repeated hour when the clocks go back is
-  read as the earlier one (said in a note); one in the hour the clocks skip is set aside.
+  Excel date cells are read as they are. Times without a zone are read by cxdash's one daylight-saving
+  rule: a local time in the repeated hour when the clocks go back is read as the earlier one (said in a
+  note); a row with one in the hour the clocks skip is set aside ("a local time the clock skips when
+  daylight saving starts").
   `after = "arrived_at"` (or, for ended_at, "answered_at") reads the column as a duration, in `unit`,
   after that time; answered_at made so is left empty on a row whose abandoned is true.
 - durations (talk_seconds, hold_seconds, wrap_seconds): `unit` is seconds (default), ms, minutes,
@@ -86,8 +88,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxdash import calendar
 from cxdash.contract import CHANNELS, INTERACTION_COLUMNS
-from cxdash.importers.core import SET_ASIDE_COLUMNS, VERSION_COLUMN, Parsed, empty_set_aside
+from cxdash.importers.core import (
+    SET_ASIDE_COLUMNS,
+    VERSION_COLUMN,
+    MappingFile,
+    Parsed,
+    Source,
+    empty_set_aside,
+)
 from cxdash.settings import Settings, valid_timezone
 
 DEFAULT_SOURCE = "csv"
@@ -359,9 +369,10 @@ def _final(name: str, value: object, timezone: str | None, where: str) -> object
         if stamp is None or pd.isna(stamp):
             raise ValueError(f"{where}: {value!r} is not a date and time")
         if stamp.tzinfo is None:
-            stamp = stamp.tz_localize(timezone or "UTC", ambiguous=True, nonexistent="NaT")
-            if pd.isna(stamp):
-                raise ValueError(f"{where}: {value!r} does not exist in {timezone} (the clocks skip it)")
+            instants, skipped = calendar.localize([stamp], timezone or "UTC")
+            if skipped[0]:
+                raise ValueError(f"{where}: {value!r} is {calendar.SKIPPED_REASON} in {timezone}")
+            return instants[0]
         return stamp.tz_convert("UTC")
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
         raise ValueError(f"{where}: {value!r} is not a number")
@@ -674,28 +685,27 @@ class Converter:
                   else pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]"))
         like = (f"not a date like {current.format}" if current.format
                 else "not a date and time in ISO 8601 (like 2026-03-29 14:05:00): give its format")
-        skipped_reason = (f"a local time that does not exist in {self.mapping.timezone} "
-                          "(the hour the clocks skip)")
         problems = [""] * len(cells)
         skipped = nonexistent.to_numpy()
         for row in np.flatnonzero(values.isna().to_numpy()):
             if cells[row] is not None:
-                problem = skipped_reason if skipped[row] else like
+                problem = calendar.SKIPPED_REASON if skipped[row] else like
                 problems[row] = self._problem(current, problem, cells[row], row)
         return values, problems
 
     def _localise(self, naive: pd.Series) -> tuple[pd.Series, pd.Series]:
-        """Naive times as UTC: local in the mapping's zone (UTC when none). The repeated hour when the
-        clocks go back is read as the earlier; a time in the skipped hour is NaT (and flagged)."""
+        """Naive times as UTC, local in the mapping's zone (UTC when none), by the one daylight-saving
+        rule (cxdash.calendar.localize): the repeated hour when the clocks go back is read as the
+        earlier; a time in the skipped hour is NaT, and flagged."""
         naive = naive.astype("datetime64[us]")
         self.naive += int(naive.notna().sum())
         zone = self.mapping.timezone or "UTC"
-        if zone == "UTC":
-            return naive.dt.tz_localize("UTC"), pd.Series(False, index=naive.index)
-        first = naive.dt.tz_localize(zone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="NaT")
-        second = naive.dt.tz_localize(zone, ambiguous=np.zeros(len(naive), dtype=bool), nonexistent="NaT")
-        self.ambiguous += int((first.notna() & (first != second)).sum())
-        return first.dt.tz_convert("UTC"), naive.notna() & first.isna()
+        instants, skipped = calendar.localize(naive, zone)
+        first = pd.Series(instants.as_unit("us"), index=naive.index)
+        if zone != "UTC":  # how many fell in a repeated hour, for the note: read as the second, they differ
+            second = naive.dt.tz_localize(zone, ambiguous=np.zeros(len(naive), dtype=bool), nonexistent="NaT")
+            self.ambiguous += int((second.notna() & (second != first)).sum())
+        return first, pd.Series(skipped, index=naive.index)
 
 
 def _constant(current: Field, length: int) -> pd.Series:
@@ -786,3 +796,34 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None) -> Parsed
     return Parsed(checked.source, frame,
                   pd.concat(set_aside, ignore_index=True) if set_aside else empty_set_aside(),
                   records_read=read, notes=notes)
+
+
+# the source, declared once: the command line, the upload checks and the Import page read it here
+SOURCE = Source(
+    name=DEFAULT_SOURCE,
+    label="Any CSV or Excel file, with a mapping file",
+    parse=parse,
+    extensions=("csv", "xlsx"),
+    hint="One or more CSV or Excel files with a row per contact, and the mapping file (TOML) that says which "
+         "column is which.",
+    mapping=MappingFile(
+        required=True,
+        purpose="Which column of your file is which column of the data contract, and how to convert it.",
+        example="""\
+source = "my-pbx"              # folder under DATA/interactions/ (default "csv")
+timezone = "Europe/Berlin"     # times written without a zone are local times here (default UTC)
+
+[columns]
+interaction_id = "Call ID"
+channel = "Type"
+arrived_at = { column = "Start", format = "%d.%m.%Y %H:%M:%S" }
+ended_at = { column = "End", format = "%d.%m.%Y %H:%M:%S" }
+queue = "Queue"
+talk_seconds = { column = "Talk time", unit = "minutes" }
+
+[values.channel]               # file value = contract channel
+"Inbound call" = "phone"
+"Web chat" = "chat"
+"""),
+    doc=__doc__,
+)

@@ -58,10 +58,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxdash.importers.core import Parsed, empty_set_aside
+from cxdash.importers.core import MappingFile, Parsed, Source, empty_set_aside
 from cxdash.settings import Settings
 
-SOURCE = "genesys"
 MEDIA_CHANNELS = {"voice": "phone", "callback": "phone", "chat": "chat", "webchat": "chat", "email": "email"}
 SMS_MESSAGE_TYPES = {"sms"}
 SOCIAL_MESSAGE_TYPES = {"facebook", "twitter", "x", "instagram", "line", "whatsapp", "telegram", "kakao",
@@ -98,7 +97,8 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
                  .astype({"source_row": "int64"}) if aside else empty_set_aside())
     notes = [] if not mapping else [f"mapping: {key} is not used by the genesys importer"
                                     for key in mapping if key != "queues"]
-    return Parsed(SOURCE, pd.DataFrame(rows, columns=ROW_COLUMNS), set_aside, records_read=read, notes=notes)
+    return Parsed(SOURCE.name, pd.DataFrame(rows, columns=ROW_COLUMNS), set_aside, records_read=read,
+                  notes=notes)
 
 
 def _queue_names(mapping: dict | None) -> dict[str, str]:
@@ -363,3 +363,17 @@ def _contact(conversation: dict, settings: Settings, queues: dict[str, str]) -> 
                     "tier": min(len(people), 3),
                     "resolved_first_contact": (not transferred) if resolved is None else resolved})
     return row
+
+
+# the source, declared once: the command line, the upload checks and the Import page read it here
+SOURCE = Source(
+    name="genesys",
+    label="Genesys Cloud conversation details (JSON)",
+    parse=parse,
+    extensions=("json", "jsonl"),
+    hint="Conversation details from the analytics API (a response, a job's results, or JSON lines).",
+    mapping=MappingFile(required=False,
+                        purpose="Names for queue ids (else the queue's name as Genesys gives it).",
+                        example='[queues]\n"0b1c2d3e-aaaa-bbbb-cccc-123456789abc" = "Billing"\n'),
+    doc=__doc__,
+)

@@ -43,10 +43,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxdash.importers.core import Parsed, empty_set_aside, flag, mapping_zone, parse_times
+from cxdash.importers.core import (
+    MappingFile,
+    Parsed,
+    Source,
+    empty_set_aside,
+    flag,
+    mapping_zone,
+    parse_times,
+)
 from cxdash.settings import Settings
 
-SOURCE = "talkdesk"
 RECORD_TEXT_LIMIT = 2_000  # characters of a set-aside record kept for reading
 REQUIRED = ("call_id", "type", "start_at")
 ALIASES = {"call_type": "type", "start_time": "start_at", "end_time": "end_at", "waiting_time": "wait_time",
@@ -153,9 +160,8 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
     unknown = kind.notna() & ~kind.isin(ANSWERED + ABANDONED + VOICEMAIL + OUTBOUND) & (reasons == "")
     reasons[unknown] = [f"call type not known: {value}" for value in frame.loc[unknown, "type"]]
     flag(reasons, frame["start_at"].isna(), "call without start_at")
-    start, end = parse_times(frame["start_at"], zone), parse_times(frame["end_at"], zone)
-    flag(reasons, frame["start_at"].notna() & start.isna(), "start_at: not a timestamp")
-    flag(reasons, frame["end_at"].notna() & end.isna(), "end_at: not a timestamp")
+    start = parse_times(frame["start_at"], zone, reasons, "start_at")
+    end = parse_times(frame["end_at"], zone, reasons, "end_at")
     durations = {}
     for name in ("talk_time", "wait_time", "hold_time"):
         durations[name] = seconds(frame[name])
@@ -201,4 +207,19 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
     set_aside = (pd.DataFrame(entries, columns=["source_file", "source_row", "reason", "record"])
                  .astype({"source_row": "int64"}) if entries else empty_set_aside())
     set_aside["record"] = set_aside["record"].str.slice(0, RECORD_TEXT_LIMIT)
-    return Parsed(SOURCE, rows, set_aside, records_read=read, notes=notes)
+    return Parsed(SOURCE.name, rows, set_aside, records_read=read, notes=notes)
+
+
+# the source, declared once: the command line, the upload checks and the Import page read it here
+SOURCE = Source(
+    name="talkdesk",
+    label="Talkdesk calls report (CSV)",
+    parse=parse,
+    extensions=("csv",),
+    hint="The calls report as Talkdesk exports it.",
+    mapping=MappingFile(required=False,
+                        purpose="Only for times written without an offset (a report from the Explore UI or "
+                                "saved from a spreadsheet): the time zone they are in (default UTC).",
+                        example='timezone = "America/New_York"\n'),
+    doc=__doc__,
+)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import errno
-import importlib
 import io
 import json
 import logging
@@ -30,7 +29,7 @@ import pandas as pd
 
 from cxdash import health
 from cxdash.db import connect, load_sql
-from cxdash.importers import LABELS, SOURCES, ImportSummary, parse_files
+from cxdash.importers import SOURCES, ImportSummary, Source, parse_files
 from cxdash.importers.core import Parsed, empty_set_aside, log_import, read_log, store
 from cxdash.ingest import STORE_DIR, TABLES, file_key, prepare, store_path
 from cxdash.oserrors import disk_errno, disk_error_text
@@ -46,16 +45,12 @@ STALE_UPLOAD_SECONDS = 6 * 3600  # an upload never confirmed nor discarded is re
 MB = 1024 * 1024
 CHUNK = 4 * MB  # files are written and counted in pieces of this size
 
-# the file types the uploader accepts for each source; None = any (a queue_log has no extension)
-FILE_TYPES: dict[str, tuple[str, ...] | None] = {
-    "amazon-connect": ("json", "jsonl"),
-    "zendesk": ("json", "jsonl", "csv"),
-    "genesys": ("json", "jsonl"),
-    "talkdesk": ("csv",),
-    "asterisk": None,
-    "csv": ("csv", "xlsx"),
-    PARQUET: ("parquet",),
-}
+# what the Import page offers: every importer's source (cxdash.importers.SOURCES), then a file already
+# in the data contract, added as it is (no parse: the store's validation checks it)
+UPLOADS: dict[str, Source] = {**SOURCES, PARQUET: Source(
+    name=PARQUET, label=PARQUET_LABEL, parse=None, extensions=("parquet",),
+    hint="A file with the columns of the interactions table of the data contract. It is added as it is, as "
+         "DATA/interactions/uploads/<file name>.")}
 
 
 @dataclass(frozen=True)
@@ -130,24 +125,9 @@ def plural(count: int, noun: str) -> str:
 
 # --- plain functions: sources -----------------------------------------------------------------------
 
-def sources() -> list[str]:
-    return [*SOURCES, PARQUET]
-
-
-def source_label(source: str) -> str:
-    return PARQUET_LABEL if source == PARQUET else LABELS[source]
-
-
-def importer_doc(source: str) -> str | None:
-    """The importer's module docstring (what it reads and how); None for a parquet file."""
-    if source == PARQUET:
-        return None
-    return importlib.import_module(f"cxdash.importers.{SOURCES[source]}").__doc__
-
-
 def types_text(source: str) -> str:
     """The accepted file types in words: 'Accepted: .json or .jsonl files'."""
-    types = FILE_TYPES[source]
+    types = UPLOADS[source].extensions
     if not types:
         return "Accepted: any file (a queue_log usually has no extension)"
     names = [f".{t}" for t in types]
@@ -159,7 +139,7 @@ def limits_text(source: str, limits: UploadLimits = LIMITS) -> str:
     """The limits of an upload in words, for the page to say beside the uploader."""
     text = (f"At most {plural(limits.files_per_upload, 'file')} and {size_text(limits.upload_bytes)} in one "
             f"upload, {limits.rows_per_upload:,} rows")
-    if "xlsx" in (FILE_TYPES.get(source) or ()):
+    if "xlsx" in (UPLOADS[source].extensions or ()):
         text += f"; a workbook up to {size_text(limits.workbook_bytes)} unpacked"
     return text + "."
 

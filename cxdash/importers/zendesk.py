@@ -65,10 +65,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxdash.importers.core import Parsed, empty_set_aside, flag, mapping_zone, parse_times
+from cxdash.importers.core import (
+    MappingFile,
+    Parsed,
+    Source,
+    empty_set_aside,
+    flag,
+    mapping_zone,
+    parse_times,
+)
 from cxdash.settings import Settings
 
-SOURCE = "zendesk"
 RECORD_TEXT_LIMIT = 2_000  # characters of a set-aside record kept for reading
 
 LIST_KEYS = {"tickets": "ticket", "ticket_metrics": "metric", "metric_sets": "metric",
@@ -324,9 +331,7 @@ def _lower(value) -> str | None:
 
 
 def _times(frame: pd.DataFrame, column: str, zone: str, reasons: pd.Series) -> pd.Series:
-    values = parse_times(frame[column], zone)
-    flag(reasons, frame[column].notna() & values.isna(), f"{column}: not a timestamp")
-    return values
+    return parse_times(frame[column], zone, reasons, column)
 
 
 def _numbers(frame: pd.DataFrame, column: str, label: str, reasons: pd.Series) -> pd.Series:
@@ -498,5 +503,21 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
     # what a kind of file absent from this import would have filled is not erased from stored tickets
     not_carried = ((() if out.kinds["metric"] else ("answered_at", "ended_at", "resolved_first_contact"))
                    + (() if out.kinds["rating"] else ("csat_score",)))
-    return Parsed(SOURCE, rows, set_aside, records_read=out.read, merged=metric_merged + rating_merged,
+    return Parsed(SOURCE.name, rows, set_aside, records_read=out.read, merged=metric_merged + rating_merged,
                   superseded=metric_older + rating_older, notes=notes, not_carried=not_carried)
+
+
+# the source, declared once: the command line, the upload checks and the Import page read it here
+SOURCE = Source(
+    name="zendesk",
+    label="Zendesk tickets, ticket metrics and satisfaction ratings (JSON or CSV)",
+    parse=parse,
+    extensions=("json", "jsonl", "csv"),
+    hint=("The tickets export, with the ticket metrics and satisfaction ratings exports if you have them: "
+         "upload them together."),
+    mapping=MappingFile(required=False,
+                        purpose="Only for times written without an offset (a CSV from Explore or a "
+                                "spreadsheet): the time zone they are in (default UTC).",
+                        example='timezone = "America/New_York"\n'),
+    doc=__doc__,
+)

@@ -1,6 +1,9 @@
-"""The Streamlit edge: the cached store, the shared sidebar filters and widgets pages share.
+"""The Streamlit edge: the cached store, the shared sidebar filters, and the helpers pages draw with.
 
-This is the only module of the package that imports streamlit; everything it calls runs without it.
+This is the only part of the cxdash package that imports streamlit; everything it calls runs
+without it. What a page shows is computed in cxdash/views (its docstring has the pattern); a page
+draws it with st.* and the helpers here: `page_start`, `tiles`, `download_csv` and the drill-down
+callbacks.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ import logging
 import math
 import os
 import traceback
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,18 +20,16 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from cxdash import charts, costs, kpis, lifetime, report
+from cxdash import kpis
 from cxdash.ingest import TABLES, prepare, source_files, store_path, store_signature
-from cxdash.metrics import METRICS, format_number, format_value, status, target_text
 from cxdash.safe import code, csv_bytes, plain, plain_join
 from cxdash.settings import SETTINGS_FILE, data_dir, demo_scale, load_settings
 from cxdash.store import Store
 from cxdash.ui import streamlit_internals
+from cxdash.views import Tile
 
 log = logging.getLogger("cxdash")
 
-STATUS_BADGE = {"green": ("On target", "green"), "amber": ("Near target", "orange"),
-                "red": ("Off target", "red"), "none": ("No target", "gray")}
 
 
 def _signature(folder: Path, store_at: Path | None = None) -> tuple:
@@ -190,11 +192,6 @@ def link_numbers(limits: dict[str, tuple[str, int, int]]) -> None:
                      "instead.", icon=":material/link_off:")
 
 
-def scope_text(filters: kpis.Filters) -> str:
-    """What the shared filters select, as Markdown that shows each name as it is."""
-    return plain_join(filters.channels + filters.queues + filters.teams) or "all contacts"
-
-
 def data_problem_banner(store: Store) -> None:
     """A warning naming the files with unreadable data or rows set aside, linking to Data health."""
     report = store.report
@@ -219,60 +216,29 @@ def data_problem_banner(store: Store) -> None:
     st.page_link("pages/data_health.py", label="Open Data health", icon=":material/health_and_safety:")
 
 
-def kpi_tiles(overview: kpis.Overview, columns: int = 4) -> None:
-    """One tile per KPI: value, change against the previous period, status, definition on hover."""
-    tiles = overview.tiles
-    trend = overview.trend
-    rows = [tiles.iloc[i:i + columns] for i in range(0, len(tiles), columns)]
-    for row in rows:
-        cells = st.columns(columns)
-        for cell, (_, tile) in zip(cells, row.iterrows(), strict=False):
-            name = tile["metric"]
-            metric = METRICS[name]
-            with cell:
-                series = trend.loc[trend["metric"] == name, "value"].dropna().tolist()
-                delta = None
-                if tile["change"] is not None and not pd.isna(tile["change"]):
-                    delta = _delta_text(name, tile["change"], tile["change_pct"], tile["unit"])
-                unchanged = bool(delta) and _is_no_change(delta)
-                color = "normal" if metric.higher_is_better is not False else "inverse"
-                if metric.higher_is_better is None or unchanged:
-                    color = "off"
-                text, badge_color = STATUS_BADGE[tile["status"]]
-                with st.container(border=True):
-                    st.metric(
-                        metric.label, format_number(tile["number_format"], tile["value"]), delta=delta,
-                        delta_color=color, delta_arrow="off" if unchanged else "auto",
-                        help=f"{plain(tile['definition'])}\n\n{plain(tile['target'].capitalize())}.",
-                        chart_data=series if len(series) > 1 else None,
-                        delta_description="vs previous period" if delta else None,
-                    )
-                    target = f" {plain(tile['target'])}" if tile["status"] != "none" else ""
-                    st.caption(f":{badge_color}-badge[{text}]{target} · "
-                               f"last year {format_number(tile['number_format'], tile['last_year'])}")
+def tiles(shown: Sequence[Tile], columns: int | list[float] | None = None) -> None:
+    """Metric tiles (cxdash.views.Tile) in rows: `columns` tiles a row, or one row with these column
+    widths; by default one row of them all. No tiles, nothing drawn."""
+    if not shown:
+        return
+    widths = columns if isinstance(columns, list) else None
+    per_row = len(widths) if widths else columns or len(shown)
+    for first in range(0, len(shown), per_row):
+        cells = st.columns(widths or per_row)
+        for cell, tile in zip(cells, shown[first:first + per_row], strict=False):
+            _tile(cell, tile)
 
 
-# how each unit's change is shown: decimals, and the text around the number
-_CHANGE_FORMAT = {"pct": (1, "{} pts"), "usd": (2, "${}"), "seconds": (1, "{} s"), "count": (0, "{}")}
-
-
-def _is_no_change(delta: str) -> bool:
-    """A change that rounds to nothing at the precision shown ("±0.0 pts")."""
-    return delta.startswith("±")
-
-
-def _delta_text(name: str, change: float, change_pct: float | None, unit: str | None = None) -> str:
-    """The change as a tile shows it, in the unit of the definition in force (a CSAT mean is a score,
-    the metric's own unit without one); its first character is the sign Streamlit reads (ASCII)."""
-    unit = unit or METRICS[name].unit
-    decimals, pattern = _CHANGE_FORMAT.get(unit, (2, "{}"))
-    rounded = round(change, decimals)
-    sign = "±" if rounded == 0 else "+" if rounded > 0 else "-"
-    text = sign + pattern.format(f"{abs(rounded):,.{decimals}f}")
-    if sign != "±" and change_pct is not None and not pd.isna(change_pct) \
-            and unit in ("count", "usd", "seconds"):
-        text += f" ({change_pct:+.1f}%)"
-    return text
+def _tile(cell, tile: Tile) -> None:
+    metric = dict(delta=tile.delta, delta_color=tile.delta_color, help=tile.help,
+                  delta_arrow=tile.delta_arrow, delta_description=tile.delta_description,
+                  chart_data=list(tile.chart) if tile.chart else None)
+    if tile.caption is None:
+        cell.metric(tile.label, tile.value, border=True, **metric)
+        return
+    with cell, st.container(border=True):
+        st.metric(tile.label, tile.value, **metric)
+        st.caption(tile.caption)
 
 
 def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None):
@@ -333,14 +299,14 @@ def context() -> tuple[Store, kpis.Period, kpis.Filters]:
     return st.session_state["_cxdash_context"]
 
 
-def page_start(store: Store, title: str, empty: str) -> tuple[date, date]:
-    """A page's title, notices and data problems; stops with `empty` when there are no interactions.
-    Returns the first and last local day with data."""
+def page_start(store: Store, title: str, empty: str | None = None) -> tuple[date, date] | None:
+    """A page's title, notices and data problems. Returns the first and last local day with data;
+    given `empty`, a page that needs interactions stops there with it when there are none."""
     st.title(title)
     demo_notice()
     data_problem_banner(store)
     span = kpis.data_span(store)
-    if span is None:
+    if span is None and empty is not None:
         st.info(empty, icon=":material/calendar_month:")
         st.stop()
     return span
@@ -378,176 +344,3 @@ def forget_unless_in(key: str, options: list) -> None:
     """Drop a widget's remembered value that the current options no longer offer."""
     if st.session_state.get(key) is not None and st.session_state[key] not in options:
         st.session_state[key] = None
-
-
-# --- the monthly report ----------------------------------------------------------------------------
-
-def report_downloads(monthly: report.MonthlyReport, data_label: str) -> None:
-    """The report as one HTML file and its tables as a workbook, made only when clicked."""
-    row = st.container(horizontal=True)
-    stem = f"cxdash_monthly_report_{monthly.month:%Y-%m}"
-    row.download_button("Download the report (HTML)", lambda: report.to_html(monthly, data_label),
-                         file_name=f"{stem}.html", mime="text/html", on_click="ignore",
-                         icon=":material/summarize:", key="download-report", type="primary",
-                         help="One file that works offline: summary, KPIs against targets, cost per "
-                              "contact, lifetime value and returns, with interactive charts.")
-    row.download_button("Download the tables (Excel)", lambda: report.to_excel(monthly),
-                          file_name=f"{stem}.xlsx", on_click="ignore", icon=":material/table:",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          key="download-report-tables", help="Every table of the report, a sheet each.")
-
-
-def cost_source_caption(monthly: report.MonthlyReport) -> None:
-    st.caption(f"{monthly.label}. " + METRICS["cost_per_contact_usd"].summary + " Costs booked to "
-               "'shared' count in the blended figure only. Source: " + plain(monthly.cost_source_text))
-
-
-def cost_tiles(month_costs: costs.MonthCosts, settings) -> None:
-    """Blended cost per contact against its target, self-service share and saving, one-time costs."""
-    blended = month_costs.by_channel.set_index("channel").loc[costs.BLENDED]
-    target = settings.targets.get("cost_per_contact_usd")
-    cells = st.columns(4)
-    cells[0].metric("Blended cost per contact", format_value("cost_per_contact_usd",
-                                                             blended["cost_per_contact_usd"]),
-                    delta=None if pd.isna(blended["previous_usd"]) else
-                    f"{blended['change_vs_previous_pct']:+.1f}% vs last month", delta_color="inverse",
-                    border=True, help=target_text("cost_per_contact_usd", target).capitalize()
-                    + " (seed: $6-8 blended for an efficient operation). Status: "
-                    + status("cost_per_contact_usd", blended["cost_per_contact_usd"], target) + ".")
-    share = month_costs.deflection["self_service_share_pct"]
-    cells[1].metric("Self-service share of contacts", "–" if share is None else f"{share:.1f}%",
-                    border=True, help="Self-service contacts / all contacts. Benchmark: 40-55%.")
-    saving = month_costs.deflection["saving_usd"]
-    cells[2].metric("Saving from self-service", "–" if saving is None else f"${saving:,.0f}",
-                    border=True, help="Self-served contacts x (assisted channels' cost per contact "
-                                      "- self-service cost per contact), this month.")
-    cells[3].metric("One-time costs", f"${month_costs.one_time_usd:,.0f}", border=True,
-                    help="Booked as one_time: reported, but outside cost per contact.")
-
-
-def cost_table(by_channel: pd.DataFrame) -> None:
-    st.dataframe(by_channel, hide_index=True, column_config={
-        "cost_usd": st.column_config.NumberColumn("cost", format="$%.0f"),
-        "cost_per_contact_usd": st.column_config.NumberColumn("cost per contact", format="$%.2f"),
-        "previous_usd": st.column_config.NumberColumn("last month", format="$%.2f"),
-        "last_year_usd": st.column_config.NumberColumn("a year earlier", format="$%.2f"),
-        "change_vs_previous_pct": st.column_config.NumberColumn("vs last month", format="%+.1f%%"),
-        "change_vs_last_year_pct": st.column_config.NumberColumn("vs a year earlier", format="%+.1f%%")})
-
-
-def value_tiles(value: lifetime.MonthValue) -> None:
-    """12- and 24-month value of the cohorts that completed them this month, against the month before."""
-    cells = st.columns(2)
-    for cell, months, change in ((cells[0], 12, value.ltv_12m), (cells[1], 24, value.ltv_24m)):
-        if change.value is None:
-            cell.metric(f"{months}-month value per customer", "–", border=True,
-                        help=f"No first-order cohort has completed {months} months within the data.")
-            continue
-        cell.metric(f"{months}-month value per customer", f"${change.value:,.2f}", border=True,
-                    delta=None if change.change_pct is None else
-                    f"{change.change_pct:+.1f}% vs the {change.previous_cohort:%b %Y} cohort",
-                    help=f"Revenue (refunds netted off) per customer over the {months} calendar months "
-                         f"from their first purchase, for customers who first bought in "
-                         f"{change.cohort:%B %Y}: the latest cohort to complete {months} months.")
-
-
-def experience_table(experience: pd.DataFrame) -> None:
-    st.dataframe(report.experience_display(experience), hide_index=True)
-
-
-def coaching_table(coaching: pd.DataFrame) -> None:
-    st.dataframe(report.coaching_display(coaching), hide_index=True)
-
-
-# --- seasonality ------------------------------------------------------------------------------------
-
-def year_to_date_tiles(result: pd.DataFrame, name: str, years: list[int]) -> None:
-    """The KPI over the same span of each chosen year, with the change on the year before."""
-    shown = result[result["year"].isin(years)]
-    if shown.empty:
-        st.caption("No year holds the whole span to compare.")
-        return
-    cells = st.columns(len(shown))
-    for cell, (_, row) in zip(cells, shown.iterrows(), strict=True):
-        cell.metric(f"{int(row['year'])} to {row['through']}", format_value(name, row["value"]), border=True,
-                    delta=None if pd.isna(row["change_pct"]) else
-                    f"{row['change_pct']:+.1f}% on a year earlier",
-                    delta_color="off" if METRICS[name].higher_is_better is None else
-                    "normal" if METRICS[name].higher_is_better else "inverse",
-                    help="The same aligned span of each year: from its first week (month, quarter) to "
-                         "the last whole one the latest year has.")
-
-
-def uplift_table(uplift: pd.DataFrame) -> None:
-    st.dataframe(uplift, hide_index=True, column_config={
-        "contacts_per_day": st.column_config.NumberColumn("contacts a day", format="%.0f"),
-        "baseline_per_day": st.column_config.NumberColumn("normal days", format="%.0f"),
-        "uplift_pct": st.column_config.NumberColumn("uplift", format="%+.0f%%"),
-        "last_year_uplift_pct": st.column_config.NumberColumn("a year earlier", format="%+.0f%%")})
-
-
-def decomposition_section(parts, name: str) -> None:
-    """Strength of each part, the parts drawn, and the spikes the pattern does not explain."""
-    cells = st.columns(3)
-    for cell, part, words in ((cells[0], "weekly", "Weekly seasonality"),
-                              (cells[1], "yearly", "Yearly seasonality"), (cells[2], "trend", "Trend")):
-        value = parts.strength.get(part)
-        cell.metric(f"{words} strength", "–" if value is None else f"{value:.2f}", border=True,
-                    help="1 - Var(residual) / Var(part + residual) (Wang, Smith & Hyndman): 0 when the "
-                         "part explains nothing beyond noise, near 1 when it dominates. The yearly part "
-                         "needs two full years of days.")
-    st.caption(f"MSTL (statsmodels) of the daily {METRICS[name].label}, periods "
-               f"{' and '.join(str(p) for p in parts.periods)} days. Spikes: days whose residual is at "
-               "least 3.5 robust standard deviations (1.4826 x median absolute deviation) from zero.")
-    st.plotly_chart(charts.decomposition_chart(parts.components, parts.spikes, METRICS[name].label),
-                    key="season-decomposition")
-    download_csv(parts.components, f"{name}_decomposition.csv", "Download the parts (CSV)",
-                 key="download-season-parts")
-    st.subheader("Days the pattern does not explain")
-    if parts.spikes.empty:
-        st.caption("None: every day is within the pattern's ordinary spread.")
-    else:
-        st.dataframe(parts.spikes, hide_index=True, column_config={
-            "observed": st.column_config.NumberColumn(format="%.1f"),
-            "expected": st.column_config.NumberColumn(format="%.1f"),
-            "residual": st.column_config.NumberColumn(format="%+.1f"),
-            "robust_z": st.column_config.NumberColumn("robust z", format="%+.1f"),
-            "calendar": "holiday or special day"})
-        download_csv(parts.spikes, f"{name}_spikes.csv", "Download the spikes (CSV)",
-                     key="download-season-spikes")
-
-
-def intraday_section(store: Store, first: date, last: date, channels: tuple[str, ...]) -> None:
-    """The hour x weekday heatmap, the peak window's share of the day, and each channel's shape."""
-    from cxdash import intraday, seasonality
-
-    settings = store.settings
-    start_hour, end_hour = settings.peak_hours
-    heat = intraday.heatmap(store, first, last, channels)
-    share = intraday.share_in_hours(heat, settings.peak_hours)  # the heatmap's own contacts
-    peak = seasonality.weekday_peak_over_midday(heat)
-    st.caption(f"Arrivals by local hour in {settings.timezone}, {first:%d %b %Y} to {last:%d %b %Y}. "
-               "Each cell is the average per real clock hour: a day when clocks go back has two 1 "
-               "o'clock hours, a day when they go forward none at 2 o'clock.")
-    cells = st.columns(2)
-    cells[0].metric(f"Share of contacts {start_hour}:00–{end_hour}:00", "–" if share is None else
-                    f"{share:.1f}%", border=True, help="Contacts arriving in the peak window / all "
-                    "contacts, local time (seed: 22%; set [calendar] peak_hours in cxdash.toml).")
-    cells[1].metric("Weekday peak hour against midday", "–" if peak is None else
-                    f"{peak['over_midday_pct']:+.0f}%", border=True,
-                    help="Monday to Friday: contacts per hour in the busiest hour"
-                         + ("" if peak is None else f" ({peak['peak_hour']}:00)")
-                         + " against 12:00-13:00 (seed: staff the weekday peak 30% above midday).")
-    st.plotly_chart(charts.hour_weekday_heatmap(heat), key="season-heatmap")
-    download_csv(heat, "contacts_by_weekday_and_hour.csv", key="download-season-heatmap")
-    hourly, weekly = intraday.shapes_by_channel(store, first, last)
-    st.subheader("How the shape differs by channel")
-    left, right = st.columns(2)
-    left.plotly_chart(charts.channel_shapes(hourly), key="season-channel-shapes")
-    right.plotly_chart(charts.channel_weekday_index(weekly), key="season-channel-weekdays")
-    with left:
-        download_csv(hourly, "channel_share_by_hour.csv", "Download by hour (CSV)",
-                     key="download-season-shape-hour")
-    with right:
-        download_csv(weekly, "channel_index_by_weekday.csv", "Download by weekday (CSV)",
-                     key="download-season-shape-weekday")

@@ -10,24 +10,21 @@ from pathlib import Path
 import streamlit as st
 
 from cxdash.importers.uploads import (
-    FILE_TYPES,
     LIMITS,
     MB,
     PARQUET,
+    UPLOADS,
     Check,
     Upload,
     check,
     confirm,
     history,
-    importer_doc,
     limits_text,
     plural,
     problem_text,
     read_mapping,
     remove_upload,
     save_upload,
-    source_label,
-    sources,
     types_text,
 )
 from cxdash.safe import plain as escape_markdown  # file names and messages quoting them are data
@@ -35,51 +32,6 @@ from cxdash.store import Store
 from cxdash.ui import download_csv
 
 log = logging.getLogger("cxdash")
-
-# what to upload, in a few words, for each source
-UPLOAD_HINTS = {
-    "amazon-connect": "Contact trace records as Kinesis Data Firehose delivers them (one record a line), "
-                      "or a JSON array of records. Several files at once are fine.",
-    "zendesk": "The tickets export, with the ticket metrics and satisfaction ratings exports if you have "
-               "them: upload them together.",
-    "genesys": "Conversation details from the analytics API (a response, a job's results, or JSON lines).",
-    "talkdesk": "The calls report as Talkdesk exports it.",
-    "asterisk": "The queue_log file (usually /var/log/asterisk/queue_log, which has no extension): any "
-                "file name is accepted; rotated files (queue_log.1, …) can go together.",
-    "csv": "One or more CSV or Excel files with a row per contact, and the mapping file (TOML) that says "
-           "which column is which.",
-    PARQUET: "A file with the columns of the interactions table of the data contract. It is added as it "
-             "is, as DATA/interactions/uploads/<file name>.",
-}
-# the mapping file (TOML) each source reads: (required?, what it is for, a short example)
-MAPPINGS: dict[str, tuple[bool, str, str]] = {
-    "csv": (True, "Which column of your file is which column of the data contract, and how to convert it.",
-            """\
-source = "my-pbx"              # folder under DATA/interactions/ (default "csv")
-timezone = "Europe/Berlin"     # times written without a zone are local times here (default UTC)
-
-[columns]
-interaction_id = "Call ID"
-channel = "Type"
-arrived_at = { column = "Start", format = "%d.%m.%Y %H:%M:%S" }
-ended_at = { column = "End", format = "%d.%m.%Y %H:%M:%S" }
-queue = "Queue"
-talk_seconds = { column = "Talk time", unit = "minutes" }
-
-[values.channel]               # file value = contract channel
-"Inbound call" = "phone"
-"Web chat" = "chat"
-"""),
-    "zendesk": (False, "Only for times written without an offset (a CSV from Explore or a spreadsheet): "
-                       "the time zone they are in (default UTC).", 'timezone = "America/New_York"\n'),
-    "talkdesk": (False, "Only for times written without an offset (a report from the Explore UI or saved "
-                        "from a spreadsheet): the time zone they are in (default UTC).",
-                 'timezone = "America/New_York"\n'),
-    "genesys": (False, "Names for queue ids (else the queue's name as Genesys gives it).",
-                '[queues]\n"0b1c2d3e-aaaa-bbbb-cccc-123456789abc" = "Billing"\n'),
-    "asterisk": (False, "Names to show for queue names of the log.", '[queues]\nq-billing = "Billing"\n'),
-}
-
 
 # --- the page ---------------------------------------------------------------------------------------
 
@@ -91,7 +43,8 @@ def size_limit_mb() -> int:
 
 def source_picker() -> str:
     """The Source selectbox: every importer, then a parquet file in the data contract."""
-    return st.selectbox("Source", sources(), format_func=source_label, key="import_source",
+    return st.selectbox("Source", list(UPLOADS), format_func=lambda name: UPLOADS[name].label,
+                        key="import_source",
                         help="Where the export comes from: it decides how the file is read. Imports are "
                              "idempotent: importing the same export twice adds nothing.")
 
@@ -101,20 +54,21 @@ def upload_widgets(source: str) -> tuple[list, object | None]:
     Their keys change after each confirmed upload, which empties them."""
     round_ = st.session_state.setdefault("import_round", 0)
     limit = size_limit_mb()
-    types = FILE_TYPES[source]
-    files = st.file_uploader(f"{source_label(source)}: files to check", type=list(types) if types else None,
+    chosen = UPLOADS[source]
+    types = chosen.extensions
+    files = st.file_uploader(f"{chosen.label}: files to check", type=list(types) if types else None,
                              accept_multiple_files=True, key=f"import_files_{source}_{round_}",
-                             max_upload_size=limit, help=UPLOAD_HINTS[source])
-    st.caption(f"{types_text(source)}, up to {limit:,} MB each. {limits_text(source)} {UPLOAD_HINTS[source]}")
+                             max_upload_size=limit, help=chosen.hint)
+    st.caption(f"{types_text(source)}, up to {limit:,} MB each. {limits_text(source)} {chosen.hint}")
     mapping = None
-    if source in MAPPINGS:
-        required, purpose, example = MAPPINGS[source]
+    if chosen.mapping is not None:
+        required, purpose = chosen.mapping.required, chosen.mapping.purpose
         mapping = st.file_uploader("Mapping file (TOML)" + ("" if required else ", optional"), type=["toml"],
                                    key=f"import_mapping_{source}_{round_}", max_upload_size=1, help=purpose)
         with st.expander("How to write the mapping" if required else "When a mapping is needed"):
             st.caption(purpose + " A short example:")
-            st.code(example, language="toml")
-            doc = importer_doc(source) if required else None
+            st.code(chosen.mapping.example, language="toml")
+            doc = chosen.doc if required else None
             if doc:
                 st.markdown("**The whole format**, as the importer reads it:")
                 st.markdown(doc)
@@ -135,8 +89,8 @@ def finished_notice() -> None:
 
 def review(store: Store, source: str, files: list, mapping_file) -> None:
     """Check the uploaded files (once per upload), show the report and offer to add them."""
-    if MAPPINGS.get(source, (False,))[0] and mapping_file is None:
-        st.info("Upload the mapping file too: the csv importer needs it to know which column is which.",
+    if UPLOADS[source].mapping is not None and UPLOADS[source].mapping.required and mapping_file is None:
+        st.info(f"Upload the mapping file too: the {source} importer needs it to know which column is which.",
                 icon=":material/rule:")
         return
     key = (source, tuple(f.file_id for f in files), getattr(mapping_file, "file_id", None))
