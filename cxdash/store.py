@@ -28,6 +28,7 @@ from cxdash.ingest import (
     TABLES,
     PrepareReport,
     Progress,
+    cohort_parts,
     merged_intervals_path,
     prepare,
     rollup_parameters,
@@ -51,14 +52,15 @@ def _listed(paths: list[Path]) -> str:
     return "[" + ", ".join(_literal(str(path)) for path in paths) + "]"
 
 
-# the columns of the customer-level tables (sql/customer_outcomes.sql, sql/order_months.sql), for a
-# folder without orders: the same columns, no rows, so every query still runs
+# the columns of the customer-level tables (sql/customer_outcomes.sql, sql/customer_coaching.sql,
+# sql/order_months.sql), for a folder without orders: the same columns, no rows, so every query
+# still runs
 DERIVED_COLUMNS = {
     "customer_outcomes": "customer_id VARCHAR, cohort_month DATE, first_order_at TIMESTAMPTZ, "
                          "revenue_12m_usd DOUBLE, revenue_24m_usd DOUBLE, purchases_12m BIGINT, "
                          "contacts_12m BIGINT, fcr_known_12m BIGINT, fcr_unresolved_12m BIGINT, "
-                         "nps_last_12m INTEGER, csat_good_12m BIGINT, csat_bad_12m BIGINT, "
-                         "first_coached_at TIMESTAMPTZ",
+                         "nps_last_12m INTEGER, csat_good_12m BIGINT, csat_bad_12m BIGINT",
+    "customer_coaching": "customer_id VARCHAR, first_coached_at TIMESTAMPTZ",
     "order_months": "month DATE, after_coaching BOOLEAN, orders BIGINT, returned BIGINT, "
                     "warranty_claims BIGINT, revenue_usd DOUBLE, refunds_usd DOUBLE",
 }
@@ -192,10 +194,13 @@ class Store:
             str(self._empty_rollup())
         con.execute(f"create or replace view quality as select * from read_parquet({_literal(source)})")
         for name, columns in DERIVED_COLUMNS.items():
-            path = store / "derived" / f"{name}.parquet"
-            if path.exists():
+            # customer_outcomes is written in parts by cohort month, order_months in one file
+            path = store / "derived" / name
+            paths = cohort_parts(path) if path.is_dir() else \
+                [path.with_suffix(".parquet")] if path.with_suffix(".parquet").exists() else []
+            if paths:
                 con.execute(f"create or replace view {name} as select * from read_parquet("
-                            f"{_literal(str(path))})")
+                            f"{_listed([Path(p) for p in paths])})")
             else:
                 con.execute(f"create or replace table {name} ({columns})")
         if modeled_costs:

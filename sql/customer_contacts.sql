@@ -1,31 +1,35 @@
 -- The service customers had in some interactions files, to add to their outcomes so far
 -- (sql/customer_outcomes.sql): contacts in each customer's first 12 months (from their first order
 -- to the end of the 11th month after their cohort month), their resolution, ratings and last NPS
--- answer with when it came, and their first coaching contact where it comes before the one so far.
--- Counts of separate files add up and the later NPS answer wins, so a month's file is added to the
--- outcomes without reading the files before it.
+-- answer with when it came, and their first coaching contact where it comes before the one so far
+-- (sql/customer_coaching.sql keeps those). Counts of separate files add up and the later NPS answer
+-- wins, so a month's file is added to the outcomes without reading the files before it.
 -- grain: customer (of $customers) with a contact in their first 12 months or an earlier coaching
 -- contact in these files.
--- params: $customers (a customer_outcomes file: cohorts, first orders, first coaching so far),
--- $interactions (prepared clean files), $timezone, $coaching_queues.
--- output: customer_id, contacts_12m, fcr_known_12m, fcr_unresolved_12m, nps_last_12m, nps_last_at,
---         csat_good_12m, csat_bad_12m, first_coached_at (null where not earlier than so far).
+-- params: $customers (every customer_outcomes part: cohorts), $recent (the parts of the cohorts whose
+-- first 12 months can reach these files: first orders), $coaching (first coaching contacts so far:
+-- sql/customer_coaching.sql), $interactions (prepared clean files), $timezone, $coaching_queues.
+-- output: customer_id, cohort_month, contacts_12m, fcr_known_12m, fcr_unresolved_12m, nps_last_12m,
+--         nps_last_at, csat_good_12m, csat_bad_12m, first_coached_at (null where not earlier than
+--         so far).
 with customers as (
-    select customer_id, cohort_month, first_order_at, first_coached_at
-    from read_parquet($customers)
+    select customer_id, cohort_month from read_parquet($customers)
+),
+
+recent as (
+    select customer_id, cohort_month, first_order_at from read_parquet($recent)
 ),
 
 -- the instant each cohort's 12th month ends, so that each contact is compared in UTC rather than
 -- converted to local time one by one (and each cohort month converted once, not per customer)
 cohort_ends as (
     select cohort_month, timezone($timezone, (cohort_month + interval 12 month)::timestamp) as end_12m_at
-    from (select distinct cohort_month from customers)
+    from (select distinct cohort_month from recent)
 ),
 
 firsts as (
-    select customers.customer_id, customers.first_order_at, customers.first_coached_at,
-        cohort_ends.end_12m_at
-    from customers
+    select recent.customer_id, recent.cohort_month, recent.first_order_at, cohort_ends.end_12m_at
+    from recent
     join cohort_ends using (cohort_month)
 ),
 
@@ -46,6 +50,7 @@ contacts as (
 experience as (
     select
         firsts.customer_id,
+        any_value(firsts.cohort_month) as cohort_month,
         count(*) as contacts_12m,
         count(resolved_first_contact) as fcr_known_12m,
         count(*) filter (where not resolved_first_contact) as fcr_unresolved_12m,
@@ -68,16 +73,19 @@ coached as (
     group by customer_id
 ),
 
+-- buyers (of any cohort) whose first coaching contact is in these files, or earlier than so far
 coached_earlier as (
-    select coached.customer_id, coached.first_coached_at
+    select coached.customer_id, customers.cohort_month, coached.first_coached_at
     from coached
-    join firsts using (customer_id)
-    where firsts.first_coached_at is null or coached.first_coached_at < firsts.first_coached_at
+    join customers using (customer_id)
+    left join read_parquet($coaching) as so_far using (customer_id)
+    where so_far.first_coached_at is null or coached.first_coached_at < so_far.first_coached_at
 ),
 
 final as (
     select
         customer_id,
+        coalesce(experience.cohort_month, coached_earlier.cohort_month) as cohort_month,
         coalesce(experience.contacts_12m, 0) as contacts_12m,
         coalesce(experience.fcr_known_12m, 0) as fcr_known_12m,
         coalesce(experience.fcr_unresolved_12m, 0) as fcr_unresolved_12m,

@@ -1,14 +1,14 @@
 -- Every customer's first-order cohort, their value over 12 and 24 months, and the service they had
 -- in their first 12 months: the basis of lifetime value and of how service moves it. Made by adding
 -- the service of the interactions files added (sql/customer_contacts.sql) to the outcomes of the
--- files before (sql/customer_value.sql, before any): counts add up, a later last NPS answer replaces
--- the one so far and an earlier coaching contact the first so far.
+-- files before (sql/customer_value.sql, before any): counts add up and a later last NPS answer
+-- replaces the one so far. Written by cohort month: only the cohorts of $customers are written.
 -- grain: customer (with at least one purchase).
--- params: $customers (the outcomes so far), $last_nps (when each customer's last NPS answer so far
+-- params: $customers (the outcomes so far, of the cohorts to write), $last_nps (when each customer's last NPS answer so far
 -- came: sql/customer_last_nps.sql), $contacts (the service of the files added).
 -- output: customer_id, cohort_month, first_order_at, revenue_12m_usd, revenue_24m_usd,
 --         purchases_12m, contacts_12m, fcr_known_12m, fcr_unresolved_12m, nps_last_12m,
---         csat_good_12m, csat_bad_12m, first_coached_at.
+--         csat_good_12m, csat_bad_12m.
 with customers as (
     select * from read_parquet($customers)
 ),
@@ -39,8 +39,7 @@ final as (
             else customers.nps_last_12m
         end as nps_last_12m,
         customers.csat_good_12m + coalesce(added.csat_good_12m, 0) as csat_good_12m,
-        customers.csat_bad_12m + coalesce(added.csat_bad_12m, 0) as csat_bad_12m,
-        coalesce(added.first_coached_at, customers.first_coached_at) as first_coached_at
+        customers.csat_bad_12m + coalesce(added.csat_bad_12m, 0) as csat_bad_12m
     from customers
     left join last_nps using (customer_id)
     left join added using (customer_id)

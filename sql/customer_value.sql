@@ -4,7 +4,7 @@
 -- it. Purchases have revenue >= 0; refunds are rows with negative revenue, counted in value but not
 -- as purchases.
 -- grain: customer (with at least one purchase). params: $orders (prepared clean files), $timezone.
--- output: the columns of sql/customer_outcomes.sql; contacts and ratings 0, NPS and coaching empty.
+-- output: the columns of sql/customer_outcomes.sql; contacts and ratings 0, NPS empty.
 with orders as (
     select customer_id, ordered_at, revenue_usd
     from read_parquet($orders)
@@ -60,8 +60,7 @@ final as (
         0::bigint as fcr_unresolved_12m,
         null::integer as nps_last_12m,
         0::bigint as csat_good_12m,
-        0::bigint as csat_bad_12m,
-        null::timestamptz as first_coached_at
+        0::bigint as csat_bad_12m
     from firsts
     join value using (customer_id)
 )

@@ -1,7 +1,7 @@
 -- Orders per local month, split by whether the customer had a product-usage coaching contact
 -- before the order: the basis of the monthly return and warranty-claim rates.
--- grain: month x after_coaching. params: $orders (prepared clean files), $customers (the
--- customer_outcomes file), $timezone, $since (an instant: only the months from its local month on
+-- grain: month x after_coaching. params: $orders (prepared clean files), $coaching (each
+-- customer's first coaching contact: sql/customer_coaching.sql), $timezone, $since (an instant: only the months from its local month on
 -- are counted, what changes when a customer's first coaching contact comes earlier; null: every
 -- month).
 -- output: month, after_coaching, orders, returned, warranty_claims, revenue_usd, refunds_usd.
@@ -15,7 +15,7 @@ with orders as (
 
 coached as (
     select customer_id, first_coached_at
-    from read_parquet($customers)
+    from read_parquet($coaching)
     where first_coached_at is not null
 ),
 

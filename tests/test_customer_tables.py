@@ -42,9 +42,9 @@ def _prepare(folder: Path, monkeypatch) -> list[tuple[str, dict]]:
     written = []
     copy_query = ingest._copy_query
 
-    def recording(con, name, params, path):
+    def recording(con, name, params, path, **options):
         written.append((name, params))
-        copy_query(con, name, params, path)
+        copy_query(con, name, params, path, **options)
 
     monkeypatch.setattr(ingest, "_copy_query", recording)
     ingest.prepare(folder, load_settings(folder))
@@ -65,7 +65,17 @@ def _frames(folder: Path) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
     def before(name: str, params: dict) -> pa.Table:
         return con.sql((BEFORE / f"{name}.sql").read_text(), params=params).to_arrow_reader(10_000).read_all()
 
-    made = [pq.read_table(store / "derived" / f"{name}.parquet").to_pandas() for name in ingest.DERIVED]
+    # the outcomes are written in parts by cohort month: read in cohort order, each part as written
+    parts = ingest.cohort_parts(store / "derived" / ingest.DERIVED[0])
+    assert [Path(part).stem for part in parts] == sorted(
+        str(month) for month in pq.read_table(parts, columns=["cohort_month"])["cohort_month"].unique()
+        .to_pylist())
+    outcomes = pd.concat([pq.read_table(part).to_pandas() for part in parts], ignore_index=True)
+    # first coaching contacts are kept apart (a month's come from customers of every cohort)
+    coaching = pq.read_table(store / "derived" / f"{ingest.COACHING}.parquet").to_pandas()
+    assert coaching["customer_id"].is_unique and coaching["first_coached_at"].notna().all()
+    outcomes = outcomes.merge(coaching, on="customer_id", how="left", validate="one_to_one")
+    made = [outcomes, pq.read_table(store / "derived" / f"{ingest.DERIVED[1]}.parquet").to_pandas()]
     outcomes = before("customer_outcomes", {
         "orders": clean("orders"), "interactions": clean("interactions"), "timezone": settings.timezone,
         "coaching_queues": list(settings.coaching_queues)})
@@ -134,10 +144,10 @@ def test_adding_a_month_cut_short_is_not_added_twice(demo, tmp_path, monkeypatch
 
     copy_query = ingest._copy_query
 
-    def crashing(con, name, params, path):
+    def crashing(con, name, params, path, **options):
         if name == "customer_last_nps":  # after the outcomes took the month in, before the rest
             raise OSError("disk full")
-        copy_query(con, name, params, path)
+        copy_query(con, name, params, path, **options)
 
     monkeypatch.setattr(ingest, "_copy_query", crashing)
     with pytest.raises(OSError):

@@ -128,14 +128,15 @@ def test_the_download_button_gets_neutralised_csv(monkeypatch):
     sent = {}
     monkeypatch.setattr(st, "download_button", lambda label, data, **kwargs: sent.update(data=data))
     ui.download_csv(_hostile_frame(), "hostile.csv")
-    text = sent["data"].decode("utf-8")
+    assert callable(sent["data"])  # made when clicked
+    text = sent["data"]().decode("utf-8")
     assert text.startswith("name,number,ratio\r\n'=1+2,-5,-0.5\r\n'-5,1,-0.5\r\n")  # hand-checked
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert [row[0] for row in rows[1:]] == ["'=1+2", "'-5", "'+1", "'@SUM(A1)", "'\tx", "'\rx",
                                             '\'=HYPERLINK("https://evil.example","x")',
                                             "'=cmd|' /C calc'!A0", "ok", ""]
     assert [row[1] for row in rows[1:3]] == ["-5", "1"]
-    assert sent["data"] == safe.csv_bytes(_hostile_frame())
+    assert sent["data"]() == safe.csv_bytes(_hostile_frame())
     # a carriage return inside a cell is quoted: the text after it cannot start a row of its own
     assert safe.csv_bytes(pd.DataFrame({"a": ["ok\r=1+2"]})) == b'a\r\n"ok\r=1+2"\r\n'
 

@@ -859,33 +859,42 @@ def _value(p: Prepared) -> Path:
                   _scratch(p, "value.parquet"))
 
 
-def _service(p: Prepared, customers: Path, interactions: list[str], name: str) -> Path:
-    return _write("customer_contacts", {"customers": str(customers), "interactions": interactions,
-                                        "timezone": TIMEZONE, "coaching_queues": COACHING}, _scratch(p, name))
-
-
-def _empty_last_nps(p: Prepared) -> Path:
-    path = _scratch(p, "no_nps.parquet")
-    _rows(f"copy (select ''::varchar as customer_id, null::timestamptz as nps_last_at limit 0) "
+def _empty(p: Prepared, column: str) -> Path:
+    """A file of customers and times (the last NPS answers or first coaching contacts) with no rows."""
+    path = _scratch(p, f"no_{column}.parquet")
+    _rows(f"copy (select ''::varchar as customer_id, null::timestamptz as {column} limit 0) "
           f"to '{path}'", {})
     return path
 
 
-def _outcomes_file(p: Prepared, batches: list[list[str]]) -> Path:
+def _service(p: Prepared, customers: Path, interactions: list[str], name: str,
+             coaching: Path | None = None, recent: Path | None = None) -> Path:
+    return _write("customer_contacts", {
+        "customers": str(customers), "recent": str(recent or customers),
+        "coaching": str(coaching or _empty(p, "first_coached_at")),
+        "interactions": interactions, "timezone": TIMEZONE, "coaching_queues": COACHING},
+        _scratch(p, name))
+
+
+def _outcomes_files(p: Prepared, batches: list[list[str]]) -> tuple[Path, Path]:
     """The customer outcomes made as preparation makes them: the value of the orders, then the service
-    of each batch of interactions files added in turn; the file of the outcomes."""
-    outcomes, last_nps = _value(p), _empty_last_nps(p)
+    of each batch of interactions files added in turn; the files of the outcomes and of the first
+    coaching contacts."""
+    outcomes, last_nps = _value(p), _empty(p, "nps_last_at")
+    coaching = _empty(p, "first_coached_at")
     for number, files in enumerate(batches):
-        added = _service(p, outcomes, files, f"contacts_{number}.parquet")
+        added = _service(p, outcomes, files, f"contacts_{number}.parquet", coaching)
         params = {"last_nps": str(last_nps), "contacts": str(added)}
         outcomes = _write("customer_outcomes", {"customers": str(outcomes), **params},
                           _scratch(p, f"outcomes_{number}.parquet"))
         last_nps = _write("customer_last_nps", params, _scratch(p, f"last_nps_{number}.parquet"))
-    return outcomes
+        coaching = _write("customer_coaching", {"coaching": str(coaching), "contacts": str(added)},
+                          _scratch(p, f"coaching_{number}.parquet"))
+    return outcomes, coaching
 
 
 def _outcomes(p: Prepared) -> pd.DataFrame:
-    return _read(_outcomes_file(p, [p.clean_interactions]))
+    return _read(_outcomes_files(p, [p.clean_interactions])[0])
 
 
 def customer_value(p: Prepared) -> None:
@@ -900,7 +909,7 @@ def customer_value(p: Prepared) -> None:
     assert list(frame.columns) == list(outcomes.columns)
     service = ["contacts_12m", "fcr_known_12m", "fcr_unresolved_12m", "csat_good_12m", "csat_bad_12m"]
     assert (frame[service] == 0).all().all()
-    assert frame["nps_last_12m"].isna().all() and frame["first_coached_at"].isna().all()
+    assert frame["nps_last_12m"].isna().all()
     value = ["customer_id", "cohort_month", "first_order_at", "revenue_12m_usd", "revenue_24m_usd",
              "purchases_12m"]
     pd.testing.assert_frame_equal(frame[value], outcomes[value])
@@ -933,14 +942,23 @@ def customer_contacts(p: Prepared) -> None:
     latest = parts.sort_values("nps_last_at").dropna(subset=["nps_last_at"]).groupby("customer_id").last()
     answered = by_customer.dropna(subset=["nps_last_at"])
     assert latest["nps_last_12m"].to_dict() == answered["nps_last_12m"].to_dict()
+    # service is counted only for the customers of $recent (the cohorts that can have any in these
+    # files); a first coaching contact for a customer of any cohort
+    only_z9 = _scratch(p, "value_z9.parquet")
+    _rows(f"copy (select * from read_parquet('{value}') where customer_id = 'z9') to '{only_z9}'", {})
+    narrowed = _read(_service(p, value, p.clean_interactions, "contacts_z9.parquet", recent=only_z9))
+    assert (narrowed[["contacts_12m", "fcr_known_12m", "csat_good_12m"]] == 0).all().all()
+    assert narrowed["nps_last_at"].isna().all()
+    assert narrowed.set_index("customer_id")["first_coached_at"].to_dict() == \
+        frame.dropna(subset=["first_coached_at"]).set_index("customer_id")["first_coached_at"].to_dict()
     # a first coaching contact is given only where it comes before the customer's first so far
-    outcomes = _outcomes_file(p, [p.clean_interactions])
-    again = _read(_service(p, outcomes, p.clean_interactions, "contacts_again.parquet"))
+    outcomes, coaching = _outcomes_files(p, [p.clean_interactions])
+    again = _read(_service(p, outcomes, p.clean_interactions, "contacts_again.parquet", coaching))
     assert again["first_coached_at"].isna().all()
 
 
 def customer_last_nps(p: Prepared) -> None:
-    outcomes_by_file = _outcomes_file(p, [[path] for path in p.clean_interactions])
+    outcomes_by_file, _ = _outcomes_files(p, [[path] for path in p.clean_interactions])
     times = _read(p.folder / "scratch" / f"last_nps_{len(p.clean_interactions) - 1}.parquet")
     assert_unique(times, ["customer_id"])
     assert_not_null(times, ["customer_id", "nps_last_at"])
@@ -966,21 +984,39 @@ def customer_outcomes(p: Prepared) -> None:
     rows = frame.set_index("customer_id")
     assert rows.loc["c0", "revenue_12m_usd"] == pytest.approx(50.0)  # 50 + 30 - 30
     assert rows.loc["c0", "purchases_12m"] == 2 and rows.loc["c3", "purchases_12m"] == 1
-    assert rows.loc["z9", "contacts_12m"] == 0 and pd.isna(rows.loc["z9", "first_coached_at"])
+    assert rows.loc["z9", "contacts_12m"] == 0
     assert pd.Timestamp(rows.loc["c0", "cohort_month"]).date() == date(2023, 12, 1)
     # the store's prepared table is this query over the same files, with the settings' queues
     assert len(p.store.cursor().execute("select * from customer_outcomes").df()) == len(frame)
     # the interactions files added one at a time make the same outcomes as all at once
-    by_file = _read(_outcomes_file(p, [[path] for path in p.clean_interactions]))
+    by_file = _read(_outcomes_files(p, [[path] for path in p.clean_interactions])[0])
     pd.testing.assert_frame_equal(by_file, frame)
 
 
+def customer_coaching(p: Prepared) -> None:
+    _, coaching = _outcomes_files(p, [p.clean_interactions])
+    frame = _read(coaching)
+    assert_unique(frame, ["customer_id"])
+    assert_not_null(frame, ["customer_id", "first_coached_at"])
+    # buyers only, each at their first answered contact in a coaching queue (not self-service)
+    interactions = connect().execute(
+        "select customer_id, min(arrived_at) as first_coached_at from read_parquet($paths) "
+        "where list_contains($queues, queue) and answered_at is not null and channel <> 'self_service' "
+        "and customer_id in (select customer_id from read_parquet($value)) group by customer_id",
+        {"paths": p.clean_interactions, "queues": COACHING, "value": str(_value(p))}).df()
+    assert len(frame) > 0
+    assert frame.set_index("customer_id")["first_coached_at"].to_dict() == \
+        interactions.set_index("customer_id")["first_coached_at"].to_dict()
+    # the interactions files added one at a time give the same first contacts as all at once
+    _, by_file = _outcomes_files(p, [[path] for path in p.clean_interactions])
+    pd.testing.assert_frame_equal(_read(by_file).sort_values("customer_id", ignore_index=True),
+                                  frame.sort_values("customer_id", ignore_index=True))
+
+
 def order_months(p: Prepared) -> None:
-    outcomes = p.folder / "scratch" / "outcomes.parquet"
-    outcomes.parent.mkdir(exist_ok=True)
-    _outcomes(p).to_parquet(outcomes)
+    _, coaching = _outcomes_files(p, [p.clean_interactions])
     frame = connect().execute(load_sql("order_months"), {
-        "orders": p.clean_orders, "customers": str(outcomes), "timezone": TIMEZONE, "since": None}).df()
+        "orders": p.clean_orders, "coaching": str(coaching), "timezone": TIMEZONE, "since": None}).df()
     assert_unique(frame, ["month", "after_coaching"])
     assert_not_null(frame, ["month", "after_coaching", "orders", "returned", "warranty_claims"])
     assert (frame["returned"] <= frame["orders"]).all()
@@ -995,10 +1031,29 @@ def order_months(p: Prepared) -> None:
                          (datetime(2024, 1, 1, 7, 59, tzinfo=UTC), date(2023, 12, 1)),  # 31 Dec, 23:59
                          (datetime(2024, 2, 29, 12, tzinfo=UTC), date(2024, 2, 1))):
         later = connect().execute(load_sql("order_months"), {
-            "orders": p.clean_orders, "customers": str(outcomes), "timezone": TIMEZONE, "since": since}).df()
+            "orders": p.clean_orders, "coaching": str(coaching), "timezone": TIMEZONE, "since": since}).df()
         pd.testing.assert_frame_equal(
             later, frame[pd.to_datetime(frame["month"]).dt.date >= first].reset_index(drop=True))
 
+
+
+def order_months_merge(p: Prepared) -> None:
+    _, coaching = _outcomes_files(p, [p.clean_interactions])
+    every = {"orders": p.clean_orders, "coaching": str(coaching), "timezone": TIMEZONE}
+    whole = _write("order_months", {**every, "since": None}, _scratch(p, "months_whole.parquet"))
+    # months so far with February's rows wrong (as if counted before a coaching contact moved), and
+    # the recount from February on: February's rows replaced, December's and January's kept
+    before = _scratch(p, "months_before.parquet")
+    _rows(f"copy (select * replace (case when month = date '2024-02-01' then orders + 100 else orders end "
+          f"as orders) from read_parquet('{whole}')) to '{before}'", {})
+    since = datetime(2024, 2, 1, 8, tzinfo=UTC)  # midnight in Los Angeles
+    recounted = _write("order_months", {**every, "since": since}, _scratch(p, "months_since.parquet"))
+    merged = _read(_write("order_months_merge", {"before": str(before), "recounted": str(recounted)},
+                          _scratch(p, "months_merged.parquet")))
+    assert_unique(merged, ["month", "after_coaching"])
+    pd.testing.assert_frame_equal(merged, _read(whole))
+    assert list(zip(merged["month"], merged["after_coaching"], strict=True)) == \
+        sorted(zip(merged["month"], merged["after_coaching"], strict=True))
 
 def ltv_by_cohort(p: Prepared) -> None:
     frame = p.sql("ltv_by_cohort", {})
@@ -1310,12 +1365,16 @@ def duplicates_elsewhere(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
     later = write_raw_parquet(folder, "later.parquet", {
         "interaction_id": ["c", "a"], "source_file": ["interactions/late.parquet"] * 2})
     frame = _frame(con, "duplicates_elsewhere", {"paths": [str(earlier), str(later)],
-                                                 "key": "interaction_id"})
+                                                 "key": "interaction_id", "lowest": "a", "highest": "c"})
     assert_unique(frame, ["source_row"])
     # staged 'a' appears twice (rows 0 and 3); 'c' (row 2) is in both files: named once
     assert sorted(frame.itertuples(index=False, name=None)) == [
         (0, "interactions/late.parquet"), (2, "interactions/early.parquet"),
         (3, "interactions/late.parquet")]
+    # only prepared ids within the staged range are read: the range's ends are inclusive
+    narrowed = _frame(con, "duplicates_elsewhere", {"paths": [str(earlier), str(later)],
+                                                    "key": "interaction_id", "lowest": "b", "highest": "c"})
+    assert sorted(narrowed.itertuples(index=False, name=None)) == [(2, "interactions/early.parquet")]
 
 
 def stage_parquet_file(folder: Path) -> None:
@@ -1518,7 +1577,9 @@ CONTRACTS: dict[str, Callable[[Prepared], None]] = {
     "customer_contacts": customer_contacts,
     "customer_outcomes": customer_outcomes,
     "customer_last_nps": customer_last_nps,
+    "customer_coaching": customer_coaching,
     "order_months": order_months,
+    "order_months_merge": order_months_merge,
     "ltv_by_cohort": ltv_by_cohort,
     "value_by_experience": value_by_experience,
     "orders_by_month": orders_by_month,

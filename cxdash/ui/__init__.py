@@ -242,8 +242,9 @@ def _tile(cell, tile: Tile) -> None:
 
 
 def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None):
-    """A CSV download of the frame, its text cells neutralised (a cell is never a formula)."""
-    st.download_button(label, csv_bytes(frame), file_name=file_name,
+    """A CSV download of the frame, its text cells neutralised (a cell is never a formula); the CSV is
+    made when the button is clicked, not on every run of the page."""
+    st.download_button(label, lambda: csv_bytes(frame), file_name=file_name,
                        mime="text/csv", key=key or f"download-{file_name}", on_click="ignore",
                        icon=":material/download:")
 

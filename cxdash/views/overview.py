@@ -33,6 +33,12 @@ class OverviewPage:
 
 
 def overview_page(store: Store, period: kpis.Period, filters: kpis.Filters) -> OverviewPage:
+    """The page for a period and filters, computed once per store: a store's data never changes, and
+    the next visitor of the same view (the default view, most often) sees it at once."""
+    return store.remember(("overview page", period, filters), lambda: _overview_page(store, period, filters))
+
+
+def _overview_page(store: Store, period: kpis.Period, filters: kpis.Filters) -> OverviewPage:
     summary = kpis.overview(store, period, filters)
     caption = (f"**{summary.period}** ({scope_text(filters)}) · compared with {summary.previous} and, a "
                f"year earlier, {summary.last_year} · times in {store.settings.timezone}")
