@@ -23,8 +23,13 @@ left, right = st.columns([3, 1])
 left.plotly_chart(shown.by_channel_chart, width="stretch")
 right.plotly_chart(shown.share_chart, width="stretch")
 
-with st.expander("The numbers behind the tiles and the chart"):
-    st.dataframe(shown.table, hide_index=True)
-    ui.download_csv(shown.summary.tiles, f"kpis_{period.start}_{period.end}.csv", "Download KPIs (CSV)")
-    ui.download_csv(shown.by_channel, f"contacts_by_channel_{period.start}_{period.end}.csv",
-                    "Download contacts by channel (CSV)")
+# drawn when opened: the table and its downloads are not part of the first view
+numbers = st.expander("The numbers behind the tiles and the chart", key="overview-numbers",
+                      on_change="rerun", icon=":material/table:")
+if numbers.open:
+    with numbers:
+        st.dataframe(shown.table, hide_index=True)
+        ui.download_csv(shown.summary.tiles, f"kpis_{period.start}_{period.end}.csv",
+                        "Download KPIs (CSV)")
+        ui.download_csv(shown.by_channel, f"contacts_by_channel_{period.start}_{period.end}.csv",
+                        "Download contacts by channel (CSV)")

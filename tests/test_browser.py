@@ -104,6 +104,23 @@ def test_tiles_show_the_same_numbers_as_kpis_json(page, served_app, demo_folder)
     assert shown == expected
 
 
+def test_the_numbers_behind_the_tiles_open_on_a_click_and_download(page, served_app, demo_folder):
+    page.goto(served_app)
+    wait_until_idle(page)
+    # closed, the table and its downloads are not drawn (not part of the first view)
+    assert page.get_by_role("button", name="Download KPIs (CSV)").count() == 0
+    page.get_by_text("The numbers behind the tiles and the chart").click()
+    button = page.get_by_role("button", name="Download KPIs (CSV)")
+    button.wait_for()
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(1)
+    with page.expect_download() as download_info:
+        button.click()
+    rows = {row["metric"]: row for row in csv.DictReader(open(download_info.value.path(), encoding="utf-8"))}
+    expected = kpis_json(demo_folder, "2026-10-01", "2026-10-31")
+    assert int(float(rows["contacts"]["value"])) == expected["contacts"]
+    assert float(rows["aht_seconds"]["value"]) == pytest.approx(expected["aht_seconds"])
+
+
 def test_picking_a_channel_changes_the_url_and_the_numbers(page, served_app, demo_folder):
     page.goto(served_app)
     wait_until_idle(page)

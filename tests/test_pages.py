@@ -210,9 +210,11 @@ def test_every_apptest_run_is_checked_even_one_made_without_the_fixture(app_test
     from tests.apptest import expect_page_failure, page_failures
 
     app_test(demo_folder)  # sets the data folder and clears the caches
-    # the Overview page's downloads, drawn after its tiles (its view computes everything before)
+    # the Overview page's downloads, drawn after its tiles (its view computes everything before) in
+    # the expander of the numbers behind them, open
     _break(monkeypatch, ui, "download_csv")
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
+    at.session_state["overview-numbers"] = True
     # a plain run(), no helper: the check is in AppTest itself, for the whole suite
     with pytest.raises(AssertionError, match="download_csv broken on purpose"):
         at.run()

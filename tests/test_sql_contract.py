@@ -1603,10 +1603,26 @@ CONTRACTS: dict[str, Callable[[Prepared], None]] = {
 }
 
 
+
+def _importer_contracts() -> dict:
+    """The contracts of an importer's queries (sql/import_<source>_*.sql), kept beside its tests: the
+    SQL_CONTRACTS of tests/test_import_<source>.py (name -> a function of the Prepared fixture)."""
+    import importlib
+
+    found = {}
+    for path in sorted(Path(__file__).parent.glob("test_import_*.py")):
+        found.update(getattr(importlib.import_module(f"tests.{path.stem}"), "SQL_CONTRACTS", {}))
+    return found
+
+
+CONTRACTS.update(_importer_contracts())
+
+
 @pytest.mark.parametrize("name", SQL_FILES)
 def test_sql_file_meets_its_contract(name, prepared):
     if name not in CONTRACTS:
-        pytest.fail(f"sql/{name}.sql has no contract test: add one to CONTRACTS in {Path(__file__).name}")
+        pytest.fail(f"sql/{name}.sql has no contract test: add one to CONTRACTS in {Path(__file__).name} "
+                    "(an importer's: to SQL_CONTRACTS in its tests/test_import_<source>.py)")
     CONTRACTS[name](prepared)
 
 
