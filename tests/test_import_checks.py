@@ -61,3 +61,36 @@ def test_infinite_durations_are_set_aside_and_the_rest_stored(tmp_path):
     assert (summary.new, summary.set_aside) == (1, 2) and summary.balanced
     assert summary.reasons == {"column talk_seconds: not a finite number (infinite or NaN)": 2}
     assert stored["talk_seconds"].tolist() == [60.0]
+
+
+def _deletions(*items: tuple[str, datetime | None]) -> pd.DataFrame:
+    return pd.DataFrame({"interaction_id": [ident for ident, _ in items],
+                         "source_updated_at": pd.Series([when for _, when in items], dtype="datetime64[us, UTC]"),
+                         "source_file": ["export.json"] * len(items),
+                         "source_row": list(range(1, len(items) + 1))})
+
+
+def test_a_deletion_removes_the_stored_contact_unless_it_is_newer_and_the_summary_balances(tmp_path):
+    jan = lambda day: datetime(2024, 1, day, tzinfo=UTC)  # noqa: E731
+    first = _rows(4, source_updated_at=pd.Series([jan(10)] * 4, dtype="datetime64[us, UTC]"))
+    summary, stored = _import(tmp_path, first)
+    assert summary.new == 4
+    # i0 deleted on the 12th (stored version of the 10th: removed); i1 deleted on the 9th, before its
+    # stored version (kept); i9 was never stored; i2 deleted at an unknown time (removed); i3 comes
+    # again in the same export, updated on the 11th, and deleted on the 12th (gone, not stored)
+    again = _rows(1, interaction_id=["i3"], talk_seconds=[90.0],
+                  source_updated_at=pd.Series([jan(11)], dtype="datetime64[us, UTC]"))
+    parsed = Parsed("test", again, records_read=1 + 5,
+                    deletions=_deletions(("i0", jan(12)), ("i1", jan(9)), ("i9", jan(12)), ("i2", None),
+                                         ("i3", jan(12))))
+    summary = store(tmp_path, parsed, Settings(), ["export.json"])
+    assert (summary.records_read, summary.deleted, summary.superseded, summary.new) == (6, 5, 1, 0)
+    assert summary.balanced
+    assert summary.removed == 3  # i0, i2, i3 as stored
+    assert "  deleted at the source: 3 stored contact(s) were removed" in summary.lines()
+    stored = pq.read_table(next((tmp_path / "interactions" / "test").glob("*.parquet"))).to_pandas()
+    assert stored["interaction_id"].tolist() == ["i1"]
+    # the same deletions again: nothing left to remove, nothing written
+    summary = store(tmp_path, Parsed("test", _rows(0), records_read=5, deletions=parsed.deletions),
+                    Settings(), ["export.json"])
+    assert (summary.removed, summary.deleted, summary.months_written) == (0, 5, []) and summary.balanced

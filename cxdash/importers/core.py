@@ -13,7 +13,11 @@ older one), and the records it could not use, each with its reason. `store` then
   written only when its rows changed, so importing the same export twice writes nothing,
 - keeps the set-aside records in DATA/imports/<source>/ and a line per import in DATA/imports/log.jsonl.
 
-Every record read is accounted for: read = new + updated + unchanged + superseded + merged + set aside.
+A record that says a contact was deleted at the source (a Zendesk ticket deleted later) removes the
+stored contact with that id unless the stored version is newer, and drops this export's older rows of it.
+
+Every record read is accounted for: read = new + updated + unchanged + superseded + merged + set aside
++ deleted.
 
 One import at a time merges into a data folder (the CLI's and the Import page's alike): `store` reads
 the month files and writes them under DATA/imports/.lock, and a second import waits for the first,
@@ -56,6 +60,15 @@ def import_schema() -> pa.Schema:
     return contract_schema(INTERACTION_COLUMNS).append(pa.field(VERSION_COLUMN, pa.timestamp("us", tz="UTC")))
 
 
+DELETION_COLUMNS = ["interaction_id", VERSION_COLUMN, "source_file", "source_row"]
+
+
+def empty_deletions() -> pd.DataFrame:
+    return pd.DataFrame({"interaction_id": pd.Series(dtype="object"),
+                         VERSION_COLUMN: pd.Series(dtype="datetime64[us, UTC]"),
+                         "source_file": pd.Series(dtype="object"), "source_row": pd.Series(dtype="int64")})
+
+
 def empty_set_aside() -> pd.DataFrame:
     return pd.DataFrame({"source_file": pd.Series(dtype="str"), "source_row": pd.Series(dtype="int64"),
                          "reason": pd.Series(dtype="str"), "record": pd.Series(dtype="str")})
@@ -70,6 +83,8 @@ class Parsed:
     set_aside: source_file, source_row (1-based line or record number), reason, record (raw text).
     records_read: records in the files (lines, array items, rows), before any dedupe or chaining.
     merged: records folded into another row (transfer legs chained into one customer contact).
+    deletions: records saying a contact was deleted at the source: interaction_id, source_updated_at
+        (when it was deleted), source_file, source_row; one row per such record read.
     """
 
     source: str
@@ -82,6 +97,7 @@ class Parsed:
     # columns this export does not carry (e.g. Zendesk tickets imported without their metrics): for a
     # record already stored, an empty value here keeps the stored one instead of erasing it
     not_carried: tuple[str, ...] = ()
+    deletions: pd.DataFrame = field(default_factory=empty_deletions)
 
 
 @dataclass
@@ -97,6 +113,8 @@ class ImportSummary:
     superseded: int = 0  # older versions of a record within the export
     merged: int = 0  # records folded into another (transfer legs, a call's further log lines)
     set_aside: int = 0
+    deleted: int = 0  # records saying a contact was deleted at the source
+    removed: int = 0  # stored contacts those records removed
     reasons: dict[str, int] = field(default_factory=dict)
     months_written: list[str] = field(default_factory=list)
     set_aside_file: str | None = None
@@ -107,14 +125,16 @@ class ImportSummary:
     @property
     def balanced(self) -> bool:
         return self.records_read == (self.new + self.updated + self.unchanged + self.superseded
-                                     + self.merged + self.set_aside)
+                                     + self.merged + self.set_aside + self.deleted)
 
     def lines(self) -> list[str]:
         verb = "would be" if self.preview else "were"
         lines = [f"{self.source}: {self.records_read:,} records read from {len(self.files)} file(s) = "
                  f"{self.new:,} new + {self.updated:,} updated + {self.unchanged:,} already imported + "
                  f"{self.superseded:,} older versions + {self.merged:,} folded into another record + "
-                 f"{self.set_aside:,} set aside"]
+                 f"{self.set_aside:,} set aside" + (f" + {self.deleted:,} deletions" if self.deleted else "")]
+        if self.deleted:
+            lines.append(f"  deleted at the source: {self.removed:,} stored contact(s) {verb} removed")
         for reason, count in sorted(self.reasons.items(), key=lambda item: -item[1]):
             lines.append(f"  set aside: {count:,} {reason}")
         if self.months_written:
@@ -424,20 +444,28 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
         summary.superseded = int((~latest).sum())
         rows = rows[latest]
     summary.superseded += parsed.superseded
+    deletions = _latest_deletions(parsed.deletions)
+    summary.deleted = len(parsed.deletions)
+    if len(deletions) and len(rows):
+        # a row of this export that a deletion read with it does not postdate is gone too
+        when = rows["interaction_id"].map(deletions)
+        gone = when.notna() & ~(rows[VERSION_COLUMN] > when).fillna(False).astype(bool)
+        summary.superseded += int(gone.sum())
+        rows = rows[~gone.to_numpy()]
 
     set_aside_frame = pd.concat(set_aside, ignore_index=True) if set_aside else empty_set_aside()
     summary.set_aside = len(set_aside_frame)
     summary.reasons = dict(Counter(set_aside_frame["reason"]))
     summary.set_aside_rows = set_aside_frame
     if preview:
-        _merge(folder, parsed, settings, rows, summary)
+        _merge(folder, parsed, settings, rows, summary, deletions)
         return summary
 
     # the month files are read inside the lock: a merge of what another import is about to replace
     # would write over that import's rows
     with import_lock(folder, on_wait, wait_seconds):
         _remove_stale_temporaries(source_dir(folder, parsed.source))
-        changed = _merge(folder, parsed, settings, rows, summary)
+        changed = _merge(folder, parsed, settings, rows, summary, deletions)
         schema = import_schema()
         for month, frame in changed.items():
             target = source_dir(folder, parsed.source) / f"{month}.parquet"
@@ -460,12 +488,35 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
     return summary
 
 
+def _latest_deletions(deletions: pd.DataFrame) -> pd.Series:
+    """When each deleted id was deleted (the latest deletion record of it; NaT: unknown, which no
+    version postdates), by id."""
+    if not len(deletions):
+        return pd.Series(dtype="datetime64[us, UTC]")
+    when = pd.to_datetime(deletions[VERSION_COLUMN], utc=True, errors="coerce").astype("datetime64[us, UTC]")
+    frame = pd.DataFrame({"id": deletions["interaction_id"].astype(str).to_numpy(), "when": when.to_numpy()})
+    unknown = frame.loc[frame["when"].isna(), "id"].unique()
+    latest = frame.dropna(subset=["when"]).groupby("id")["when"].max()
+    return pd.concat([latest[~latest.index.isin(unknown)],
+                      pd.Series(pd.NaT, index=pd.Index(unknown, name="id"), dtype="datetime64[us, UTC]")])
+
+
 def _merge(folder: Path, parsed: Parsed, settings: Settings, rows: pd.DataFrame,
-           summary: ImportSummary) -> dict[str, pd.DataFrame]:
+           summary: ImportSummary, deletions: pd.Series | None = None) -> dict[str, pd.DataFrame]:
     """The month files the export's checked rows change, with their new rows (an empty frame: remove
-    the file); counts new, updated and unchanged into the summary."""
+    the file); counts new, updated and unchanged into the summary, and the stored contacts the
+    deletions remove."""
     existing_files = _month_files(folder, parsed.source)
     existing = {month: _read_month(path) for month, path in existing_files.items()}
+    changed: dict[str, pd.DataFrame] = {}
+    if deletions is not None and len(deletions):
+        for month, frame in existing.items():
+            when = frame["interaction_id"].map(deletions)
+            gone = (frame["interaction_id"].isin(deletions.index)
+                    & ~(frame[VERSION_COLUMN] > when).fillna(False).astype(bool)).to_numpy()
+            if gone.any():
+                summary.removed += int(gone.sum())
+                existing[month] = changed[month] = frame[~gone]
     # which month file holds each stored id: one hash index over every stored id (object strings:
     # pandas' Arrow strings look up a million ids far more slowly)
     stored_ids = pd.Index(np.concatenate([frame["interaction_id"].to_numpy(dtype=object)
@@ -474,7 +525,6 @@ def _merge(folder: Path, parsed: Parsed, settings: Settings, rows: pd.DataFrame,
                                    for month, frame in existing.items()] or [np.array([], dtype=object)])
     position = stored_ids.get_indexer(rows["interaction_id"].to_numpy(dtype=object))
 
-    changed: dict[str, pd.DataFrame] = {}
     new_ids = position < 0
     summary.new = int(new_ids.sum())
     known = rows[~new_ids]

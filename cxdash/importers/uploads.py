@@ -428,7 +428,7 @@ def check(folder: Path, source: str, upload: Upload, settings: Settings) -> Chec
 def check_from_summary(summary: ImportSummary) -> Check:
     parts = [("new", summary.new), ("updated", summary.updated), ("already imported", summary.unchanged),
              ("older versions", summary.superseded), ("folded into another record", summary.merged),
-             ("set aside", summary.set_aside)]
+             ("set aside", summary.set_aside)] + ([("deletions", summary.deleted)] if summary.deleted else [])
     identity = (f"records read = {' + '.join(name for name, _ in parts)}: {summary.records_read:,} = "
                 + " + ".join(f"{value:,}" for _, value in parts))
     rows = summary.set_aside_rows if summary.set_aside_rows is not None else empty_set_aside()
