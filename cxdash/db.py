@@ -115,7 +115,9 @@ def connect(database: str = ":memory:", temp_directory: Path | None = None) -> d
     config = {"threads": THREADS, "memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False}
     if temp_directory is not None:
         config["temp_directory"] = str(temp_directory)
-    return duckdb.connect(database, config=config)
+    con = duckdb.connect(database, config=config)
+    con.execute("set enable_progress_bar = false")  # a long query prints no bar into a command's output
+    return con
 
 
 @cache

@@ -3,6 +3,7 @@ the contract cannot use is set aside with its reason, and read = stored + set as
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import numpy as np
@@ -64,8 +65,8 @@ def test_infinite_durations_are_set_aside_and_the_rest_stored(tmp_path):
 
 
 def _deletions(*items: tuple[str, datetime | None]) -> pd.DataFrame:
-    return pd.DataFrame({"interaction_id": [ident for ident, _ in items],
-                         "source_updated_at": pd.Series([when for _, when in items], dtype="datetime64[us, UTC]"),
+    when = pd.Series([moment for _, moment in items], dtype="datetime64[us, UTC]")
+    return pd.DataFrame({"interaction_id": [ident for ident, _ in items], "source_updated_at": when,
                          "source_file": ["export.json"] * len(items),
                          "source_row": list(range(1, len(items) + 1))})
 
@@ -94,3 +95,56 @@ def test_a_deletion_removes_the_stored_contact_unless_it_is_newer_and_the_summar
     summary = store(tmp_path, Parsed("test", _rows(0), records_read=5, deletions=parsed.deletions),
                     Settings(), ["export.json"])
     assert (summary.removed, summary.deleted, summary.months_written) == (0, 5, []) and summary.balanced
+
+
+# --- the contracts of the queries the merge runs (collected by tests/test_sql_contract.py) ------------
+
+def _checked_connection(rows: pd.DataFrame):
+    from cxdash.db import connect
+    from cxdash.importers import core
+
+    con = connect()
+    con.execute("set TimeZone = 'UTC'")
+    core._check(con, rows, Settings())
+    return con
+
+
+def _contract_import_problems(_) -> None:
+    from cxdash.db import load_sql
+
+    rows = _rows(4, csat_score=[5, 4, None, 0], channel=["phone", "fax", "chat", "phone"])
+    con = _checked_connection(rows)
+    try:
+        frame = con.execute(load_sql("import_problems")).df()
+    finally:
+        con.close()
+    assert frame["source_row"].is_unique
+    # row 1: a channel not in the contract; row 3: a score below the scale; rows 0 and 2 pass
+    assert frame["source_row"].tolist() == [1, 3]
+    assert frame["line"].tolist() == [3, 5] and set(frame["source_file"]) == {"export.csv"}
+    assert frame["reason"].tolist()[1] == "column csat_score: below 1"
+    assert frame["reason"].tolist()[0].startswith("column channel: ")
+    assert json.loads(frame["record"].iloc[1])["interaction_id"] == "i3"
+
+
+def _contract_import_checked(_) -> None:
+    from cxdash.db import load_sql
+
+    days = (11, 12, None, 12, 9)
+    versions = pd.Series([datetime(2024, 1, day, tzinfo=UTC) if day else None for day in days],
+                         dtype="datetime64[us, UTC]")
+    rows = _rows(5, interaction_id=["a", "a", "b", "b", "c"], talk_seconds=[1.0, 2.0, 3.0, 4.0, -1.0],
+                 source_updated_at=versions)
+    con = _checked_connection(rows)
+    try:
+        frame = con.execute(load_sql("import_checked")).df()
+    finally:
+        con.close()
+    assert frame["interaction_id"].is_unique
+    # a: the newer version (the 12th); b: the one with a version beats the one without; c: set aside
+    # (a negative talk time), so not here
+    assert dict(zip(frame["interaction_id"], frame["talk_seconds"], strict=True)) == {"a": 2.0, "b": 4.0}
+    assert "sort_time" not in frame and "source_row" not in frame and "source_updated_at" in frame
+
+
+SQL_CONTRACTS = {"import_problems": _contract_import_problems, "import_checked": _contract_import_checked}

@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -46,7 +47,7 @@ import pyarrow.parquet as pq
 
 from cxdash import calendar
 from cxdash.contract import INTERACTION_COLUMNS, TABLES, contract_schema
-from cxdash.db import connect
+from cxdash.db import connect, load_sql
 from cxdash.ingest import file_columns, judge
 from cxdash.settings import Settings, valid_timezone
 
@@ -219,78 +220,93 @@ def flag(reasons: pd.Series, mask: pd.Series, reason: str) -> None:
 
 # --- contract checks -------------------------------------------------------------------------------
 
-def _normalise(rows: pd.DataFrame) -> pd.DataFrame:
-    """Every contract column present, in the contract's types; timestamps in UTC; channel trimmed and
-    in lower case (as the contract reads it). A duration where no duration belongs is kept as its
-    seconds and named in attrs["durations"], for the contract's checks to set aside."""
-    out = pd.DataFrame(index=rows.index)
-    durations: set[str] = set()
-    for column in [*INTERACTION_COLUMNS, None]:
-        name = VERSION_COLUMN if column is None else column.name
-        kind = "TIMESTAMPTZ" if column is None else column.sql_type
-        values = rows[name] if name in rows else pd.Series([None] * len(rows), index=rows.index, dtype=object)
-        if kind == "TIMESTAMPTZ":
-            out[name] = pd.to_datetime(values, utc=True, errors="coerce").astype("datetime64[us, UTC]")
-        elif pd.api.types.is_timedelta64_dtype(values.dtype):
-            # a duration counts seconds (to_numeric would count its unit: microseconds)
-            out[name] = values.dt.total_seconds().astype("float64" if kind == "DOUBLE" else "Float64")
-            if not name.endswith("_seconds"):
-                durations.add(name)
-        elif kind == "DOUBLE":
-            out[name] = pd.to_numeric(values, errors="coerce").astype("float64")
-        elif kind == "INTEGER":
-            out[name] = pd.to_numeric(values, errors="coerce").astype("Float64")
-        elif kind == "BOOLEAN":
-            out[name] = values.astype("boolean") if len(values) else pd.Series(dtype="boolean")
-        else:
-            out[name] = values.astype("string").where(values.notna(), None)
-    out["channel"] = out["channel"].str.strip().str.lower()
-    out.attrs["durations"] = sorted(durations)
-    return out
-
-
 ROW = "__row"  # the position of a row, beside its values, while DuckDB checks them
 
 
+def _arrow_rows(rows: pd.DataFrame) -> tuple[pa.Table, dict[str, str]]:
+    """The parsed rows as Arrow, for DuckDB: every contract column (absent ones null), the record's
+    version, source_file, source_row and the row's position (ROW). Values keep the types the parser
+    gave them (the contract's checks type them); only what Arrow or DuckDB cannot read as it is gets
+    converted: a duration counts its seconds (named in the returned units where no duration belongs,
+    for the checks to set aside), times become UTC instants, text stays text. Returns the table and
+    the duration columns' units."""
+    arrays, names, durations = [], [], {}
+    count = len(rows)
+    for column in [*INTERACTION_COLUMNS, None, "source_file", "source_row"]:
+        name = VERSION_COLUMN if column is None else column if isinstance(column, str) else column.name
+        kind = "TIMESTAMPTZ" if column is None else "VARCHAR" if column == "source_file" else \
+            "BIGINT" if column == "source_row" else column.sql_type
+        if name not in rows:
+            if name == "source_row":
+                arrays.append(pa.array(np.zeros(count, dtype=np.int64)))
+            else:
+                arrays.append(pa.nulls(count, _ARROW_TYPES.get(kind, pa.string())))
+            names.append(name)
+            continue
+        values = rows[name]
+        if pd.api.types.is_timedelta64_dtype(values.dtype):
+            # a duration counts seconds (read as a number it would count its unit: microseconds)
+            values = values.dt.total_seconds()
+            if not name.endswith("_seconds"):
+                durations[name] = "s"
+        elif kind == "TIMESTAMPTZ" and not isinstance(values.dtype, pd.DatetimeTZDtype):
+            values = pd.to_datetime(values, utc=True, errors="coerce")
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            values = values.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+        try:
+            array = pa.array(values, from_pandas=True)
+        except (pa.ArrowException, TypeError, ValueError):  # mixed objects: as text, for the checks
+            array = pa.array(values.astype("string"), from_pandas=True)
+        if pa.types.is_null(array.type):
+            array = array.cast(_ARROW_TYPES.get(kind, pa.string()))
+        arrays.append(array)
+        names.append(name)
+    arrays.append(pa.array(np.arange(count, dtype=np.int64)))
+    names.append(ROW)
+    return pa.Table.from_arrays(arrays, names=names), durations
+
+
+_ARROW_TYPES = {"VARCHAR": pa.string(), "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"), "DOUBLE": pa.float64(),
+                "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(), "BIGINT": pa.int64()}
+
+
+def _check(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, settings: Settings) -> None:
+    """Register the parsed rows as `imported` and run the contract's checks on them (the checks validate
+    runs on a file of the data folder: required values, types, finite numbers, whole numbers, ranges,
+    channels, the plausibility window of the settings, the rules across columns): staged_typed holds
+    the rows typed as the contract says, staged_problems each row's problems (cxdash.ingest.judge)."""
+    table, durations = _arrow_rows(rows)
+    con.register("imported", table)
+    names = ", ".join(_quote(column.name) for column in INTERACTION_COLUMNS)
+    # a view, not a copy: the checks read the rows where they are
+    con.execute(f"create temp view staged_raw as select {ROW} as source_row, "
+                f"struct_pack({names}) as record from imported")
+    present, _ = file_columns(con, TABLES["interactions"], durations)
+    judge(con, TABLES["interactions"], present, settings, imported=True)
+
+
 def contract_problems(rows: pd.DataFrame, settings: Settings) -> pd.Series:
-    """The first contract problem of each normalised row ('' when none), as "column X: problem": the
-    checks validate runs on a file of the data folder (required values, types, finite numbers, whole
-    numbers, ranges, channels, the plausibility window of the settings, the rules across columns),
-    run by DuckDB over these rows, so what is imported passes validate."""
+    """The first contract problem of each row ('' when none), as "column X: problem": what store sets
+    aside, so that what is imported passes validate."""
     problems = pd.Series("", index=rows.index, dtype="object")
     if rows.empty:
         return problems
-    names = [column.name for column in INTERACTION_COLUMNS]
-    frame = pa.Table.from_pandas(rows[names], preserve_index=False) \
-        .append_column(ROW, pa.array(np.arange(len(rows), dtype=np.int64)))
-    spec = TABLES["interactions"]
     con = connect()
     try:
         con.execute("set TimeZone = 'UTC'")  # the plausibility window's dates are UTC days
-        con.register("imported", frame)
-        # a view, not a copy: the checks read the rows where they are
-        con.execute(f"create temp view staged_raw as select {ROW} as source_row, imported as record "
-                    "from imported")
-        present, _ = file_columns(con, spec, {name: "s" for name in rows.attrs.get("durations", ())})
-        judge(con, spec, present, settings, imported=True)
-        first = con.execute("select source_row, 'column ' || problems[1].column || ': ' || "
-                            "problems[1].problem as reason from staged_problems where len(problems) > 0"
-                            ).fetch_df()
+        _check(con, rows.reset_index(drop=True), settings)
+        first = con.execute(load_sql("import_problems")).fetch_df()
     finally:
         con.close()
     problems.iloc[first["source_row"].to_numpy()] = first["reason"].to_numpy(dtype=object)
     return problems
 
 
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
 # --- the merge -------------------------------------------------------------------------------------
-
-def _months(arrived: pd.Series, timezone: str) -> np.ndarray:
-    """The local month (YYYY-MM) of each arrival, formatted once per month rather than per row."""
-    local = arrived.dt.tz_convert(timezone)
-    values, inverse = np.unique((local.dt.year * 100 + local.dt.month).to_numpy(), return_inverse=True)
-    labels = np.array([f"{value // 100:04d}-{value % 100:02d}" for value in values], dtype=object)
-    return labels[inverse]
-
 
 def source_dir(folder: Path, source: str) -> Path:
     return Path(folder) / "interactions" / source
@@ -301,29 +317,22 @@ def _month_files(folder: Path, source: str) -> dict[str, Path]:
     return {path.stem: path for path in sorted(directory.glob("*.parquet"))} if directory.is_dir() else {}
 
 
-def _read_month(path: Path) -> pd.DataFrame:
-    """A month file, or a ValueError naming it when it cannot be read. The file is left as it is: it
-    may hold all there is of that month, so what to do with it is for a person to decide."""
+def _damaged(path: Path, error: Exception) -> ValueError:
+    """What to say of a month file that cannot be read. The file is left as it is: it may hold all
+    there is of that month, so what to do with it is for a person to decide."""
+    name = "/".join(path.parts[-3:])  # interactions/<source>/<month>.parquet
+    return ValueError(
+        f"{name}: a month file of this data folder cannot be read ({error}), so nothing was "
+        "imported. It was damaged (by two imports at once in a cxdash older than this one, or by the "
+        "disk); the dashboards skip it too (Data health names it). Move it out of the data folder, "
+        "then import the exports of that month again, or put back a copy from a backup.")
+
+
+def _stored_columns(path: Path) -> set[str]:
     try:
-        table = pq.read_table(path)
+        return set(pq.read_schema(path).names)
     except (pa.ArrowException, OSError) as error:
-        name = "/".join(path.parts[-3:])  # interactions/<source>/<month>.parquet
-        raise ValueError(
-            f"{name}: a month file of this data folder cannot be read ({error}), so nothing was "
-            "imported. It was damaged (by two imports at once in a cxdash older than this one, or by the "
-            "disk); the dashboards skip it too (Data health names it). Move it out of the data folder, "
-            "then import the exports of that month again, or put back a copy from a backup.") from error
-    return _normalise(table.to_pandas())
-
-
-def _same(left: pd.DataFrame, right: pd.DataFrame) -> np.ndarray:
-    """Row by row (aligned frames): every contract value equal (nulls equal nulls)."""
-    equal = np.ones(len(left), dtype=bool)
-    for column in INTERACTION_COLUMNS:
-        a, b = left[column.name].reset_index(drop=True), right[column.name].reset_index(drop=True)
-        both_null = a.isna() & b.isna()
-        equal &= (both_null | (a == b).fillna(False)).to_numpy(dtype=bool)
-    return equal
+        raise _damaged(path, error) from error
 
 
 # --- one import at a time ----------------------------------------------------------------------------
@@ -414,78 +423,103 @@ def _remove_stale_temporaries(directory: Path) -> None:
             continue
 
 
+_COLUMNS = ", ".join([*(column.name for column in INTERACTION_COLUMNS), VERSION_COLUMN])
+
+
+def _sql_path(path: Path) -> str:
+    """A path of the data folder's own (never a user value) inside a SQL string, for COPY."""
+    return str(path).replace("'", "''")
+
+
 def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], preview: bool = False,
           now: datetime | None = None, on_wait: Callable[[str], None] | None = None,
           wait_seconds: float = WAIT_SECONDS) -> ImportSummary:
     """Check, deduplicate and merge an export into its month files (or, with preview, only count).
-    The merge reads and writes under `import_lock` (a preview does not wait for it): `on_wait` hears
-    when another import is running and this one waits for it."""
+    DuckDB does the work: the rows go in once, as Arrow, and each month file comes out of it. The merge
+    reads and writes under `import_lock` (a preview does not wait for it): `on_wait` hears when
+    another import is running and this one waits for it."""
     summary = ImportSummary(parsed.source, [str(f) for f in files], records_read=parsed.records_read,
                             merged=parsed.merged, notes=list(parsed.notes), preview=preview)
-    rows = _normalise(parsed.rows.reset_index(drop=True))
-    set_aside = [parsed.set_aside] if len(parsed.set_aside) else []
-
-    problems = contract_problems(rows, settings)
-    bad = problems != ""
-    if bad.any():
-        set_aside.append(pd.DataFrame({
-            "source_file": parsed.rows.get("source_file", pd.Series("", index=parsed.rows.index))
-            .reset_index(drop=True)[bad.to_numpy()].astype(str).to_numpy(),
-            "source_row": parsed.rows.get("source_row", pd.Series(0, index=parsed.rows.index))
-            .reset_index(drop=True)[bad.to_numpy()].to_numpy(dtype="int64"),
-            "reason": problems[bad].to_numpy(),
-            "record": rows[bad].astype(str).to_json(orient="records", lines=True).splitlines()}))
-        rows = rows[~bad]
-
-    # the newest version of each record in this export (delivery is at least once)
-    if not pd.Index(rows["interaction_id"].to_numpy(dtype=object)).is_unique:  # a hash check; sort if need be
-        rows = rows.sort_values([VERSION_COLUMN, "interaction_id"], na_position="first", kind="stable")
-        latest = ~rows["interaction_id"].duplicated(keep="last")
-        summary.superseded = int((~latest).sum())
-        rows = rows[latest]
-    summary.superseded += parsed.superseded
-    deletions = _latest_deletions(parsed.deletions)
-    summary.deleted = len(parsed.deletions)
-    if len(deletions) and len(rows):
+    con = connect()
+    try:
+        con.execute("set TimeZone = 'UTC'")  # the plausibility window's dates are UTC days
+        _check(con, parsed.rows.reset_index(drop=True), settings)
+        problems = con.execute(load_sql("import_problems")).fetch_df()
+        set_aside = [frame for frame in (parsed.set_aside, pd.DataFrame({
+            "source_file": problems["source_file"].astype(str).to_numpy(dtype=object),
+            "source_row": problems["line"].to_numpy(dtype="int64"),
+            "reason": problems["reason"].to_numpy(dtype=object),
+            "record": problems["record"].to_numpy(dtype=object)})) if len(frame)]
+        con.execute("create temp table checked as " + load_sql("import_checked"))
+        # the checks' tables are not needed any more: their memory goes to the merge
+        con.execute("drop view staged_raw; drop table staged_typed; drop table staged_problems; "
+                    "drop table if exists staged_column_problems")
+        summary.superseded = len(parsed.rows) - len(problems) - _count(con, "checked") + parsed.superseded
+        summary.deleted = len(parsed.deletions)
+        deletions = _latest_deletions(parsed.deletions)
+        con.register("deleted", pa.table({
+            "interaction_id": pa.array(deletions.index.to_numpy(dtype=object), pa.string()),
+            "deleted_at": pa.array(deletions.reset_index(drop=True), from_pandas=True)
+            .cast(pa.timestamp("us", tz="UTC"))}))
         # a row of this export that a deletion read with it does not postdate is gone too
-        when = rows["interaction_id"].map(deletions)
-        gone = when.notna() & ~(rows[VERSION_COLUMN] > when).fillna(False).astype(bool)
-        summary.superseded += int(gone.sum())
-        rows = rows[~gone.to_numpy()]
+        kept = _count(con, "checked")
+        con.execute("delete from checked using deleted where checked.interaction_id = deleted.interaction_id "
+                    "and not coalesce(checked.source_updated_at > deleted.deleted_at, false)").fetchall()
+        summary.superseded += kept - _count(con, "checked")
 
-    set_aside_frame = pd.concat(set_aside, ignore_index=True) if set_aside else empty_set_aside()
-    summary.set_aside = len(set_aside_frame)
-    summary.reasons = dict(Counter(set_aside_frame["reason"]))
-    summary.set_aside_rows = set_aside_frame
-    if preview:
-        _merge(folder, parsed, settings, rows, summary, deletions)
-        return summary
+        set_aside_frame = pd.concat(set_aside, ignore_index=True) if set_aside else empty_set_aside()
+        summary.set_aside = len(set_aside_frame)
+        summary.reasons = dict(Counter(set_aside_frame["reason"]))
+        summary.set_aside_rows = set_aside_frame
+        if preview:
+            _merge(con, folder, parsed, settings, summary)
+            return summary
 
-    # the month files are read inside the lock: a merge of what another import is about to replace
-    # would write over that import's rows
-    with import_lock(folder, on_wait, wait_seconds):
-        _remove_stale_temporaries(source_dir(folder, parsed.source))
-        changed = _merge(folder, parsed, settings, rows, summary, deletions)
-        schema = import_schema()
-        for month, frame in changed.items():
-            target = source_dir(folder, parsed.source) / f"{month}.parquet"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if frame.empty:
-                target.unlink(missing_ok=True)
-                continue
-            frame = frame.sort_values("arrived_at", kind="stable")  # time order: a day's scan skips the rest
-            table = pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
-            _write_atomically(target, lambda temporary, table=table: pq.write_table(table, temporary,
-                                                                                   compression="zstd"))
+        # the month files are read inside the lock: a merge of what another import is about to replace
+        # would write over that import's rows
+        with import_lock(folder, on_wait, wait_seconds):
+            _remove_stale_temporaries(source_dir(folder, parsed.source))
+            written = _merge(con, folder, parsed, settings, summary)
+            directory = source_dir(folder, parsed.source)
+            for month, table in _month_tables(con, written):
+                target = directory / f"{month}.parquet"
+                if table is None:
+                    target.unlink(missing_ok=True)
+                    continue
+                directory.mkdir(parents=True, exist_ok=True)
+                _write_atomically(target, lambda temporary, table=table: pq.write_table(
+                    table, temporary, compression="zstd"))
 
-        moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%f")  # two imports a second stay apart
-        if len(set_aside_frame):
-            path = Path(folder) / IMPORTS_DIR / parsed.source / f"{moment}-set-aside.parquet"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, lambda temporary: set_aside_frame.to_parquet(temporary, index=False))
-            summary.set_aside_file = str(path.relative_to(folder))
-        log_import(folder, summary, moment)
+            moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%f")  # two imports a second apart
+            if len(set_aside_frame):
+                path = Path(folder) / IMPORTS_DIR / parsed.source / f"{moment}-set-aside.parquet"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                _write_atomically(path, lambda temporary: set_aside_frame.to_parquet(temporary, index=False))
+                summary.set_aside_file = str(path.relative_to(folder))
+            log_import(folder, summary, moment)
+    finally:
+        con.close()
     return summary
+
+
+def _month_tables(con: duckdb.DuckDBPyConnection, written: Written) -> Iterator[tuple[str, pa.Table | None]]:
+    """The new content of each changed month file (None: no rows left, remove the file): fetched once,
+    in time order within each month (a day's scan skips the rest), as Arrow in the month files' schema;
+    each month a slice of it."""
+    changed = written.counts
+    query = f"select {_COLUMNS} from ({written.query}) order by month, arrived_at, interaction_id"
+    table = con.sql(query, params=written.params).to_arrow_table() if any(changed.values()) else None
+    offset = 0
+    for month in sorted(changed):
+        if not changed[month]:
+            yield month, None
+            continue
+        yield month, table.slice(offset, changed[month]).cast(import_schema())
+        offset += changed[month]
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"select count(*) from {table}").fetchall()[0][0]
 
 
 def _latest_deletions(deletions: pd.DataFrame) -> pd.Series:
@@ -501,64 +535,97 @@ def _latest_deletions(deletions: pd.DataFrame) -> pd.Series:
                       pd.Series(pd.NaT, index=pd.Index(unknown, name="id"), dtype="datetime64[us, UTC]")])
 
 
-def _merge(folder: Path, parsed: Parsed, settings: Settings, rows: pd.DataFrame,
-           summary: ImportSummary, deletions: pd.Series | None = None) -> dict[str, pd.DataFrame]:
-    """The month files the export's checked rows change, with their new rows (an empty frame: remove
-    the file); counts new, updated and unchanged into the summary, and the stored contacts the
-    deletions remove."""
-    existing_files = _month_files(folder, parsed.source)
-    existing = {month: _read_month(path) for month, path in existing_files.items()}
-    changed: dict[str, pd.DataFrame] = {}
-    if deletions is not None and len(deletions):
-        for month, frame in existing.items():
-            when = frame["interaction_id"].map(deletions)
-            gone = (frame["interaction_id"].isin(deletions.index)
-                    & ~(frame[VERSION_COLUMN] > when).fillna(False).astype(bool)).to_numpy()
-            if gone.any():
-                summary.removed += int(gone.sum())
-                existing[month] = changed[month] = frame[~gone]
-    # which month file holds each stored id: one hash index over every stored id (object strings:
-    # pandas' Arrow strings look up a million ids far more slowly)
-    stored_ids = pd.Index(np.concatenate([frame["interaction_id"].to_numpy(dtype=object)
-                                          for frame in existing.values()] or [np.array([], dtype=object)]))
-    stored_month = np.concatenate([np.full(len(frame), month, dtype=object)
-                                   for month, frame in existing.items()] or [np.array([], dtype=object)])
-    position = stored_ids.get_indexer(rows["interaction_id"].to_numpy(dtype=object))
+@dataclass
+class Written:
+    """The new content of the month files an import changes: a query of their rows (month and the
+    month files' columns), its parameters, and each month's row count (0: remove the file)."""
 
-    new_ids = position < 0
-    summary.new = int(new_ids.sum())
-    known = rows[~new_ids]
-    if len(known):
-        known_months = pd.Series(stored_month[position[~new_ids]], index=known.index)
-        replace = np.zeros(len(known), dtype=bool)
-        known = known.copy()
-        for month, group in known.groupby(known_months.to_numpy()):
-            stored = existing[month].set_index("interaction_id").loc[group["interaction_id"]].reset_index()
-            for column in parsed.not_carried:
-                filled = group[column].where(group[column].notna(), stored[column].to_numpy())
-                known.loc[group.index, column] = filled
-                group = group.assign(**{column: filled})
-            # a record without a version counts as older than any with one
-            incoming, kept = group[VERSION_COLUMN].reset_index(drop=True), stored[VERSION_COLUMN]
-            newer = (kept.isna() | (incoming >= kept).fillna(False)).to_numpy(dtype=bool) & \
-                ~(incoming.isna() & kept.notna()).to_numpy(dtype=bool)
-            differs = ~_same(group, stored)
-            replace[np.flatnonzero(known_months.to_numpy() == month)] = newer & differs
-        summary.updated = int(replace.sum())
-        summary.unchanged = int(len(known) - replace.sum())
-        replaced = known[replace]
-        gone = pd.Index(replaced["interaction_id"].to_numpy(dtype=object))
-        for month in set(known_months[replace]):
-            frame = changed.get(month, existing[month])
-            changed[month] = frame[~pd.Index(frame["interaction_id"].to_numpy(dtype=object)).isin(gone)]
-        incoming = pd.concat([rows[new_ids], replaced])
-    else:
-        incoming = rows[new_ids]
-    for month, group in incoming.groupby(_months(incoming["arrived_at"], settings.timezone)):
-        base = changed.get(month, existing.get(month))
-        changed[month] = group if base is None else pd.concat([base, group])
-    summary.months_written = sorted(changed)
-    return changed
+    query: str = ""
+    params: dict = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _merge(con: duckdb.DuckDBPyConnection, folder: Path, parsed: Parsed, settings: Settings,
+           summary: ImportSummary) -> Written:
+    """Meet the checked rows (temp table checked) with the stored month files of the source: count
+    new, updated and unchanged rows and the stored contacts the deletions (temp table deleted) remove
+    into the summary. Returns the new content of every month file that changes."""
+    files = _month_files(folder, parsed.source)
+    for path in files.values():
+        _stored_columns(path)  # a damaged file is named before anything is merged
+    paths = [str(path) for path in files.values()]
+    month = r"regexp_extract(filename, '([^/]+)\.parquet$', 1)"
+    stored = (f"(select * exclude (filename), {month} as month from read_parquet($paths, filename = true, "
+              "union_by_name = true))") if paths else \
+        f"(select {_COLUMNS}, null::varchar as month from checked where false)"
+    params = {"paths": paths} if paths else {}
+    try:
+        # every stored id with its version and month file; those deleted at the source are removed
+        con.execute(f"create or replace temp table stored_keys as select interaction_id, "
+                    f"{VERSION_COLUMN}, month from {stored}", params)
+        removed = con.execute(
+            "select month, count(*) from stored_keys join deleted using (interaction_id) "
+            f"where not coalesce(stored_keys.{VERSION_COLUMN} > deleted.deleted_at, false) group by month"
+        ).fetchall()
+        summary.removed = sum(count for _, count in removed)
+        con.execute("create or replace temp table gone as select interaction_id from stored_keys "
+                    "join deleted using (interaction_id) "
+                    f"where not coalesce(stored_keys.{VERSION_COLUMN} > deleted.deleted_at, false)")
+        # the stored rows of the ids this export brings again, whole: their values decide an update
+        con.execute(f"create or replace temp table stored_rows as select * from {stored} "
+                    "where interaction_id in (select interaction_id from checked) "
+                    "and interaction_id not in (select interaction_id from gone)", params)
+    except duckdb.Error as error:
+        raise ValueError(f"interactions/{parsed.source}: its month files cannot be read ({error}), so "
+                         "nothing was imported. Data health names a damaged file; move it out of the data "
+                         "folder, then import the exports of that month again.") from None
+    con.execute(_incoming_sql(parsed.not_carried), {"timezone": settings.timezone})
+    counts = dict(con.execute("select fate, count(*) from incoming group by fate").fetchall())
+    summary.new, summary.updated = counts.get("new", 0), counts.get("updated", 0)
+    summary.unchanged = counts.get("unchanged", 0)
+    changed = set(con.execute(
+        "select stored_month from incoming where fate = 'updated' union "
+        "select month from incoming where fate <> 'unchanged'").fetchall()) | {(m,) for m, _ in removed}
+    changed_months = sorted(m for (m,) in changed if m is not None)
+    summary.months_written = changed_months
+    if summary.preview or not changed_months:
+        return Written()
+    rewritten = [str(files[m]) for m in changed_months if m in files]
+    kept = (f"select {month} as month, {_COLUMNS} from read_parquet($paths, filename = true, "
+            "union_by_name = true) where interaction_id not in (select interaction_id from gone) "
+            "and interaction_id not in (select interaction_id from incoming where fate = 'updated') "
+            "union all ") if rewritten else ""
+    written = Written(f"{kept}select month, {_COLUMNS} from incoming "
+                      "where fate <> 'unchanged' and list_contains($months, month)",
+                      {**({"paths": rewritten} if rewritten else {}), "months": changed_months})
+    counts = dict(con.execute(f"select month, count(*) from ({written.query}) group by month",
+                              written.params).fetchall())
+    written.counts = {m: counts.get(m, 0) for m in changed_months}
+    return written
+
+
+def _incoming_sql(not_carried: tuple[str, ...]) -> str:
+    """The checked rows met with the stored ones (temp table incoming): each row's values (a column the
+    export does not carry keeps the stored value where the export has none), its local month, the
+    stored row's month, and its fate: new, updated (a version not older than the stored one that
+    changes a value; a row without a version is older than any with one) or unchanged. Identifiers
+    come from the contract only."""
+    values, differs = [], []
+    for column in INTERACTION_COLUMNS:
+        name = _quote(column.name)
+        value = f"coalesce(checked.{name}, stored_rows.{name})" if column.name in not_carried \
+            else f"checked.{name}"
+        values.append(f"{value} as {name}")
+        differs.append(f"{value} is distinct from stored_rows.{name}")
+    version = VERSION_COLUMN
+    newer = (f"(stored_rows.{version} is null or checked.{version} >= stored_rows.{version}) and not "
+             f"(checked.{version} is null and stored_rows.{version} is not null)")
+    return (
+        "create or replace temp table incoming as select " + ", ".join(values)
+        + f", checked.{version}, strftime(timezone($timezone, checked.arrived_at), '%Y-%m') as month, "
+        "stored_rows.month as stored_month, case when stored_rows.interaction_id is null then 'new' "
+        f"when ({newer}) and ({' or '.join(differs)}) then 'updated' else 'unchanged' end as fate "
+        "from checked left join stored_rows using (interaction_id)")
 
 
 def log_import(folder: Path, summary: ImportSummary, moment: str | None = None) -> None:
