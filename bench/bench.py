@@ -22,6 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import imports  # noqa: E402  (bench/imports.py: every source's import, beside this file)
+
 OUT = ROOT / "bench" / "out"
 DEMO_END = date(2026, 10, 31)
 PERIOD = (date(2026, 10, 1), date(2026, 10, 31))  # the overview's default: the last full month
@@ -549,110 +551,10 @@ def print_kpis_against_pandas(result: dict) -> None:
           f"the four figures agree: {'yes' if result['agree'] else 'NO'}")
 
 
-def write_ctrs(path: Path, count: int) -> None:
-    """An Amazon Connect export of `count` contact trace records as JSON lines, like Firehose
-    delivers them: 3% of calls transferred once (a second, chained record), 1% of records delivered
-    twice, 5% abandoned, one line in ten thousand broken."""
-    import json
-    import random
-    from datetime import UTC, datetime, timedelta
-
-    rng = random.Random(7)
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def stamp(moment: datetime) -> str:
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    temporary = path.with_suffix(".tmp")
-    with open(temporary, "w", encoding="utf-8") as out:
-        written = 0
-        number = 0
-        while written < count:
-            number += 1
-            arrived = start + timedelta(seconds=number * 25 + rng.randint(0, 20))
-            queued = arrived + timedelta(seconds=8)
-            abandoned = rng.random() < 0.05
-            record = {
-                "AWSAccountId": "123456789012", "ContactId": f"{number:08d}-bench-4000-8000-000000000000",
-                "Channel": "VOICE" if number % 3 else "CHAT", "InitiationMethod": "INBOUND",
-                "InitiationTimestamp": stamp(arrived), "ConnectedToSystemTimestamp": stamp(arrived),
-                "DisconnectTimestamp": stamp(arrived + timedelta(seconds=400)),
-                "LastUpdateTimestamp": stamp(arrived + timedelta(seconds=460)),
-                "CustomerEndpoint": {"Address": f"+1503555{rng.randint(0, 99999):05d}",
-                                     "Type": "TELEPHONE_NUMBER"},
-                "Queue": {"Name": rng.choice(["orders", "returns", "billing", "product_advice"]),
-                          "EnqueueTimestamp": stamp(queued), "Duration": 20},
-                "Agent": None if abandoned else {
-                    "Username": f"agent{rng.randint(1, 24)}",
-                    "ConnectedToAgentTimestamp": stamp(queued + timedelta(seconds=20)),
-                    "AgentInteractionDuration": rng.randint(60, 600),
-                    "CustomerHoldDuration": rng.randint(0, 60),
-                    "AfterContactWorkDuration": rng.randint(0, 90),
-                    "HierarchyGroups": {"Level1": {"GroupName": "Team Day"}}},
-                "Attributes": {"csat_score": str(rng.randint(1, 5))} if rng.random() < 0.2 else {}}
-            lines = [json.dumps(record)]
-            if not abandoned and rng.random() < 0.03:
-                leg = dict(record, ContactId=record["ContactId"].replace("bench", "xfer"),
-                           InitiationMethod="TRANSFER", InitialContactId=record["ContactId"],
-                           PreviousContactId=record["ContactId"])
-                lines.append(json.dumps(leg))
-            if rng.random() < 0.01:
-                lines.append(lines[0])  # at-least-once delivery
-            if rng.random() < 0.0001:
-                lines.append(lines[0][: len(lines[0]) // 2])  # cut short
-            for line in lines[: count - written]:
-                out.write(line + "\n")
-            written += min(len(lines), count - written)
-    os.replace(temporary, path)
-
-
-def worker_import(folder: Path, repeat: int) -> dict:
-    """Import a million-record Amazon Connect export into empty data folders (median of `repeat`),
-    then the same export again into the last one (nothing new: idempotent)."""
-    from cxdash.importers import import_files
-    from cxdash.settings import Settings
-
-    export = folder / "ctr-1m.jsonl"
-    if not export.exists():
-        write_ctrs(export, 1_000_000)
-    runs = []
-    for number in range(repeat):
-        target = folder / f"import-target-{number}"
-        shutil.rmtree(target, ignore_errors=True)
-        started = time.perf_counter()
-        summary = import_files(target, "amazon-connect", [export], Settings())
-        runs.append(time.perf_counter() - started)
-    started = time.perf_counter()
-    again = import_files(target, "amazon-connect", [export], Settings())
-    seconds_again = time.perf_counter() - started
-    for number in range(repeat):
-        shutil.rmtree(folder / f"import-target-{number}", ignore_errors=True)
-    return {"seconds": runs, "records": summary.records_read, "new": summary.new,
-            "superseded": summary.superseded, "merged": summary.merged, "set_aside": summary.set_aside,
-            "balanced": summary.balanced, "again_seconds": seconds_again, "again_new": again.new,
-            "again_written": again.months_written, "export_mb": export.stat().st_size / 1e6,
-            "peak_mb": peak_mb()}
-
-
-def print_import(result: dict) -> None:
-    seconds = statistics.median(result["seconds"])
-    rate = result["records"] / seconds
-    runs = ", ".join(f"{s:.1f}" for s in result["seconds"])
-    print(f"import of an Amazon Connect export ({result['records']:,} contact trace records, "
-          f"{result['export_mb']:.0f} MB of JSON lines; median of {len(result['seconds'])} runs into an "
-          f"empty folder, {runs} s; peak {result['peak_mb']:.0f} MB):")
-    print(f"  {seconds:.2f} s = {rate:,.0f} records per second (goal: >= 100,000): "
-          f"{'met' if rate >= 100_000 else 'NOT met'}; {result['new']:,} contacts, {result['superseded']:,} "
-          f"redelivered, {result['merged']:,} transfer legs chained, {result['set_aside']:,} set aside "
-          f"(balanced: {result['balanced']})")
-    print(f"  the same export again: {result['again_seconds']:.2f} s, {result['again_new']} new, month files "
-          f"written: {result['again_written'] or 'none'}")
-
-
 WORKERS = {"demo": worker_demo, "prepare": worker_prepare, "restart": worker_restart,
            "queries": worker_queries, "quality": worker_quality, "monthly": worker_monthly,
            "seasonality": worker_seasonality, "forecast": worker_forecast,
-           "pandas": worker_pandas, "import": worker_import, "pandas_month": worker_pandas_month}
+           "pandas": worker_pandas, "pandas_month": worker_pandas_month}
 
 
 def run_worker(name: str, *args) -> dict:
@@ -693,8 +595,7 @@ def main() -> None:
         name, *rest = args.worker
         folder = Path(rest[0])
         extra = [float(rest[1])] if name == "demo" else \
-            [int(rest[1])] if name in ("queries", "quality", "monthly", "seasonality", "forecast",
-                                       "import") else []
+            [int(rest[1])] if name in ("queries", "quality", "monthly", "seasonality", "forecast") else []
         print(json.dumps(WORKERS[name](folder, *extra), default=str))
         return
 
@@ -715,7 +616,7 @@ def main() -> None:
         return
     if args.only_import:
         OUT.mkdir(parents=True, exist_ok=True)
-        print_import(run_worker("import", OUT, 3))
+        imports.main(["--runs", "3"])
         return
     folder = OUT / f"data-scale-{args.scale:g}"
     print(f"cxdash benchmark: {os.cpu_count()} cores; data in {folder}")
@@ -781,7 +682,7 @@ def main() -> None:
     print_steps(season["median_ms"], 300, "Seasonality page views, figures and decomposition included")
 
     print_forecast(run_worker("forecast", folder, args.repeat))
-    print_import(run_worker("import", OUT, 3))
+    imports.main(["--runs", "3"])  # every source's importer: bench/imports.py
 
     pandas_runs = [run_worker("pandas", folder) for _ in range(3)]
     pandas_seconds = statistics.median(r["seconds"] for r in pandas_runs)
