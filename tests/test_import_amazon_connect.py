@@ -193,3 +193,12 @@ def test_month_files_follow_the_local_month(tmp_path, timezone, month):
     row = {"interaction_id": "x", "channel": "email", "arrived_at": pd.Timestamp("2026-11-01 03:00", tz=UTC)}
     summary = store(tmp_path, _parsed([row]), Settings(timezone=timezone), ["x.csv"])
     assert summary.months_written == [month]
+
+
+def test_blank_lines_are_no_records_and_a_line_starting_with_blanks_is_one(tmp_path):
+    export = tmp_path / "ctr.jsonl"
+    first, second = (json.dumps(_ctr(name, "2026-10-05T16:00:00Z", "2026-10-05T16:10:00Z"))
+                     for name in ("a", "b"))
+    export.write_text(f"{first}\n   \n\t\n\n  {second}\n", encoding="utf-8")
+    summary = import_files(tmp_path / "data", "amazon-connect", [export], Settings())
+    assert (summary.records_read, summary.new, summary.set_aside) == (2, 2, 0) and summary.balanced
