@@ -2,17 +2,25 @@
 
 What is read, in any mix of files (a file's kind is told from its keys or columns, never its name):
 - JSON as the Support API returns it: `{"tickets": [...]}` (the list endpoint, or the incremental
-  export, whose `end_time`, `next_page` and other keys are ignored), `{"ticket_metrics": [...]}`, the
-  incremental export's sideloaded `{"metric_sets": [...]}`, `{"satisfaction_ratings": [...]}`, one
-  object (`{"ticket": {...}}`), a bare array of records, or one record;
+  export, whose `end_time`, `after_cursor`, `next_page` and other keys are ignored: one page a file,
+  or one page a line), `{"ticket_metrics": [...]}`, the incremental export's sideloaded
+  `{"metric_sets": [...]}`, `{"satisfaction_ratings": [...]}`, one object (`{"ticket": {...}}`), a
+  bare array of records, or one record;
 - JSON lines, one record (or one of the documents above) a line;
 - CSV with the same fields, nested ones flattened (`via.channel` or `via_channel`,
   `reply_time_in_minutes.calendar`, or a plain `reply_time_in_minutes` read as calendar minutes);
-  headers are matched ignoring case, spaces and dots (`Created at` = `created_at`).
-A file that holds none of the three kinds raises ValueError naming it. A bad record in a good file (a
-line that is not JSON, a CSV row with the wrong number of fields, a timestamp or number that does not
-parse, a ticket without an id or created_at) is set aside with its file, row and reason: source_row is
-the line (JSON lines, CSV) or the record's position in the file (a JSON document).
+  headers are matched ignoring case, spaces and dots (`Created at` = `created_at`); quoted fields may
+  hold commas, quotes and line breaks.
+DuckDB reads the files (several side by side), and only the fields below: the rest of a ticket (its
+description, tags, custom fields...) is skipped. A file that holds none of the three kinds raises
+ValueError naming it. A bad record in a good file (a line that is not JSON, a CSV row with the wrong
+number of fields, a timestamp or number that does not parse, a ticket without an id or created_at) is
+set aside with its file, row and reason. The reason is a category ("created_at: not a timestamp",
+"satisfaction rating for a ticket not in this export"); which record it was is in source_row and the
+record: source_row is the line (CSV; JSON lines, where blank lines count when a line of the file is
+set aside as no record, and otherwise the records are numbered in their order) or the record's
+position in the file (a JSON document); the record is the line as written when it holds no record,
+else the fields read of it (as JSON).
 
 Times: the API writes UTC (`2024-03-01T10:00:00Z`). A time without an offset (a CSV from Explore or
 a spreadsheet) is read in the mapping's `timezone` (default UTC).
@@ -21,9 +29,13 @@ Mapping decisions:
 - interaction_id `zd-<id>`; customer_id `zd-user-<requester_id>`; agent_id `zd-agent-<assignee_id>`
   (the rating's assignee when the ticket has none); team `zd-group-<group_id>`; queue, tier and the
   handle times stay null (tickets have none of them).
-- channel from via.channel: email, web, web_form, api, mobile, mobile_sdk -> email; chat,
-  native_messaging -> chat; voice -> phone; twitter*, facebook*, instagram*, whatsapp -> social;
-  sms -> sms; anything else -> email, and a note says which values and how many tickets.
+- channel from via.channel, a setting: the mapping file's `[via]` table says which contract channel
+  (phone, chat, email, social, sms, self_service) a via value is, over these defaults: email, web,
+  web_form, api, mobile, mobile_sdk -> email; chat, native_messaging -> chat; voice -> phone;
+  twitter*, facebook*, instagram*, whatsapp -> social; sms -> sms; anything else -> email, and a note
+  says which values and how many tickets. A ticket created through the API (`api`) may be a call or
+  a chat a phone or chat integration logged: the summary notes how many tickets came in through each
+  via value and what each was read as, and how to read `api` otherwise.
 - arrived_at = created_at; answered_at = created_at + reply_time_in_minutes.calendar (the first
   reply), null without one; ended_at = the solve time of a solved or closed ticket (the metric's
   solved_at, else created_at + full_resolution_time_in_minutes.calendar), null while the ticket is
@@ -40,51 +52,57 @@ Mapping decisions:
 - source_updated_at = the ticket's updated_at. Zendesk moves a ticket's updated_at when its metrics
   or rating change, and keeping the ticket's own version means two copies of one ticket in an export
   are ordered by the ticket alone, whatever metric or rating was joined to them.
-- A ticket with status `deleted` is set aside ("deleted ticket"), and so is one whose solve time is
-  before its created_at (validate would refuse the row).
+- A ticket with status `deleted` (how the incremental export delivers a ticket deleted later) is a
+  deletion, dated by its updated_at: the stored contact is removed unless it is newer, and so are this
+  export's older copies of the ticket; the summary counts the deletions. A ticket whose solve time is
+  before its created_at is set aside (validate would refuse the row).
 
-Counting (read = new + updated + unchanged + superseded + merged + set aside): every ticket, metric and
-rating record is read (and every malformed line or unknown record). A metric or rating folded into its
-ticket counts as merged; an older copy of a ticket's metric or rating (by updated_at) as superseded;
-one whose ticket is not in this import is set aside ("rating for ticket 123 not in this export").
-Metrics and ratings are joined only to tickets of the same import: import them together. Tickets
-imported later without their metrics (or ratings) keep the first reply, solve time and resolution
-(or rating) already stored: those columns are not carried by such an import (core.Parsed.not_carried).
+Counting (read = new + updated + unchanged + superseded + merged + set aside + deleted): every ticket,
+metric and rating record is read (and every malformed line or unknown record). A metric or rating
+folded into its ticket (or into the ticket's deletion) counts as merged; an older copy of a ticket's
+metric or rating (by updated_at) as superseded; one whose ticket is not in this import is set aside
+("satisfaction rating for a ticket not in this export"). Metrics and ratings are joined only to
+tickets of the same import: import them together. Tickets imported later without their metrics (or
+ratings) keep the first reply, solve time and resolution (or rating) already stored: those columns are
+not carried by such an import (core.Parsed.not_carried).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
-import io
 import json
 import re
-from dataclasses import dataclass, field
+import tempfile
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
+import duckdb
 import pandas as pd
+import pyarrow as pa
 
+from cxdash.calendar import SKIPPED_REASON
+from cxdash.contract import CHANNELS as CONTRACT_CHANNELS
+from cxdash.db import THREADS, connect, load_sql
 from cxdash.importers.core import (
     MappingFile,
     Parsed,
     Source,
+    empty_deletions,
     empty_set_aside,
-    flag,
     mapping_zone,
-    parse_times,
 )
 from cxdash.settings import Settings
 
 RECORD_TEXT_LIMIT = 2_000  # characters of a set-aside record kept for reading
+VALUE_LIMIT = 16 * 2**20  # the largest JSON value DuckDB's reader takes (a page of 1,000 tickets: a few MB)
+LINE_LIMIT = 32 * 2**20  # the longest line read line by line (a larger value is set aside)
+SEPARATOR = "\x1f"  # a character that never occurs unescaped in JSON: a line is one value
+HEAD_BYTES = 64 * 2**10  # what is read of a file to tell JSON from CSV and that it is UTF-8 text
+DOCUMENT_LIMIT = 16 * 2**20  # a file of one JSON document at most this big is read with others
 
-LIST_KEYS = {"tickets": "ticket", "ticket_metrics": "metric", "metric_sets": "metric",
-             "satisfaction_ratings": "rating"}
-ONE_KEYS = {"ticket": "ticket", "ticket_metric": "metric", "satisfaction_rating": "rating"}
-TICKET_FIELDS = ("via_channel", "status", "requester_id", "submitter_id", "assignee_id", "group_id",
-                 "subject")
-METRIC_FIELDS = ("reply_time_in_minutes", "first_resolution_time_in_minutes",
-                 "full_resolution_time_in_minutes", "replies", "reopens", "solved_at")
 # flattened CSV headers that name the same field as the API's nested one
 ALIASES = {
     "via": "via_channel",
@@ -93,29 +111,65 @@ ALIASES = {
     "full_resolution_time_in_minutes": "full_resolution_time_in_minutes_calendar",
     "satisfaction_score": "satisfaction_rating_score",
 }
-# the (flattened) fields read; a nested object is entered only when it holds one of them
-USED = frozenset({
-    "id", "created_at", "updated_at", "status", "via_channel", "assignee_id", "group_id", "requester_id",
-    "submitter_id", "subject", "satisfaction_rating_score", "ticket_id", "score", "solved_at", "reopens",
-    "replies", "reply_time_in_minutes_calendar", "first_resolution_time_in_minutes_calendar",
-    "full_resolution_time_in_minutes_calendar"})
-NESTED = frozenset(name[:i] for name in USED for i, char in enumerate(name) if char == "_")
-SNAKE = USED | NESTED | frozenset(ALIASES)
-METRIC_KEYS = frozenset(name for name in USED if name.startswith(METRIC_FIELDS))
-WRAPPER_KEYS = frozenset(LIST_KEYS) | frozenset(ONE_KEYS)
+TICKET_FIELDS = ("via_channel", "status", "requester_id", "submitter_id", "assignee_id", "group_id",
+                 "subject")
+METRIC_KEYS = frozenset({"reply_time_in_minutes_calendar", "first_resolution_time_in_minutes_calendar",
+                         "full_resolution_time_in_minutes_calendar", "replies", "reopens", "solved_at"})
+
+# the fields read of each kind of record, as the API nests them (JSON); DuckDB reads nothing else
+_TEXT = "VARCHAR"
+TICKET = {"id": _TEXT, "created_at": _TEXT, "updated_at": _TEXT, "status": _TEXT, "via": {"channel": _TEXT},
+          "via_channel": _TEXT, "assignee_id": _TEXT, "group_id": _TEXT, "requester_id": _TEXT,
+          "submitter_id": _TEXT, "subject": _TEXT, "satisfaction_rating": {"score": _TEXT}}
+METRIC = {"ticket_id": _TEXT, "updated_at": _TEXT, "solved_at": _TEXT, "reopens": _TEXT, "replies": _TEXT,
+          "reply_time_in_minutes": {"calendar": _TEXT},
+          "full_resolution_time_in_minutes": {"calendar": _TEXT}}
+RATING = {"ticket_id": _TEXT, "score": _TEXT, "assignee_id": _TEXT, "created_at": _TEXT, "updated_at": _TEXT}
+# a JSON value: a response document (lists, or one record under its name) or a record standing alone
+VALUE = {**TICKET, **METRIC, **RATING, "satisfaction_rating": RATING,
+         "tickets": [TICKET], "ticket_metrics": [METRIC], "metric_sets": [METRIC],
+         "satisfaction_ratings": [RATING], "ticket": TICKET, "ticket_metric": METRIC}
+
+# the channel of each via.channel value unless the mapping's [via] says otherwise; twitter*,
+# facebook*, instagram* and whatsapp* are social (import_zendesk_contacts.sql), anything else email
 CHANNELS = {"email": "email", "web": "email", "web_form": "email", "api": "email", "mobile": "email",
             "mobile_sdk": "email", "chat": "chat", "native_messaging": "chat", "voice": "phone",
             "whatsapp": "social", "sms": "sms"}
 SOCIAL_PREFIXES = ("twitter", "facebook", "instagram", "whatsapp")
-NOT_SOLVED = ("new", "open", "pending", "hold")
-SCORES = {"good": 5.0, "bad": 1.0}
+# via values a phone or chat integration may log its contacts through: the summary says how they were read
+INTEGRATION_VIA = ("api",)
+
+# a record's fields as text, flattened (import_zendesk_records.sql, import_zendesk_csv.sql)
+FIELDS = ("id", "ticket_id", "created_at", "updated_at", "status", "via", "assignee_id", "group_id",
+          "requester_id", "subject", "inline_score", "score", "solved_at", "reopens", "replies",
+          "reply_minutes", "full_minutes")
 
 
-def channel_of(via: str | None) -> str | None:
+def via_channels(mapping: dict | None) -> dict[str, str]:
+    """The contract channel of each via.channel value: the defaults, with the mapping's [via] table
+    over them. ValueError naming the entry when [via] is no table or names no contract channel."""
+    channels = dict(CHANNELS)
+    table = (mapping or {}).get("via")
+    if table is None:
+        return channels
+    if not isinstance(table, dict):
+        raise ValueError("mapping: [via] must be a table of via.channel values and the channel each is "
+                         'read as (e.g. api = "phone")')
+    for value, channel in table.items():
+        name = str(channel).strip().lower() if isinstance(channel, str) else None
+        if name not in CONTRACT_CHANNELS:
+            raise ValueError(f"mapping: [via] {value} = {channel!r} is not a channel: one of "
+                             f"{', '.join(CONTRACT_CHANNELS)}")
+        channels[str(value).strip().lower()] = name
+    return channels
+
+
+def channel_of(via: str | None, channels: dict[str, str] | None = None) -> str | None:
     """The contract channel of a ticket's via.channel; None when cxdash has no name for it."""
     value = (via or "").strip().lower()
-    if value in CHANNELS:
-        return CHANNELS[value]
+    table = CHANNELS if channels is None else channels
+    if value in table:
+        return table[value]
     if value.startswith(SOCIAL_PREFIXES):
         return "social"
     return None
@@ -123,49 +177,25 @@ def channel_of(via: str | None) -> str | None:
 
 # --- reading the files -----------------------------------------------------------------------------
 
-@dataclass
-class _Records:
-    """What the files hold: records by kind (file, row, flat record, original), and what was set aside."""
-
-    kinds: dict[str, list] = field(default_factory=lambda: {"ticket": [], "metric": [], "rating": []})
-    set_aside: list[dict] = field(default_factory=list)
-    read: int = 0
-
-    def add(self, file: str, row: int, kind: str, flat: dict, original) -> None:
-        self.kinds[kind].append((file, row, flat, original))
-        self.read += 1
-
-    def reject(self, file: str, row: int, reason: str, record: str) -> None:
-        self.set_aside.append({"source_file": file, "source_row": int(row), "reason": reason,
-                               "record": record[:RECORD_TEXT_LIMIT]})
-        self.read += 1
+def _duckdb_type(spec) -> str:
+    if isinstance(spec, list):
+        return _duckdb_type(spec[0]) + "[]"
+    if isinstance(spec, dict):
+        return "STRUCT(" + ", ".join(f'"{key}" {_duckdb_type(value)}' for key, value in spec.items()) + ")"
+    return spec
 
 
-@functools.lru_cache(maxsize=4096)  # the same few keys, record after record
+COLUMNS = {key: _duckdb_type(value) for key, value in VALUE.items()}  # read_json's columns
+STRUCTURE = json.dumps(VALUE)  # json_transform's structure: the same fields
+
+
+@functools.lru_cache(maxsize=4096)
 def _column(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
 
 
-def _flatten(record: dict, prefix: str = "") -> dict:
-    """The fields the importer uses of a record, nested objects flattened (`via.channel` ->
-    `via_channel`) and names normalised; the rest (comments, tags, custom fields) is skipped."""
-    flat = {}
-    for key, value in record.items():
-        name = prefix + key if isinstance(key, str) else str(key)
-        if name not in SNAKE:  # the API's keys are snake_case already
-            name = _column(name)
-        if isinstance(value, dict):
-            if name in NESTED:
-                flat.update(_flatten(value, name + "_"))
-            continue
-        name = ALIASES.get(name, name)
-        if name in USED:
-            flat[name] = None if value == "" else value
-    return flat
-
-
 def _kind(names) -> str | None:
-    """ticket, metric or rating, from a record's (flattened) keys or a CSV's columns."""
+    """ticket, metric or rating, from a CSV's columns."""
     if "score" in names and "ticket_id" in names:
         return "rating"
     if "ticket_id" in names:
@@ -173,338 +203,378 @@ def _kind(names) -> str | None:
     return "ticket" if any(name in names for name in TICKET_FIELDS) else None
 
 
-def _text(value) -> str:
-    return json.dumps(value, default=str, ensure_ascii=False)
+def _not_an_export(path: Path) -> ValueError:
+    return ValueError(f"{path.name}: not a Zendesk export: no tickets, ticket metrics or satisfaction "
+                      "ratings in it (told from the keys or columns: tickets need id, created_at, "
+                      "via/status/requester_id...; metrics ticket_id and reply_time_in_minutes...; "
+                      "ratings ticket_id and score)")
 
 
-def _take(out: _Records, file: str, row: int, item, kind: str | None) -> bool:
-    """Add one record (of a known kind, or told from its keys); False when it is none of the three."""
-    if not isinstance(item, dict):
-        out.reject(file, row, "not a JSON object", _text(item))
-        return False
-    flat = _flatten(item)
-    kind = kind or _kind(flat)
-    if kind is None:
-        out.reject(file, row, "not a Zendesk ticket, ticket metric or satisfaction rating", _text(item))
-        return False
-    out.add(file, row, kind, flat, item)
-    return True
+def _not_text(path: Path) -> ValueError:
+    return ValueError(f"{path.name}: not a Zendesk export (not UTF-8 text: expected JSON, JSON lines "
+                      "or CSV of tickets, ticket metrics or satisfaction ratings)")
 
 
-def _wrapped(document) -> list[tuple[str, object]] | None:
-    """The (kind, record) pairs of an API response document; None when it is not one."""
-    if not isinstance(document, dict) or WRAPPER_KEYS.isdisjoint(document):
-        return None
-    pairs = [(kind, item) for key, kind in LIST_KEYS.items() if isinstance(document.get(key), list)
-             for item in document[key]]
-    found = any(isinstance(document.get(key), list) for key in LIST_KEYS)
-    if not any(key in document for key in ("id", "ticket_id", "created_at", "status", "via", "score")):
-        # {"ticket": {...}} from a show endpoint, not a ticket with an inline satisfaction_rating
-        for key, kind in ONE_KEYS.items():
-            if isinstance(document.get(key), dict):
-                pairs.append((kind, document[key]))
-                found = True
-    return pairs if found else None
+def _connection(scratch: Path) -> duckdb.DuckDBPyConnection:
+    con = connect(temp_directory=scratch)  # a large export spills to disk rather than failing
+    con.execute("set memory_limit = '600MB'")  # DuckDB's share of the import (it spills beyond it)
+    _session(con)
+    return con
 
 
-def _read_json(path: Path, text: str, out: _Records) -> bool:
+def _session(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    con.execute("set preserve_insertion_order = true")  # values are numbered in the file's order
+    con.execute("set TimeZone = 'UTC'")
+    return con
+
+
+def _head(path: Path) -> str:
+    """The first characters of a file (no byte order mark); ValueError when it is not UTF-8."""
+    with open(path, "rb") as handle:
+        head = handle.read(HEAD_BYTES)
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        return _read_json_lines(path, text, out, error)
-    pairs = _wrapped(document)
-    if pairs is not None:
-        for row, (kind, item) in enumerate(pairs, start=1):
-            _take(out, path.name, row, item, kind)
-        return True
-    items = document if isinstance(document, list) else [document]
-    recognised = [_take(out, path.name, row, item, None) for row, item in enumerate(items, start=1)]
-    return any(recognised) or not items
-
-
-def _read_json_lines(path: Path, text: str, out: _Records, error: json.JSONDecodeError) -> bool:
-    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    parsed = []
-    for number, line in lines:
-        try:
-            parsed.append((number, line, json.loads(line), None))
-        except json.JSONDecodeError as line_error:
-            parsed.append((number, line, None, line_error.msg))
-    if 2 * sum(problem is None for *_, problem in parsed) < len(parsed):
-        # not JSON lines but one broken document: one record, set aside where it breaks
-        out.reject(path.name, error.lineno, f"not valid JSON ({error.msg})", text)
-        return True
-    recognised = False
-    for number, line, value, problem in parsed:
-        if problem is not None:
-            out.reject(path.name, number, f"not valid JSON ({problem})", line)
-            continue
-        pairs = _wrapped(value)
-        if pairs is not None:
-            recognised = True
-            for kind, item in pairs:
-                _take(out, path.name, number, item, kind)
-        else:
-            recognised |= _take(out, path.name, number, value, None)
-    return recognised
-
-
-def _read_csv(path: Path, text: str, out: _Records) -> bool:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None) or []
-    names = [ALIASES.get(_column(name), _column(name)) for name in header]
-    kind = _kind(set(names))
-    if kind is None:
-        return False
-    line = reader.line_num
-    while True:
-        start = line + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            line = reader.line_num
-            out.reject(path.name, start, f"not a CSV row ({error})", "")
-            continue
-        line = reader.line_num
-        if not any(value.strip() for value in values):
-            continue
-        if len(values) != len(names):
-            buffer = io.StringIO()
-            csv.writer(buffer).writerow(values)
-            out.reject(path.name, start, f"expected {len(names)} fields, found {len(values)}",
-                       buffer.getvalue().rstrip("\r\n"))
-            continue
-        flat = {name: (value if value.strip() else None) for name, value in zip(names, values, strict=True)}
-        out.add(path.name, start, kind, flat, dict(zip(header, values, strict=True)))
-    return True
-
-
-def _read(path: Path, out: _Records) -> None:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
     except UnicodeDecodeError:
-        raise ValueError(f"{path.name}: not a Zendesk export (not UTF-8 text: expected JSON, JSON lines "
-                         "or CSV of tickets, ticket metrics or satisfaction ratings)") from None
-    start = text.lstrip()[:1]
-    if not start:
-        return  # an empty file holds nothing to read
-    recognised = _read_json(path, text, out) if start in "[{" else _read_csv(path, text, out)
-    if not recognised:
-        raise ValueError(f"{path.name}: not a Zendesk export: no tickets, ticket metrics or satisfaction "
-                         "ratings in it (told from the keys or columns: tickets need id, created_at, "
-                         "via/status/requester_id...; metrics ticket_id and reply_time_in_minutes...; "
-                         "ratings ticket_id and score)")
+        raise _not_text(path) from None
 
 
-# --- typing the values -----------------------------------------------------------------------------
+def _used(sql: str, parameters: dict) -> dict:
+    """The parameters a statement uses (DuckDB refuses others), its comments aside."""
+    code = re.sub(r"--[^\n]*", "", sql)
+    return {name: value for name, value in parameters.items() if re.search(rf"\${name}\b", code)}
 
 
+def _statement(source: str, reader: str | None = None) -> str:
+    """The query that types one file's records: the reader's values (JSON) into records, then typed;
+    or the records of a CSV (`source` import_zendesk_csv)."""
+    typed = "select * from (\n" + load_sql("import_zendesk_typed") + "\n)"
+    if reader is None:
+        return f"with zendesk_records as (\n{load_sql(source)}\n)\n{typed}"
+    return (f"with zendesk_values as (\n{load_sql(reader)}\n),\n"
+            f"zendesk_records as (\n{load_sql(source)}\n)\n{typed}")
 
-def _ident(value) -> str | None:
-    """An id as text: 123, 123.0 and "123" are all "123"; None when empty."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if value is None or value == "" or (isinstance(value, float) and np.isnan(value)):
+
+class _Reading:
+    """The records of an import's files, typed by DuckDB into Parquet files in the scratch folder
+    (zendesk_typed, a view over them, once read), and the few set aside in Python (a broken JSON
+    document: one record)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, zone: str, scratch: Path):
+        self.con = con
+        self.folder = scratch / "typed"
+        self.folder.mkdir(exist_ok=True)
+        self.parts: dict[int, Path] = {}  # the Parquet file holding each file's typed records
+        self.set_aside: list[dict] = []
+        # files recognised without a row read: an empty array, a CSV of a header alone, one broken
+        # document (set aside in Python)
+        self._recognised: set[int] = set()
+        self.common = {"zone": zone, "skipped": SKIPPED_REASON, "limit": RECORD_TEXT_LIMIT,
+                       "separator": SEPARATOR, "columns": COLUMNS, "structure": STRUCTURE}
+        empty = scratch / "empty.csv"  # no record, but the columns of every typed file
+        empty.write_text("id\n", encoding="utf-8")
+        self._write(con, _statement("import_zendesk_csv"), self._csv_parameters(empty, 0, ["id"], "ticket"),
+                    [0])
+
+    def _csv_parameters(self, path: Path, number: int, names: list[str], kind: str) -> dict:
+        return {**self.common, "path": str(path), "file_no": number, "names": names, "kind": kind,
+                "size": LINE_LIMIT, "mode": "lines"}
+
+    def _write(self, con, sql: str, parameters: dict, numbers: list[int]) -> Path:
+        """Run a query of typed records into a Parquet file of its own: the part of these files."""
+        # named by the first file, so the view reads the parts in the export's order
+        target = self.folder / f"{min(numbers):06d}-{uuid.uuid4().hex}.parquet"
+        con.sql(sql, params=_used(sql, parameters)).write_parquet(str(target), compression="zstd")
+        for number in numbers:
+            self.parts[number] = target
+        return target
+
+    def add(self, paths: list[Path]) -> None:
+        """Read the files: one-document files together, the others each on its own, side by side;
+        then zendesk_typed is a view of every file's typed records."""
+        documents, alone = [], []
+        for number, path in enumerate(paths, start=1):
+            shape = self._shape(path)
+            if shape == "document":
+                documents.append((number, path))
+            elif shape is not None:
+                alone.append((number, path, shape))
+        alone += self._documents(documents)
+        workers = max(1, min(THREADS, len(alone)))
+        if workers == 1:
+            for number, path, shape in alone:
+                self._file(self.con, number, path, shape)
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                for done in [pool.submit(self._file, None, *job) for job in alone]:
+                    done.result()
+        parts = sorted({str(part) for part in self.parts.values()})
+        self.con.read_parquet(parts).create_view("zendesk_typed")
+        recognised = self.con.execute(
+            "select list(distinct file_no) from zendesk_typed where kind is not null").fetchall()[0][0] or []
+        for number in sorted({number for number, *_ in alone} | {number for number, _ in documents}):
+            if number not in recognised and number not in self._recognised:
+                raise _not_an_export(paths[number - 1])
+
+    def _shape(self, path: Path) -> str | None:
+        """How a file is read: csv, array, lines, document (a file of one JSON document, read with
+        others), or None (empty)."""
+        head = _head(path)
+        text = head.lstrip()
+        if not text:
+            return None if path.stat().st_size <= HEAD_BYTES else "csv"
+        if text[0] == "[":
+            return "array"
+        if text[0] != "{":
+            return "csv"
+        if path.stat().st_size > DOCUMENT_LIMIT:
+            return "lines"
+        first, newline, rest = text.partition("\n")
+        if not newline or not rest.strip():
+            return "document"  # one line: one document (or one record)
+        try:
+            json.loads(first)
+        except ValueError:
+            return "document"  # pretty-printed: a record spread over lines
+        return "lines"
+
+    def _documents(self, documents: list[tuple[int, Path]]) -> list[tuple[int, Path, str]]:
+        """Read the one-document files together; those that hold more than one value, or stop the
+        reader, are read on their own, and those that are no one document returned, to be read as
+        JSON lines."""
+        if not documents:
+            return []
+        numbers = [number for number, _ in documents]
+        parameters = {**self.common, "paths": [str(path) for _, path in documents], "file_nos": numbers,
+                      "lenient": False, "size": max(path.stat().st_size for _, path in documents) + 1,
+                      "mode": "document"}
+        try:
+            sql = _statement("import_zendesk_records", "import_zendesk_json_documents")
+            part = self._write(self.con, sql, parameters, numbers)
+            values = dict(self.con.execute(
+                "select file_no, count(*) filter (where item = 0) from read_parquet($part) group by file_no",
+                {"part": str(part)}).fetchall())
+        except duckdb.Error:
+            values = {}
+        alone = [(number, path) for number, path in documents if values.get(number, 0) != 1]
+        self._forget([number for number, _ in alone])
+        return [(number, path, "lines") for number, path in alone
+                if not self._document(self.con, number, path)]
+
+    def _document(self, con, number: int, path: Path) -> bool:
+        """A file of one JSON document, read on its own: strictly, else leniently (a list element of
+        another type read as nulls) unless that leaves a value that is no record. False (nothing
+        kept) when it is not one JSON document."""
+        sql = _statement("import_zendesk_records", "import_zendesk_json_documents")
+        for lenient in (False, True):
+            try:
+                self._write(con, sql, {**self.common, "paths": [str(path)], "file_nos": [number],
+                                       "lenient": lenient, "size": path.stat().st_size + 1,
+                                       "mode": "document"}, [number])
+            except duckdb.Error:
+                continue
+            values, unknown = self._values(con, number)
+            if values == 1 and not (lenient and unknown):
+                return True
+            self._forget([number], con)
+        return False
+
+    def _values(self, con, number: int) -> tuple[int, int]:
+        """How many values a file's records come from, and how many of its values are no record."""
+        return con.execute("select count(*) filter (where item = 0), count(*) filter (where kind is null) "
+                           "from read_parquet($part) where file_no = $number",
+                           {"part": str(self.parts[number]), "number": number}).fetchall()[0]
+
+    def _forget(self, numbers: list[int], con=None) -> None:
+        """Drop what was read of these files (to read them another way)."""
+        con = con or self.con
+        for part in {self.parts.pop(number) for number in numbers if number in self.parts}:
+            others = [number for number, held in self.parts.items() if held == part]
+            if others:  # files read together: the others' records stay
+                self._write(con, "select * from read_parquet($part) where list_contains($numbers, file_no)",
+                            {"part": str(part), "numbers": others}, others)
+            part.unlink(missing_ok=True)
+
+    def _file(self, con, number: int, path: Path, shape: str) -> None:
+        con = con or _session(self.con.cursor())
+        try:
+            if shape == "csv":
+                self._csv(con, number, path)
+            else:
+                self._json(con, number, path, shape)
+        except duckdb.InvalidInputException as error:
+            if any(word in str(error).lower() for word in ("unicode", "utf-8", "utf8")):
+                raise _not_text(path) from None
+            raise
+
+    def _csv(self, con, number: int, path: Path) -> None:
+        head = _head(path)
+        header = next(csv.reader([head.splitlines()[0] if head.strip() else ""]), [])
+        names = [ALIASES.get(_column(name), _column(name)) for name in header]
+        kind = _kind(set(names))
+        if kind is None:
+            raise _not_an_export(path)
+        self._recognised.add(number)
+        self._write(con, _statement("import_zendesk_csv"), self._csv_parameters(path, number, names, kind),
+                    [number])
+
+    def _json(self, con, number: int, path: Path, shape: str) -> None:
+        parameters = {**self.common, "path": str(path), "file_no": number, "size": VALUE_LIMIT, "mode": shape}
+        sql = _statement("import_zendesk_records", "import_zendesk_json")
+        if shape == "array":
+            try:  # a top-level array of records, streamed element by element
+                self._write(con, sql, {**parameters, "format": "array", "lenient": True}, [number])
+            except duckdb.Error:
+                self._forget([number], con)
+                return self._broken_document(number, path)
+            self._recognised.add(number)  # an empty array is a file of no records
+            return
+        try:  # JSON lines (a line that is not JSON gives a row of nulls: lenient)
+            self._write(con, sql, {**parameters, "format": "newline_delimited", "lenient": True}, [number])
+        except duckdb.Error:
+            self._forget([number], con)
+            return self._lines(con, number, path, parameters)
+        values, unknown = self._values(con, number)
+        if not unknown:
+            return
+        if 2 * unknown >= values and values > 1:  # mostly not JSON lines: one document?
+            self._forget([number], con)
+            if not self._document(con, number, path):
+                self._lines(con, number, path, parameters)
+            return
+        if not self._number_lines(con, number, path, values):
+            self._forget([number], con)
+            self._lines(con, number, path, parameters)
+
+    def _number_lines(self, con, number: int, path: Path, values: int) -> bool:
+        """A JSON-lines file the reader read leniently, with a few lines that are no records: those
+        lines as written, with their reasons, and every record's line number (blank lines counted).
+        False when the lines do not match the values read (the file is then read line by line)."""
+        part = self.parts[number]
+        wanted = [ordinal for (ordinal,) in con.execute(
+            "select value_no from read_parquet($part) where kind is null", {"part": str(part)}).fetchall()]
+        con.execute("create or replace temp table zendesk_line_numbers as "
+                    + load_sql("import_zendesk_line_numbers"),
+                    {"path": str(path), "separator": SEPARATOR, "size": LINE_LIMIT, "wanted": wanted,
+                     "limit": RECORD_TEXT_LIMIT})
+        lines = con.execute("select count(*) from zendesk_line_numbers").fetchall()[0][0]
+        if lines != values:
+            return False
+        self._write(con, load_sql("import_zendesk_renumbered"), {"typed": str(part)}, [number])
+        part.unlink()
+        con.execute("drop table zendesk_line_numbers")
+        return True
+
+    def _lines(self, con, number: int, path: Path, parameters: dict) -> None:
+        """A JSON-lines file read line by line (a line that is not JSON is set aside), or, when most of
+        its lines are not JSON, one broken document (one record set aside)."""
+        sql = _statement("import_zendesk_records", "import_zendesk_json_lines")
+        part = self._write(con, sql, {**parameters, "mode": "lines", "size": LINE_LIMIT}, [number])
+        lines, broken = con.execute(
+            "select count(*) filter (where item = 0), count(*) filter (where problem = 'not valid JSON') "
+            "from read_parquet($part)", {"part": str(part)}).fetchall()[0]
+        if 2 * broken > lines:
+            self._forget([number], con)
+            self._broken_document(number, path)
+
+    def _broken_document(self, number: int, path: Path) -> None:
+        """A JSON document that does not parse: one record, set aside where it breaks."""
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+        reason, line = "not a Zendesk ticket, ticket metric or satisfaction rating", 1  # JSON, of no use
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as error:
+            reason, line = "not valid JSON", error.lineno
+        self._recognised.add(number)
+        self.set_aside.append({"source_file": path.name, "source_row": line, "reason": reason,
+                               "record": text[:RECORD_TEXT_LIMIT]})
+
+
+# --- the import ------------------------------------------------------------------------------------
+
+def _via_note(mix: list[tuple], channels: dict[str, str], mapped: set[str]) -> str | None:
+    """Which via values the tickets came through, how many tickets each, and what each was read as."""
+    if not mix:
         return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = str(value).strip()
-    return re.sub(r"^(\d+)\.0+$", r"\1", text) or None
-
-
-def _score(score: str | None) -> float | None:
-    """5.0 for good, 1.0 for bad (and their _with_comment variants), NaN for a survey offered or not
-    offered but never answered; None when the score is none of these."""
-    if score in ("offered", "unoffered"):
-        return np.nan
-    return next((value for name, value in SCORES.items() if score and score.startswith(name)), None)
-
-
-def _lower(value) -> str | None:
-    return None if value is None else str(value).strip().lower() or None
-
-
-
-
-
-
-def _times(frame: pd.DataFrame, column: str, zone: str, reasons: pd.Series) -> pd.Series:
-    return parse_times(frame[column], zone, reasons, column)
-
-
-def _numbers(frame: pd.DataFrame, column: str, label: str, reasons: pd.Series) -> pd.Series:
-    values = pd.to_numeric(frame[column].astype(object), errors="coerce").astype("float64")
-    flag(reasons, frame[column].notna() & values.isna(), f"{label}: not a number")
-    flag(reasons, values < 0, f"{label}: negative")
-    return values
-
-
-def _frame(entries: list, fields: dict) -> pd.DataFrame:
-    """One column per field ({name: (flattened key, conversion)}), plus where each record came from."""
-    data = {"source_file": [e[0] for e in entries], "source_row": [e[1] for e in entries],
-            "original": [e[3] for e in entries]}
-    for name, (key, convert) in fields.items():
-        data[name] = [convert(e[2].get(key)) for e in entries]
-    return pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in data.items()})
-
-
-def _aside(frame: pd.DataFrame, reasons: pd.Series) -> list[dict]:
-    bad = frame[reasons != ""]
-    return [{"source_file": file, "source_row": int(row), "reason": reason,
-             "record": _text(original)[:RECORD_TEXT_LIMIT]}
-            for file, row, reason, original in zip(bad["source_file"], bad["source_row"],
-                                                   reasons[reasons != ""], bad["original"], strict=True)]
-
-
-def _as_is(value):
-    return value
-
-
-# --- the join --------------------------------------------------------------------------------------
-
-def _tickets(entries: list, zone: str) -> tuple[pd.DataFrame, list[dict], set[str]]:
-    """The usable tickets (typed), the set-aside ones, and the ids of tickets set aside."""
-    frame = _frame(entries, {
-        "id": ("id", _ident), "created_at": ("created_at", _as_is),
-        "updated_at": ("updated_at", _as_is), "status": ("status", _lower),
-        "via": ("via_channel", _lower), "assignee_id": ("assignee_id", _ident),
-        "group_id": ("group_id", _ident), "requester_id": ("requester_id", _ident),
-        "inline_score": ("satisfaction_rating_score", _lower)})
-    reasons = pd.Series("", index=frame.index, dtype=object)
-    flag(reasons, frame["id"].isna(), "ticket without an id")
-    flag(reasons, frame["created_at"].isna(), "ticket without created_at")
-    flag(reasons, frame["status"] == "deleted", "deleted ticket")
-    frame["created"] = _times(frame, "created_at", zone, reasons)
-    frame["updated"] = _times(frame, "updated_at", zone, reasons)
-    bad = reasons != ""
-    return frame[~bad], _aside(frame, reasons), set(frame.loc[bad, "id"].dropna())
-
-
-def _fold(frame: pd.DataFrame, reasons: pd.Series, version: pd.Series, kind: str, tickets: set[str],
-          dropped: set[str]) -> tuple[pd.DataFrame, list[dict], int, int]:
-    """The newest usable record of each ticket in the export; the others set aside or superseded.
-    Returns the records by ticket id, the set-aside ones, how many were merged and superseded."""
-    orphan = frame["ticket_id"].notna() & ~frame["ticket_id"].isin(tickets) & (reasons == "")
-    reasons[orphan] = [f"{kind} for ticket {ticket}, whose ticket was set aside" if ticket in dropped
-                       else f"{kind} for ticket {ticket} not in this export"
-                       for ticket in frame.loc[orphan, "ticket_id"]]
-    usable = frame[reasons == ""].assign(version=version[reasons == ""])
-    usable = usable.sort_values("version", na_position="first", kind="stable")
-    latest = ~usable["ticket_id"].duplicated(keep="last")
-    newest = usable[latest].set_index("ticket_id")
-    return newest, _aside(frame, reasons), int(latest.sum()), int((~latest).sum())
-
-
-def _metrics(entries: list, zone: str, tickets: set[str], dropped: set[str]):
-    frame = _frame(entries, {
-        "ticket_id": ("ticket_id", _ident), "updated_at": ("updated_at", _as_is),
-        "solved_at": ("solved_at", _as_is), "reply": ("reply_time_in_minutes_calendar", _as_is),
-        "full": ("full_resolution_time_in_minutes_calendar", _as_is),
-        "reopens": ("reopens", _as_is), "replies": ("replies", _as_is)})
-    reasons = pd.Series("", index=frame.index, dtype=object)
-    flag(reasons, frame["ticket_id"].isna(), "ticket metric without a ticket_id")
-    frame["reply"] = _numbers(frame, "reply", "reply_time_in_minutes.calendar", reasons)
-    frame["full"] = _numbers(frame, "full", "full_resolution_time_in_minutes.calendar", reasons)
-    frame["reopens"] = _numbers(frame, "reopens", "reopens", reasons)
-    frame["replies"] = _numbers(frame, "replies", "replies", reasons)
-    frame["solved"] = _times(frame, "solved_at", zone, reasons)
-    version = _times(frame, "updated_at", zone, reasons)
-    return _fold(frame, reasons, version, "metric", tickets, dropped)
-
-
-def _ratings(entries: list, zone: str, tickets: set[str], dropped: set[str]):
-    frame = _frame(entries, {
-        "ticket_id": ("ticket_id", _ident), "score": ("score", _lower),
-        "assignee_id": ("assignee_id", _ident), "created_at": ("created_at", _as_is),
-        "updated_at": ("updated_at", _as_is)})
-    reasons = pd.Series("", index=frame.index, dtype=object)
-    flag(reasons, frame["ticket_id"].isna(), "rating without a ticket_id")
-    known = frame["score"].map(lambda score: _score(score) is not None)
-    flag(reasons, ~known.astype(bool), "rating score not one of good, bad, offered, unoffered")
-    frame["csat"] = frame["score"].map(_score).astype("float64")
-    version = _times(frame, "updated_at", zone, reasons)
-    version = version.fillna(_times(frame, "created_at", zone, reasons))
-    return _fold(frame, reasons, version, "rating", tickets, dropped)
+    parts = [f"{via or '(none)'} {tickets:,} ({channel})" for via, tickets, channel, _ in mix]
+    note = "via: " + ", ".join(parts)
+    unsure = [via for via, *_ in mix if via in INTEGRATION_VIA and via not in mapped]
+    for via in unsure:
+        note += (f"; {via} read as {channels[via]}: set [via] {via} = \"phone\" (or \"chat\") in the mapping "
+                 "if these tickets are calls or chats an integration logged")
+    return note
 
 
 def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) -> Parsed:
     """Read Zendesk exports (tickets, ticket metrics, satisfaction ratings) into contract rows."""
     zone = mapping_zone(mapping)
-    out = _Records()
-    for path in paths:
-        _read(Path(path), out)
+    channels = via_channels(mapping)
+    mapped = {str(value).strip().lower() for value in ((mapping or {}).get("via") or {})}
+    with tempfile.TemporaryDirectory(prefix="cxdash-zendesk-") as temporary:
+        con = _connection(Path(temporary))
+        try:
+            reading = _Reading(con, zone, Path(temporary))
+            reading.add([Path(path) for path in paths])
+            files = [Path(path).name for path in paths]
+            via = {"via_values": list(channels), "via_channels": list(channels.values())}
+            con.execute("create table zendesk_side as " + load_sql("import_zendesk_side"))
+            set_aside = con.execute(load_sql("import_zendesk_set_aside"),
+                                    {"limit": RECORD_TEXT_LIMIT, "files": files}).df()
+            deletions = con.execute(load_sql("import_zendesk_deletions"), {"files": files}).df()
+            mix = con.execute(load_sql("import_zendesk_via_mix"), via).fetchall()
+            read, metrics, ratings = con.execute(
+                "select count(*), count(*) filter (where kind = 'metric'), "
+                "count(*) filter (where kind = 'rating') from zendesk_typed "
+                "where kind is distinct from 'document'").fetchall()[0]
+            merged, copies = con.execute("select count(*), coalesce(sum(copies), 0) from zendesk_side "
+                                         "where in_export").fetchall()[0]
+            # last, through Arrow (a million zoned timestamps convert in a blink), and made a DataFrame
+            # once DuckDB has let go of the records
+            contacts = con.sql(load_sql("import_zendesk_contacts"), params={**via, "files": files}) \
+                .to_arrow_reader(100_000).read_all()  # streamed: DuckDB keeps no copy of the rows
+        finally:
+            con.close()
 
-    tickets, aside, dropped = _tickets(out.kinds["ticket"], zone)
-    ids = set(tickets["id"])
-    metrics, metric_aside, metric_merged, metric_older = _metrics(out.kinds["metric"], zone, ids, dropped)
-    ratings, rating_aside, rating_merged, rating_older = _ratings(out.kinds["rating"], zone, ids, dropped)
-
-    ticket = tickets["id"]
-    status = tickets["status"]
-    created = tickets["created"]
-
-    def joined(records: pd.DataFrame, column: str) -> pd.Series:
-        """A column of the metric or rating of each ticket (null without one), in the ticket's row."""
-        return records[column].reindex(ticket.to_numpy()).set_axis(tickets.index)
-
-    answered = created + pd.to_timedelta(joined(metrics, "reply"), unit="min")
-    solved = joined(metrics, "solved").fillna(created + pd.to_timedelta(joined(metrics, "full"), unit="min"))
-    ended = solved.where(~status.isin(NOT_SOLVED))
-    # a solve before the ticket was created cannot be imported (validate refuses it): set aside
-    backwards = (ended < created).fillna(False).astype(bool)
-    aside += _aside(tickets, pd.Series(np.where(backwards, "ticket solved before it was created", ""),
-                                       index=tickets.index, dtype=object))
-
-    reopens, replies = joined(metrics, "reopens"), joined(metrics, "replies")
-    known = ticket.isin(metrics.index) & reopens.notna() & replies.notna() & ~status.isin(NOT_SOLVED)
-    first_contact = pd.Series(pd.NA, index=tickets.index, dtype="boolean")
-    first_contact[known] = (reopens[known] == 0) & (replies[known] <= 1)
-
-    inline = tickets["inline_score"].map(lambda score: _score(score) or np.nan).astype("float64")
-    csat = joined(ratings, "csat").astype("float64").where(ticket.isin(ratings.index), inline)
-    agent = tickets["assignee_id"].where(tickets["assignee_id"].notna(), joined(ratings, "assignee_id"))
-
-    channel = tickets["via"].map(channel_of)
+    # column by column, each Arrow buffer let go once converted
+    contacts = contacts.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get, self_destruct=True,
+                                  split_blocks=True)
+    # a ticket solved before it was created cannot be imported (validate refuses it): set aside
+    backwards = contacts["problem"].notna().to_numpy()
+    rows = contacts[~backwards].drop(columns="problem").reset_index(drop=True)
+    if backwards.any():
+        solved = contacts[backwards]
+        set_aside = pd.concat([set_aside, pd.DataFrame({
+            "source_file": solved["source_file"].to_numpy(), "source_row": solved["source_row"].to_numpy(),
+            "reason": solved["problem"].to_numpy(),
+            "record": solved.drop(columns=["problem", "source_file", "source_row"])
+            .to_json(orient="records", lines=True, date_format="iso").splitlines()})], ignore_index=True)
+    if reading.set_aside:
+        set_aside = pd.concat([set_aside, pd.DataFrame(reading.set_aside)], ignore_index=True)
+    if len(set_aside):  # in the export's order: by file, then by row
+        place = {name: number for number, name in reversed(list(enumerate(files)))}
+        set_aside = (set_aside.astype({"source_row": "int64", "record": "object"}).fillna({"record": ""})
+                     .assign(place=set_aside["source_file"].map(place))
+                     .sort_values(["place", "source_row"], kind="stable").drop(columns="place")
+                     .reset_index(drop=True))
+    else:
+        set_aside = empty_set_aside()
     notes = []
-    unknown = tickets["via"][channel.isna()].fillna("(none)")
-    if len(unknown):
-        values = ", ".join(f"{value} ({count:,})" for value, count in unknown.value_counts().items())
-        notes.append(f"{len(unknown):,} ticket(s) came in through channels cxdash has no name for, "
-                     f"counted as email: {values}")
+    unknown = [(via, tickets) for via, tickets, _, named in mix if not named]
+    if unknown:
+        values = ", ".join(f"{via or '(none)'} ({tickets:,})" for via, tickets in unknown)
+        notes.append(f"{sum(tickets for _, tickets in unknown):,} ticket(s) came in through channels cxdash "
+                     f"has no name for, counted as email: {values}")
+    via_note = _via_note(mix, channels, mapped)
+    if via_note:
+        notes.append(via_note)
     if settings.csat_method == "mean":
         notes.append("Zendesk ratings are good or bad (read as 5 and 1): under csat_method 'mean' the "
                      "average is 1 + 4 x the good share; csat_method 'good_bad' shows the share itself")
-
-    def prefixed(prefix: str, values: pd.Series) -> pd.Series:
-        return prefix + values.astype("string")
-
-    rows = pd.DataFrame({
-        "interaction_id": prefixed("zd-", ticket),
-        "channel": channel.fillna("email"),
-        "arrived_at": created,
-        "answered_at": answered,
-        "ended_at": ended,
-        "abandoned": pd.Series(False, index=tickets.index, dtype="boolean"),
-        "agent_id": prefixed("zd-agent-", agent),
-        "team": prefixed("zd-group-", tickets["group_id"]),
-        "resolved_first_contact": first_contact,
-        "csat_score": csat,
-        "customer_id": prefixed("zd-user-", tickets["requester_id"]),
-        "source_updated_at": tickets["updated"],
-        "source_file": tickets["source_file"].astype(str),
-        "source_row": tickets["source_row"].astype("int64"),
-    })[~backwards].reset_index(drop=True)
-
-    records = out.set_aside + aside + metric_aside + rating_aside
-    set_aside = (pd.DataFrame(records, columns=["source_file", "source_row", "reason", "record"])
-                 .astype({"source_row": "int64"}) if records else empty_set_aside())
     # what a kind of file absent from this import would have filled is not erased from stored tickets
-    not_carried = ((() if out.kinds["metric"] else ("answered_at", "ended_at", "resolved_first_contact"))
-                   + (() if out.kinds["rating"] else ("csat_score",)))
-    return Parsed(SOURCE.name, rows, set_aside, records_read=out.read, merged=metric_merged + rating_merged,
-                  superseded=metric_older + rating_older, notes=notes, not_carried=not_carried)
+    not_carried = ((() if metrics else ("answered_at", "ended_at", "resolved_first_contact"))
+                   + (() if ratings else ("csat_score",)))
+    return Parsed(SOURCE.name, rows, set_aside, records_read=read + len(reading.set_aside), merged=merged,
+                  superseded=int(copies) - merged, notes=notes, not_carried=not_carried,
+                  deletions=deletions if len(deletions) else empty_deletions())
 
 
 # the source, declared once: the command line, the upload checks and the Import page read it here
@@ -516,8 +586,12 @@ SOURCE = Source(
     hint=("The tickets export, with the ticket metrics and satisfaction ratings exports if you have them: "
          "upload them together."),
     mapping=MappingFile(required=False,
-                        purpose="Only for times written without an offset (a CSV from Explore or a "
-                                "spreadsheet): the time zone they are in (default UTC).",
-                        example='timezone = "America/New_York"\n'),
+                        purpose="Optional. The channel each via.channel value is read as ([via]; "
+                                "defaults: api, web, email -> email, voice -> phone, chat and "
+                                "native_messaging -> chat...): say so when an integration logs calls or "
+                                "chats through the API. And for times written without an offset (a CSV "
+                                "from Explore or a spreadsheet): the time zone they are in (default UTC).",
+                        example=('timezone = "America/New_York"\n\n[via]\napi = "phone"\n'
+                                 'any_channel = "chat"\n')),
     doc=__doc__,
 )
