@@ -1,28 +1,51 @@
 """Genesys Cloud conversation details (`POST /api/v2/analytics/conversations/details/query`, or the
 results of an analytics conversation details job) turned into the data contract.
 
-Accepted files: a response `{"conversations": [...]}` (several pages may be concatenated in one file),
-a JSON array of conversations, or JSON lines with one conversation (or one page) per line. A file
-with no conversation in it at all raises ValueError; a bad line or record is set aside.
+Accepted files: JSON lines with one conversation per line (a job's results as they are usually
+saved), a response `{"conversations": [...]}` (several pages may follow each other in one file,
+pretty-printed or not), a JSON array of conversations, or JSON lines of pages. A file with no
+conversation in it at all raises ValueError; a bad line or record is set aside (its row: its line in
+JSON lines of conversations, else its position among the file's conversations).
+
+How it is read: DuckDB parses each conversation once into the fields below and applies the rules in
+SQL, conversation by conversation, without loading the file (sql/import_genesys_conversations.sql);
+a file of pages or arrays is first split into one conversation per line
+(sql/import_genesys_documents.sql). Only a document file that is not valid JSON is split by Python
+(document by document), so that its good documents still count.
 
 How a conversation becomes one contact (field names as in the API: conversation `conversationId,
-conversationStart, conversationEnd, originatingDirection, participants[], surveys[], resolutions[]`;
-participant `purpose, participantName, userId, teamId, externalContactId, sessions[]`; session
-`mediaType, messageType, direction, ani, metrics[{name, value (ms), emitDate}], segments[{segmentStart,
-segmentEnd, segmentType, queueId, disconnectType}]`):
+conversationStart, conversationEnd, originatingDirection, selfServed, participants[], surveys[],
+resolutions[]`; participant `participantId, purpose, participantName, userId, teamId,
+externalContactId, sessions[]`; session `mediaType, messageType, direction, ani, addressFrom,
+queueName, outboundCampaignId, agentOwned, metrics[{name, value (ms)}],
+segments[{segmentStart, segmentEnd, segmentType, queueId, queueName, disconnectType}]`):
 
 - one contact per conversation; interaction_id = conversationId.
-- inbound only: originatingDirection (else the customer session's direction) other than inbound is set
-  aside "outbound conversation"; a conversation with no customer/external participant is set aside
-  "internal conversation"; one without conversationEnd is set aside "in progress" (a later export
-  brings it in).
-- channel from the customer's first session mediaType: voice and callback -> phone, chat -> chat,
-  email -> email, message -> sms when messageType is sms, social when it is a social network
+- finished: a conversation with conversationEnd, or without it (older exports) when every segment has
+  ended: its end is then the latest segmentEnd. One with a segment still open is set aside
+  "conversation in progress" (a later export brings it in).
+- inbound customer contacts only; the rest is set aside with its category:
+  - "outbound campaign preview" / "outbound campaign call (dialer)": unless originatingDirection is
+    inbound, a participant whose purpose is campaign, dialer or outbound, or a session with an
+    outboundCampaignId (a preview when the campaign used callback media);
+  - "outbound conversation": originatingDirection other than inbound;
+  - "internal call between users": no customer or external participant but agents or users, or a
+    customer/external participant that is itself a Genesys user (it has a userId);
+  - when originatingDirection is missing, what the participants show: a callback session the agent
+    owns (agentOwned: "callback scheduled by an agent"); the customer's session direction outbound;
+    the customer's first segment dialing or contacting, or an agent or user present before the
+    customer ("outbound conversation (placed by an agent)", or "callback placed by an agent" when
+    callback media).
+  The customer is the first customer participant, else the first external one.
+- channel from the customer's first session with a mediaType: voice and callback -> phone, chat ->
+  chat, email -> email, message -> sms when messageType is sms, social when it is a social network
   (facebook, twitter, instagram, line, whatsapp, ...), chat otherwise (web messaging, open messaging);
   other media (video, cobrowse, screenshare) are set aside.
-- arrived_at = start of the first segment of the first acd (queue) participant, else conversationStart.
-- queue = the name given for its queueId in the mapping's [queues] table, else the acd participant's
-  participantName (Genesys names the acd participant after the queue), else the queueId.
+- arrived_at = start of the first acd (queue) participant's segments, else conversationStart.
+- queue = the name given for its queueId in the mapping's [queues] table, else the name the export
+  carries: a segment's or session's queueName, else the acd participant's participantName (Genesys
+  names the acd participant after the queue), else the queueId. Read from the first acd participant,
+  else from the first agent.
 - the agents who handled it = agent/user participants with an interact segment (an agent who was only
   alerted, e.g. not responding, did not handle it). answered_at = the first such interact segment's start;
   agent_id = that agent's userId; team = that participant's teamId.
@@ -30,10 +53,11 @@ segmentEnd, segmentType, queueId, disconnectType}]`):
 - a conversation that reached neither a queue nor an agent is self-service (channel self_service) when
   Genesys marks it selfServed, else it is set aside "ended before reaching a queue or an agent".
 - ended_at = for live channels (settings.live_channels), when the customer left (the customer
-  participant's last segmentEnd); otherwise, or when that is unknown, conversationEnd (which includes
-  the agents' after-call work).
+  participant's last segmentEnd); otherwise, or when that is unknown, the conversation's end (which
+  includes the agents' after-call work).
 - talk/hold/wrap = the sum over the handling agents of tTalk, tHeld and tAcw (ms -> s); for an agent
-  without such a metric, the durations of its interact, hold and wrapup segments. Null when unanswered.
+  without such a metric, the durations of its interact, hold and wrapup segments. A time no agent's
+  metric or segment measures is empty (null), not 0. Null when unanswered.
 - transfers: every agent stays in the one contact; tier = the number of distinct agents who handled it,
   capped at 3 (a proxy: each hand-over is taken as an escalation to the next tier).
 - resolved_first_contact = Genesys's own resolution (resolutions[].nNextContactAvoided: the customer did
@@ -43,62 +67,75 @@ segmentEnd, segmentType, queueId, disconnectType}]`):
   carry no 1-5 or 1-7 answer, and oSurveyTotalScore is a form score, not a CSAT).
 - customer_id = the customer's externalContactId, else a hash of the caller's number or address
   ("gen-" + 16 hex digits of SHA-256): pseudonymous, and the same caller gets the same id every import.
-- source_updated_at (the record's version) = the latest of conversationEnd, segmentEnd, metric emitDate
-  and survey/resolution times, so a conversation exported again with a survey added replaces the old one.
+- source_updated_at (the record's version) = the latest of the conversation's end, the customer's and
+  the agents' last segmentEnd (an agent's after-call work ends last) and survey/resolution times, so a
+  conversation exported again with a survey added, or with an agent's wrap-up finished, replaces the
+  old one.
 """
 
 from __future__ import annotations
 
-import hashlib
+import codecs
 import json
-import math
-from collections.abc import Iterator
-from datetime import UTC, datetime
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from cxdash.importers.core import MappingFile, Parsed, Source, empty_set_aside
+from cxdash.db import connect, load_sql
+from cxdash.importers.core import SET_ASIDE_COLUMNS, MappingFile, Parsed, Source, empty_set_aside
 from cxdash.settings import Settings
 
-MEDIA_CHANNELS = {"voice": "phone", "callback": "phone", "chat": "chat", "webchat": "chat", "email": "email"}
-SMS_MESSAGE_TYPES = {"sms"}
-SOCIAL_MESSAGE_TYPES = {"facebook", "twitter", "x", "instagram", "line", "whatsapp", "telegram", "kakao",
-                        "apple", "wechat", "viber", "googlebusinessmessages"}
-CUSTOMER_PURPOSES = ("customer", "external")
-AGENT_PURPOSES = ("agent", "user")
-# contract column, the agent session's metric (ms), the segment type measured when the metric is absent
-HANDLE_PARTS = (("talk_seconds", "tTalk", "interact"), ("hold_seconds", "tHeld", "hold"),
-                ("wrap_seconds", "tAcw", "wrapup"))
-PAGE_KEYS = {"totalHits", "cursor", "dataAvailabilityDate", "state", "errorMessage"}
 ROW_COLUMNS = ["interaction_id", "channel", "arrived_at", "queue", "answered_at", "ended_at", "abandoned",
                "talk_seconds", "hold_seconds", "wrap_seconds", "agent_id", "team", "tier",
                "resolved_first_contact", "csat_score", "nps_score", "ces_score", "customer_id",
                "source_updated_at", "source_file", "source_row"]
+SEPARATOR = "\x1f"  # never unescaped in JSON: a line is one value
+RECORD_TEXT_LIMIT = 20_000  # characters of a set-aside record kept for reading
+LARGEST_DOCUMENT = 256 * 2**20  # bytes of one JSON document (a page, or a whole export) read at once
+FETCH_ROWS = 100_000  # rows per Arrow batch fetched from DuckDB
+SNIFF_LINES = 5  # non-blank lines looked at to tell JSON lines from a JSON document
+INNER_ARRAY = "not a Genesys conversation (an array inside a page or an array)"
+NOT_AN_EXPORT = ("not a Genesys Cloud conversation details export (expected JSON with \"conversations\": "
+                 "[...], or JSON lines of conversations with a conversationId)")
 
 
 def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) -> Parsed:
     """Read Genesys Cloud conversation details files: one row per inbound customer conversation."""
     queues = _queue_names(mapping)
-    rows, aside, read = [], [], 0
-    for path in paths:
-        path = Path(path)
-        for row_number, record, raw in _records(path):
-            read += 1
-            if isinstance(record, str):  # a reason: the record could not be read as a conversation
-                aside.append((path.name, row_number, record, raw))
-                continue
-            contact = _contact(record, settings, queues)
-            if isinstance(contact, str):
-                aside.append((path.name, row_number, contact, raw))
-            else:
-                rows.append({**contact, "source_file": path.name, "source_row": row_number})
-    set_aside = (pd.DataFrame(aside, columns=["source_file", "source_row", "reason", "record"])
-                 .astype({"source_row": "int64"}) if aside else empty_set_aside())
+    contacts, aside, problems = [], [], []
+    with tempfile.TemporaryDirectory(prefix="cxdash-genesys-") as temporary:
+        scratch = Path(temporary)
+        (scratch / "spill").mkdir()
+        con = _connection(scratch / "spill")
+        try:
+            for number, path in enumerate(map(Path, paths)):
+                work = scratch / f"{number}"
+                work.mkdir()
+                rows, file_problems = _read_file(con, path, work, settings, queues)
+                if rows is not None:
+                    contacts.append(rows.contacts)
+                    aside.append(rows.aside)
+                problems += file_problems
+        finally:
+            con.close()
+    read = sum(table.num_rows for table in contacts + aside) + len(problems)
+    set_aside = _set_aside(aside, problems)
+    # text stays in Arrow (pandas' ArrowDtype): a million rows of ids as Python strings would take GBs
+    rows = (pa.concat_tables(contacts).to_pandas(types_mapper=_text) if contacts
+            else pd.DataFrame(columns=ROW_COLUMNS))
     notes = [] if not mapping else [f"mapping: {key} is not used by the genesys importer"
                                     for key in mapping if key != "queues"]
-    return Parsed(SOURCE.name, pd.DataFrame(rows, columns=ROW_COLUMNS), set_aside, records_read=read,
-                  notes=notes)
+    return Parsed(SOURCE.name, rows, set_aside, records_read=read, notes=notes)
+
+
+def _text(kind: pa.DataType) -> pd.ArrowDtype | None:
+    return pd.ArrowDtype(kind) if pa.types.is_string(kind) or pa.types.is_large_string(kind) else None
 
 
 def _queue_names(mapping: dict | None) -> dict[str, str]:
@@ -108,11 +145,189 @@ def _queue_names(mapping: dict | None) -> dict[str, str]:
     return {str(key): str(value) for key, value in queues.items()}
 
 
-# --- reading the files -----------------------------------------------------------------------------
+def _connection(spill: Path) -> duckdb.DuckDBPyConnection:
+    con = connect(temp_directory=spill)
+    con.execute("set memory_limit = '600MB'")  # streamed: a few chunks of lines at a time
+    con.execute("set preserve_insertion_order = true")  # line numbers and positions follow the file
+    con.execute("set TimeZone = 'UTC'")  # a time without an offset is UTC, as Genesys writes them
+    return con
 
-def _documents(text: str) -> Iterator[tuple[int, object, str]]:
+
+def _set_aside(aside: list[pa.Table], problems: list[tuple]) -> pd.DataFrame:
+    frames = [table.to_pandas() for table in aside if table.num_rows]
+    if problems:
+        frames.append(pd.DataFrame(problems, columns=SET_ASIDE_COLUMNS))
+    if not frames:
+        return empty_set_aside()
+    return pd.concat(frames, ignore_index=True).astype({"source_row": "int64"})
+
+
+@dataclass
+class _Rows:
+    """What the conversations query made of one file: its contacts (ROW_COLUMNS), the records set
+    aside (SET_ASIDE_COLUMNS; a page or an array among the records has no reason yet) and the kinds
+    of record it met."""
+
+    contacts: pa.Table
+    aside: pa.Table
+    kinds: set[str] = field(default_factory=set)
+
+
+# --- reading one file ------------------------------------------------------------------------------
+
+def _read_file(con: duckdb.DuckDBPyConnection, path: Path, work: Path, settings: Settings,
+               queues: dict[str, str]) -> tuple[_Rows | None, list[tuple]]:
+    """The conversations query's rows for one file (None when it holds no record) and the problems
+    found before it (fragments that are not JSON, in a document file). Raises ValueError when
+    nothing in the file is a Genesys conversation."""
+    shape = _shape(path)
+    if shape == "empty":
+        return None, []
+    if shape == "lines":
+        try:
+            rows = _conversations(con, path, path.name, settings, queues, work)
+        except duckdb.Error:
+            rows = None  # a line longer than DuckDB reads as one: read as documents
+        if rows is not None and not ("container" in rows.kinds
+                                     or ("conversation" not in rows.kinds and "invalid" in rows.kinds)):
+            return _checked(path, rows, [])
+        # pages or arrays among the lines, or no line a conversation: read as documents
+    items, problems = _split_documents(con, path, work)
+    rows = _conversations(con, items, path.name, settings, queues, work) if items is not None else None
+    if rows is not None and "container" in rows.kinds:  # an array inside a page or an array
+        reason = rows.aside.schema.get_field_index("reason")
+        rows.aside = rows.aside.set_column(reason, "reason", pc.fill_null(rows.aside["reason"], INNER_ARRAY))
+    return _checked(path, rows, problems)
+
+
+def _checked(path: Path, rows: _Rows | None, problems: list[tuple]) -> tuple[_Rows | None, list[tuple]]:
+    """A file's rows, unless none of its records is a Genesys conversation (ValueError)."""
+    if rows is not None and not rows.kinds:
+        rows = None
+    if (rows is None or "conversation" not in rows.kinds) and (problems or rows is not None):
+        raise ValueError(f"{path.name}: {NOT_AN_EXPORT}")
+    return rows, problems
+
+
+def _shape(path: Path) -> str:
+    """"lines" when one of the first non-blank lines is a JSON object by itself (JSON lines), "empty"
+    when the file has nothing but blanks, else "documents" (pretty-printed JSON, an array, not JSON)."""
+    seen = 0
+    try:
+        with open(path, "rb") as handle:
+            while seen < SNIFF_LINES:
+                line = handle.readline(4 * 2**20)
+                if not line:
+                    break
+                text = line.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
+                if not text:
+                    continue
+                seen += 1
+                try:
+                    if isinstance(json.loads(text), dict):
+                        return "lines"
+                except ValueError:
+                    continue
+    except OSError as error:
+        raise ValueError(f"{path.name}: cannot be read ({error})") from error
+    return "documents" if seen else "empty"
+
+
+def _conversations(con: duckdb.DuckDBPyConnection, path: Path, name: str, settings: Settings,
+                   queues: dict[str, str], work: Path) -> _Rows:
+    """sql/import_genesys_conversations.sql over a file of one conversation per line; a file DuckDB
+    cannot read as text lines because of bytes that are not UTF-8 is read again with those bytes
+    replaced (U+FFFD). Raises duckdb.Error when even that copy cannot be read."""
+    params = {"path": str(path), "name": name, "separator": SEPARATOR, "limit": RECORD_TEXT_LIMIT,
+              "live_channels": list(settings.live_channels), "queue_ids": list(queues),
+              "queue_names": list(queues.values())}
+    try:
+        return _fetch(con, params)
+    except duckdb.Error:
+        cleaned = _utf8_copy(path, work)
+    return _fetch(con, {**params, "path": str(cleaned)})
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, params: dict) -> _Rows:
+    """The query's rows, streamed from DuckDB in Arrow batches, each numbered (its position in the file
+    is its line) and split at once into contacts and records set aside: the whole result never sits
+    in memory twice. Blank lines and page statuses are no records."""
+    reader = con.sql(load_sql("import_genesys_conversations"), params=params).to_arrow_reader(FETCH_ROWS)
+    contacts, aside, kinds, lines = [], [], set(), 0
+    for batch in reader:  # batches of FETCH_ROWS rows, not rows
+        batch = batch.append_column("source_row", pa.array(np.arange(lines + 1, lines + batch.num_rows + 1)))
+        lines += batch.num_rows
+        kind = batch["kind"]
+        kinds.update(pc.unique(kind).to_pylist())
+        contact = pc.and_(pc.is_null(batch["reason"]), pc.equal(kind, "conversation"))
+        record = pc.invert(pc.or_(contact, pc.is_in(kind, pa.array(["blank", "status"]))))
+        contacts.append(batch.filter(contact).select(ROW_COLUMNS))
+        aside.append(batch.filter(record).select(SET_ASIDE_COLUMNS))
+    kinds -= {"blank", "status"}
+    schema = reader.schema.append(pa.field("source_row", pa.int64()))
+    return _Rows(pa.Table.from_batches(contacts, pa.schema([schema.field(n) for n in ROW_COLUMNS])),
+                 pa.Table.from_batches(aside, pa.schema([schema.field(n) for n in SET_ASIDE_COLUMNS])), kinds)
+
+
+def _utf8_copy(path: Path, work: Path) -> Path:
+    """The file with bytes that are not UTF-8 replaced (U+FFFD), copied in blocks."""
+    target = work / "utf8.jsonl"
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+    with open(path, "rb") as source, open(target, "w", encoding="utf-8") as out:
+        while block := source.read(16 * 2**20):
+            out.write(decoder.decode(block))
+        out.write(decoder.decode(b"", final=True))
+    return target
+
+
+def _split_documents(con: duckdb.DuckDBPyConnection, path: Path,
+                     work: Path) -> tuple[Path | None, list[tuple]]:
+    """A document file (pages, an array, pretty-printed or not) written as one conversation per line
+    (sql/import_genesys_documents.sql), and the problems found on the way. When DuckDB cannot read
+    the file as JSON, Python splits it into its documents first (document by document, not record by
+    record): a fragment that is not JSON is a problem at the line it starts on; the documents are read
+    as above."""
+    items = work / "items.jsonl"
+    try:
+        _write_items(con, path, items)
+        return items, []
+    except duckdb.Error:
+        pass
+    documents, problems = work / "documents.jsonl", []
+    try:
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError as error:
+        raise ValueError(f"{path.name}: cannot be read ({error})") from error
+    with open(documents, "w", encoding="utf-8") as out:
+        for line, document, raw in _documents(text):
+            if document is _NOT_JSON:
+                problems.append((path.name, line, "not valid JSON", raw[:RECORD_TEXT_LIMIT]))
+            else:
+                out.write(json.dumps(document, ensure_ascii=False) + "\n")
+    if documents.stat().st_size == 0:
+        return None, problems
+    _write_items(con, documents, items)
+    return items, problems
+
+
+def _write_items(con: duckdb.DuckDBPyConnection, path: Path, target: Path) -> None:
+    query = load_sql("import_genesys_documents").strip().rstrip(";")
+    size = min(path.stat().st_size + 1, LARGEST_DOCUMENT)  # DuckDB's buffer is sized by it
+    con.execute(f"copy ({query}) to '{_quoted(target)}' (format csv, header false, quote '', escape '', "
+                f"delimiter '{SEPARATOR}')", {"path": str(path), "max_size": size})
+
+
+def _quoted(path: Path) -> str:
+    """A path of this importer's own scratch folder, as a SQL string literal's text."""
+    return str(path).replace("'", "''")
+
+
+_NOT_JSON = object()
+
+
+def _documents(text: str):
     """Every JSON document in the text (one, several concatenated, or one per line), with the line it
-    starts on; a fragment that is not JSON comes back as a NotJson up to the end of its line."""
+    starts on; a fragment that is not JSON comes back as _NOT_JSON, up to the end of its line."""
     decoder = json.JSONDecoder()
     position, line, counted = 0, 1, 0
     while True:
@@ -127,242 +342,9 @@ def _documents(text: str) -> Iterator[tuple[int, object, str]]:
         except json.JSONDecodeError:
             end = text.find("\n", position)
             end = len(text) if end < 0 else end
-            document = _NotJson()
+            document = _NOT_JSON
         yield line, document, text[position:end]
         position = end
-
-
-class _NotJson:
-    pass
-
-
-def _records(path: Path) -> Iterator[tuple[int, dict | str, str]]:
-    """(row number, conversation or the reason it is not one, raw text) for every record of a file.
-    Raises ValueError when nothing in the file is a Genesys conversation."""
-    try:
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
-    except OSError as error:
-        raise ValueError(f"{path.name}: cannot be read ({error})") from error
-    found, problems, ordinal = False, [], 0
-    for line, document, raw in _documents(text):
-        if isinstance(document, _NotJson):
-            problems.append((line, "not valid JSON", raw))
-            continue
-        single = len(raw.splitlines()) <= 1  # a JSON-lines record: its row number is its line
-        if isinstance(document, dict) and "conversations" in document:
-            items = document["conversations"]
-            if not isinstance(items, list):
-                problems.append((line, "\"conversations\" is not a list", raw))
-                continue
-        elif isinstance(document, dict) and "conversationId" in document:
-            items = [document]
-        elif isinstance(document, list):
-            items = document
-        elif isinstance(document, dict) and document and set(document) <= PAGE_KEYS:
-            continue  # an empty page (no conversations in the interval) or a job's status
-        else:
-            problems.append((line, "not a Genesys conversation (no conversationId)", raw))
-            continue
-        for item in items:
-            ordinal += 1
-            number = line if single and len(items) == 1 else ordinal
-            item_raw = raw if len(items) == 1 else json.dumps(item, ensure_ascii=False)
-            if isinstance(item, dict) and "conversationId" in item:
-                found = True
-                yield number, item, item_raw
-            else:
-                problems.append((number, "not a Genesys conversation (no conversationId)", item_raw))
-    if problems and not found:
-        raise ValueError(f"{path.name}: not a Genesys Cloud conversation details export (expected "
-                         "JSON with \"conversations\": [...], or JSON lines of conversations with a "
-                         "conversationId)")
-    yield from problems
-
-
-# --- one conversation ------------------------------------------------------------------------------
-
-def _time(value) -> datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _list(value) -> list[dict]:
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def _sessions(participant: dict) -> list[dict]:
-    return _list(participant.get("sessions"))
-
-
-def _segments(participant: dict) -> list[dict]:
-    return [segment for session in _sessions(participant) for segment in _list(session.get("segments"))]
-
-
-def _segment_type(segment: dict) -> str:
-    return str(segment.get("segmentType") or "").lower()
-
-
-def _metric_ms(participant: dict, name: str) -> float | None:
-    """The sum of a metric over a participant's sessions (ms), None when it never appears."""
-    values = [metric.get("value") for session in _sessions(participant)
-              for metric in _list(session.get("metrics")) if metric.get("name") == name]
-    numbers = [float(v) for v in values
-               if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0]
-    return sum(numbers) if numbers else None
-
-
-def _segment_ms(participant: dict, kind: str) -> float:
-    total = 0.0
-    for segment in _segments(participant):
-        start, end = _time(segment.get("segmentStart")), _time(segment.get("segmentEnd"))
-        if _segment_type(segment) == kind and start is not None and end is not None and end > start:
-            total += (end - start).total_seconds() * 1000
-    return total
-
-
-def _first_start(participant: dict, kind: str | None = None) -> datetime | None:
-    starts = [_time(s.get("segmentStart")) for s in _segments(participant)
-              if kind is None or _segment_type(s) == kind]
-    starts = [start for start in starts if start is not None]
-    return min(starts) if starts else None
-
-
-def _channel(customer: dict) -> str | None:
-    """The contract channel of the customer's media, or a reason (starting with '!') it has none."""
-    session = next((s for s in _sessions(customer) if s.get("mediaType")), None)
-    if session is None:
-        return "!no mediaType on the customer's session"
-    media = str(session["mediaType"]).lower()
-    if media == "message":
-        kind = str(session.get("messageType") or "").lower()
-        if kind in SMS_MESSAGE_TYPES:
-            return "sms"
-        return "social" if kind in SOCIAL_MESSAGE_TYPES else "chat"
-    return MEDIA_CHANNELS.get(media, f"!media type {media} is not a contract channel")
-
-
-def _customer_id(customer: dict) -> str | None:
-    if customer.get("externalContactId"):
-        return str(customer["externalContactId"])
-    for session in _sessions(customer):
-        address = session.get("ani") or session.get("addressFrom")
-        if isinstance(address, str) and address.strip():
-            address = address.strip().lower().removeprefix("tel:").removeprefix("sip:")
-            return "gen-" + hashlib.sha256(address.encode()).hexdigest()[:16]
-    return None
-
-
-def _version(conversation: dict, end: datetime) -> datetime:
-    """The latest moment the conversation's record says anything about: its version."""
-    moments = [end]
-    for participant in _list(conversation.get("participants")):
-        moments += [_time(s.get("segmentEnd")) for s in _segments(participant)]
-        moments += [_time(m.get("emitDate")) for session in _sessions(participant)
-                    for m in _list(session.get("metrics"))]
-    for survey in _list(conversation.get("surveys")):
-        moments += [_time(survey.get("eventTime")), _time(survey.get("surveyCompletedDate"))]
-    moments += [_time(r.get("eventTime")) for r in _list(conversation.get("resolutions"))]
-    return max(m for m in moments if m is not None)
-
-
-def _nps(conversation: dict) -> int | None:
-    surveys = [s for s in _list(conversation.get("surveys"))
-               if isinstance(s.get("surveyPromoterScore"), int | float)
-               and not isinstance(s.get("surveyPromoterScore"), bool)]
-    if not surveys:
-        return None
-    floor = datetime.min.replace(tzinfo=UTC)
-    latest = max(surveys, key=lambda s: _time(s.get("surveyCompletedDate")) or _time(s.get("eventTime"))
-                 or floor)
-    return latest["surveyPromoterScore"]
-
-
-def _resolved(conversation: dict) -> bool | None:
-    """Genesys's resolution (next contact avoided), when the export carries it."""
-    values = [r.get("nNextContactAvoided") for r in _list(conversation.get("resolutions"))]
-    values = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
-    return max(values) > 0 if values else None
-
-
-def _contact(conversation: dict, settings: Settings, queues: dict[str, str]) -> dict | str:
-    """The contract row of one conversation, or the reason it is set aside."""
-    conversation_id = conversation.get("conversationId")
-    if not isinstance(conversation_id, str) or not conversation_id.strip():
-        return "no conversationId"
-    end = _time(conversation.get("conversationEnd"))
-    if end is None:
-        if conversation.get("conversationEnd") not in (None, ""):
-            return "conversationEnd is not a date"
-        return "conversation in progress (no conversationEnd)"
-    by_purpose: dict[str, list[dict]] = {}
-    for participant in _list(conversation.get("participants")):
-        by_purpose.setdefault(str(participant.get("purpose") or "").lower(), []).append(participant)
-    customer = next((by_purpose[kind][0] for kind in CUSTOMER_PURPOSES if kind in by_purpose), None)
-    if customer is None:
-        return "internal conversation (no customer or external participant)"
-    direction = conversation.get("originatingDirection") or next(
-        (s.get("direction") for s in _sessions(customer) if s.get("direction")), None)
-    if direction and str(direction).lower() != "inbound":
-        return f"{str(direction).lower()} conversation (only inbound conversations are imported)"
-    channel = _channel(customer)
-    if channel.startswith("!"):
-        return channel[1:]
-
-    acds = sorted(by_purpose.get("acd", []), key=lambda p: _first_start(p) or end)
-    agents = [p for kind in AGENT_PURPOSES for p in by_purpose.get(kind, [])]
-    handlers = sorted((p for p in agents if _first_start(p, "interact") is not None),
-                      key=lambda p: _first_start(p, "interact"))
-    start = _time(conversation.get("conversationStart"))
-    arrived = next((t for t in (_first_start(acds[0]) if acds else None, start) if t is not None), None)
-    answered = _first_start(handlers[0], "interact") if handlers else None
-    if arrived is None or (answered is not None and answered < arrived):
-        arrived = answered or _first_start(customer) or end
-
-    queue = None
-    routed = acds[0] if acds else handlers[0] if handlers else None
-    if routed is not None:
-        queue_id = next((str(s["queueId"]) for s in _segments(routed) if s.get("queueId")), None)
-        named = routed.get("participantName") if acds else None  # an acd participant is named after its queue
-        queue = queues.get(queue_id) if queue_id in queues else (named or queue_id)
-
-    if not acds and not handlers:
-        if conversation.get("selfServed") is not True:
-            return "ended before reaching a queue or an agent (IVR or bot only, not marked selfServed)"
-        channel = "self_service"
-
-    ended = end
-    if channel in settings.live_channels or channel == "self_service":
-        customer_ends = [_time(s.get("segmentEnd")) for s in _segments(customer)]
-        customer_ends = [t for t in customer_ends if t is not None and t >= arrived]
-        ended = max(customer_ends) if customer_ends else end
-    ended = max(ended, arrived)
-
-    row = {"interaction_id": conversation_id.strip(), "channel": channel, "arrived_at": arrived,
-           "queue": queue, "answered_at": answered, "ended_at": ended,
-           "abandoned": bool(acds) and not handlers, "customer_id": _customer_id(customer),
-           "nps_score": _nps(conversation), "source_updated_at": _version(conversation, end)}
-    if handlers:
-        totals = {"talk_seconds": 0.0, "hold_seconds": 0.0, "wrap_seconds": 0.0}
-        for participant in handlers:
-            for column, metric, kind in HANDLE_PARTS:
-                measured = _metric_ms(participant, metric)
-                if measured is None:
-                    measured = _segment_ms(participant, kind)
-                totals[column] += measured / 1000
-        people = {p.get("userId") or p.get("participantId") or id(p) for p in handlers}
-        transferred = len(people) > 1 or any(
-            str(s.get("disconnectType") or "").lower() == "transfer" for p in handlers for s in _segments(p))
-        resolved = _resolved(conversation)
-        row.update({key: round(value, 3) for key, value in totals.items()})
-        row.update({"agent_id": handlers[0].get("userId"), "team": handlers[0].get("teamId"),
-                    "tier": min(len(people), 3),
-                    "resolved_first_contact": (not transferred) if resolved is None else resolved})
-    return row
 
 
 # the source, declared once: the command line, the upload checks and the Import page read it here
