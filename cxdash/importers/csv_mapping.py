@@ -70,6 +70,15 @@ be used, a required column not mapped, a column the file does not have) raises V
 mapping key, the column and, when it is about a file, the file. A row that cannot be converted is set
 aside with its file, row number (as the spreadsheet shows it: the header is row 1) and the reason,
 never dropped; the first offending value of each reason is given in a note. Empty rows are skipped.
+
+How a file is read: a CSV file by DuckDB's CSV reader, with the rules of Python's csv module (a value in
+double quotes may hold the delimiter, line breaks and doubled quotes; a file whose quotes DuckDB would
+read otherwise, like a quote after a blank or text after a closing quote, is first rewritten record by
+record by Python's csv module). Lines may end in \\r\\n, \\n or \\r, and NUL bytes are kept as they are
+written. A row with a value in a field beyond the header's is set aside ("6 fields where the header has
+5"); a short row's missing cells are empty. Every cell is stripped of white space. An Excel sheet is read
+by openpyxl. The cells of each column are then converted all at once (Arrow, NumPy, pandas and DuckDB),
+the columns on the machine's cores.
 """
 
 from __future__ import annotations
@@ -81,15 +90,23 @@ import io
 import json
 import math
 import re
+import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from itertools import islice, zip_longest
+from operator import attrgetter, methodcaller
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxdash import calendar
 from cxdash.contract import CHANNELS, INTERACTION_COLUMNS
+from cxdash.db import THREADS, connect, load_sql
 from cxdash.importers.core import (
     SET_ASIDE_COLUMNS,
     VERSION_COLUMN,
@@ -119,13 +136,12 @@ OPTIONS = {"text": (), "time": ("format", "after", "unit"), "flag": ("true", "fa
            "duration": ("unit",), "whole": ("scale",)}
 AFTER = {"answered_at": ("arrived_at",), "ended_at": ("arrived_at", "answered_at")}
 UNITS = {"seconds": 1.0, "ms": 0.001, "minutes": 60.0, "hours": 3600.0, "hh:mm:ss": None, "mm:ss": None}
-CLOCKS = {"hh:mm:ss": re.compile(r"(\d+):([0-5]?\d):([0-5]?\d(?:[.,]\d+)?)"),
-          "mm:ss": re.compile(r"(\d+):([0-5]?\d(?:[.,]\d+)?)")}
 TRUE_WORDS = ("true", "yes", "y", "1")
 FALSE_WORDS = ("false", "no", "n", "0")
 # a time of day followed by a zone: Z, UTC or an offset (a date alone is never zoned)
 ZONED = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)$", re.I)
-DTYPES = {"text": object, "time": "datetime64[us, UTC]", "flag": "boolean", "duration": "float64",
+TEXT_DTYPE = pd.ArrowDtype(pa.string())  # text held by Arrow, as read (no copy)
+DTYPES = {"text": TEXT_DTYPE, "time": "datetime64[us, UTC]", "flag": "boolean", "duration": "float64",
           "whole": "float64"}
 
 
@@ -388,24 +404,233 @@ def _final(name: str, value: object, timezone: str | None, where: str) -> object
 
 # --- reading a file ----------------------------------------------------------------------------------
 
+CHUNK_BYTES = 16 * 2**20  # a CSV file is checked (and, from another encoding, made UTF-8) this much at a time
+HEAD_BYTES = 2**20  # where the header row is looked for first
+
+WORKERS = max(1, min(THREADS, 4))  # threads converting a file's columns at once (the machine's cores)
+PANDAS_SLICE = 200_000  # cells pandas reads at a time (as Python strings)
+SURPLUS_COLUMNS = 4  # fields read beyond the header's; a file with a record of more is read again
+NO_VALUE = "\x1ecxdash: no such field\x1e"  # DuckDB's null string: never in a file, so an empty field is ''
+# what str.strip() takes away: the cells of a file are stripped of exactly these
+SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+          "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+# the kinds of cell (a CSV file's are all text; a workbook's cells are typed)
+BLANK, TEXT, INT, FLOAT, BOOL, DATETIME, DATE, TIME, DELTA, OTHER = range(10)
+_KIND_OF_CLASS = {str: TEXT, bool: BOOL, int: INT, float: FLOAT, datetime: DATETIME, date: DATE, time: TIME,
+                  timedelta: DELTA, type(None): BLANK}
+_JSON_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\x0c": "\\f", "\r": "\\r"}
+
+
+def _null_where(mask, values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """The values with nulls where `mask` (a boolean array) is true: a new validity bitmap over the same
+    text, chunk by chunk."""
+    mask = np.asarray(mask.to_numpy(zero_copy_only=False) if isinstance(mask, pa.Array | pa.ChunkedArray)
+                      else mask, dtype=bool)
+    if not mask.any():
+        return values
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    out, first = [], 0
+    for chunk in chunks:
+        valid = ~mask[first:first + len(chunk)] & pc.is_valid(chunk).to_numpy(zero_copy_only=False)
+        first += len(chunk)
+        bits = np.zeros(chunk.offset, dtype=bool)  # the bitmap counts from the buffers' start
+        bitmap = pa.py_buffer(np.packbits(np.concatenate([bits, valid]), bitorder="little"))
+        out.append(pa.Array.from_buffers(chunk.type, len(chunk), [bitmap, *chunk.buffers()[1:]],
+                                         offset=chunk.offset))
+    return pa.chunked_array(out, type=values.type) if isinstance(values, pa.ChunkedArray) else out[0]
+
+
+def _take(values: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
+    """values[rows], a few rows of a long column: taken chunk by chunk (Arrow's take of a chunked array
+    of text joins its chunks first, a copy of the whole column)."""
+    if isinstance(values, pa.Array):
+        return values.take(pa.array(rows, pa.int64()))
+    starts = np.cumsum([0] + [len(chunk) for chunk in values.chunks])
+    which = np.searchsorted(starts, rows, side="right") - 1
+    parts = [values.chunks[chunk].take(pa.array(rows[which == chunk] - starts[chunk], pa.int64()))
+             for chunk in np.unique(which)]
+    return pa.concat_arrays(parts) if parts else pa.array([], values.type)
+
+
+def _by_position(values: pa.Array, positions: np.ndarray) -> pa.Array:
+    """values[position] for each position (-1: null), in Arrow."""
+    nulls = positions < 0
+    taken = values.take(pa.array(np.where(nulls, 0, positions), pa.int64())) if len(values) else \
+        pa.nulls(len(positions), values.type)
+    return _null_where(nulls, taken) if len(values) else taken
+
+
+def _distinct(values: pa.Array) -> tuple[list, np.ndarray]:
+    """The distinct values of an array and, per cell, the position of its value among them (-1: null)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(values)
+    return encoded.dictionary.to_pylist(), encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+
+
+def _json_strings(values: pa.Array) -> pa.Array:
+    """Text as JSON writes it (ensure_ascii off): quoted and escaped; null as null."""
+    out = pc.replace_substring(pc.replace_substring(values, "\\", "\\\\"), '"', '\\"')
+    if pc.any(pc.match_substring_regex(out, "[\\x00-\\x1f]")).as_py():
+        for code in range(32):
+            out = pc.replace_substring(out, chr(code), _JSON_ESCAPES.get(chr(code), f"\\u{code:04x}"))
+    return pc.fill_null(pc.binary_join_element_wise('"', out, '"', ""), "null")
+
+
+@dataclass
+class Cells:
+    """One column of a file's data rows. `raw`: the values as read (a CSV's text, null where a record
+    is too short; a workbook's Python objects); `kind`: each cell's kind (BLANK for nothing or white
+    space); `strings`: the text cells, stripped (null elsewhere)."""
+
+    raw: pa.Array | np.ndarray
+    kind: np.ndarray
+    strings: pa.Array
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    @property
+    def present(self) -> np.ndarray:
+        return self.kind != BLANK
+
+    @property
+    def typed(self) -> bool:
+        """Whether any cell is not text (only a workbook's can be)."""
+        return bool(((self.kind != BLANK) & (self.kind != TEXT)).any())
+
+    def without(self, mask: np.ndarray) -> Cells:
+        """The same cells with those of `mask` empty."""
+        kind = np.where(mask, BLANK, self.kind).astype(np.int8)
+        return Cells(self.raw, kind, _null_where(mask, self.strings))
+
+    def text(self) -> pa.Array:
+        """Every cell as text, as the mapping reads it: a text cell stripped, a number without its ".0",
+        true/false, a date and time as 2026-05-04 09:00:00; null where empty."""
+        if not self.typed:
+            return self.strings
+        out = self.strings.to_numpy(zero_copy_only=False).astype(object)
+        for kind in (INT, FLOAT, BOOL, DATETIME, DATE, TIME, DELTA, OTHER):
+            rows = np.flatnonzero(self.kind == kind)
+            if len(rows):
+                out[rows] = _texts(kind, self.raw[rows])
+        return pa.array(out, type=pa.string())
+
+    def text_of(self, row: int) -> str:
+        return self.strings[row].as_py() if self.kind[row] == TEXT else _text(self.raw[row])
+
+
+def _json_values(raw: pa.Array | np.ndarray, rows: np.ndarray) -> pa.Array:
+    """The values of these rows as JSON writes them (json.dumps with default=str)."""
+    if isinstance(raw, pa.Array | pa.ChunkedArray):
+        return _json_strings(_take(raw, rows))
+    values = raw[rows]
+    kinds = np.fromiter(map(_kind_of, values), dtype=np.int8, count=len(values))
+    out = np.full(len(values), "null", dtype=object)
+    texts = (kinds == TEXT) | (kinds >= DATETIME)  # a date, time or anything else: its str(), quoted
+    if texts.any():
+        out[texts] = _json_strings(pa.array(list(map(str, values[texts])), pa.string())).to_numpy(
+            zero_copy_only=False)
+    numbers = (kinds == INT) | (kinds == FLOAT)
+    out[numbers] = list(map(json.dumps, values[numbers]))
+    out[kinds == BOOL] = np.where(values[kinds == BOOL].astype(bool), "true", "false")
+    return pa.array(out, type=pa.string())
+
+
+def _kind_of(value: object) -> int:
+    return _KIND_OF_CLASS.get(type(value), OTHER)
+
+
+def _texts(kind: int, values: np.ndarray) -> list[str]:
+    """_text of workbook values all of one kind."""
+    if kind == FLOAT:
+        numbers = values.astype(np.float64)
+        whole = np.isfinite(numbers) & (np.floor(numbers) == numbers)
+        out = np.array(list(map(repr, numbers.tolist())), dtype=object)
+        out[whole] = list(map(str, map(int, numbers[whole].tolist())))
+        return out.tolist()
+    if kind == BOOL:
+        return np.where(values.astype(bool), "true", "false").tolist()
+    if kind == DATETIME:
+        return list(map(methodcaller("isoformat", " "), values))
+    return list(map(str, values))
+
+
+def _csv_cells(raw: pa.Array) -> Cells:
+    stripped = pc.utf8_trim(raw, characters=SPACES)
+    if pc.all(pc.fill_null(pc.equal(pc.binary_length(stripped), pc.binary_length(raw)), True)).as_py():
+        stripped = raw  # nothing to strip: the text as read, not a copy of it
+    blank = pc.fill_null(pc.equal(stripped, ""), True)
+    kind = np.where(blank.to_numpy(zero_copy_only=False), BLANK, TEXT).astype(np.int8)
+    return Cells(raw, kind, _null_where(blank, stripped))
+
+
+def _workbook_cells(values: np.ndarray) -> Cells:
+    """A workbook column's cells: each one's kind, its text stripped; empty: None, NaN, white space."""
+    kind = np.fromiter(map(_kind_of, values), dtype=np.int8, count=len(values))
+    strings = np.full(len(values), None, dtype=object)
+    text = np.flatnonzero(kind == TEXT)
+    if len(text):
+        stripped = pc.utf8_trim(pa.array(values[text].tolist(), pa.string()), characters=SPACES)
+        strings[text] = stripped.to_numpy(zero_copy_only=False)
+        kind[text[pc.equal(stripped, "").to_numpy(zero_copy_only=False)]] = BLANK
+        strings[kind != TEXT] = None
+    floats = np.flatnonzero(kind == FLOAT)
+    kind[floats[np.isnan(values[floats].astype(np.float64))]] = BLANK
+    return Cells(values, kind, pa.array(strings, type=pa.string()))
+
+
 @dataclass
 class Table:
-    """A file's rows as read: the header, the non-empty data rows (as many cells as the header), their
-    row numbers as a spreadsheet shows them, and the rows whose shape is wrong."""
+    """A file's data rows as read: the header, the values of each header column (data rows only, empty
+    rows skipped: a CSV's text, null where a record is too short; a workbook's Python objects), each
+    row's number as a spreadsheet shows it (the header is row 1 when it is the first), and, for a row
+    with a value beyond the header's, its number of fields (else 0)."""
 
     header: list[str]
-    rows: list[list]
-    numbers: list[int]
-    shape_problems: list[str]
+    raw: list
+    numbers: np.ndarray
+    fields: np.ndarray
+    delimiter: str
+    positions: dict[str, int]  # the column of the file each mapped contract column is read from
+    made: dict[int, Cells] = field(default_factory=dict)  # a workbook's, made as it was read
+
+    def cells(self, position: int) -> Cells:
+        """A column's cells, made when a mapping reads the column (and let go after)."""
+        if position in self.made:
+            return self.made[position]
+        raw = self.raw[position]
+        return _csv_cells(raw) if isinstance(raw, pa.Array | pa.ChunkedArray) else _workbook_cells(raw)
+
+    def shape_problems(self) -> tuple[np.ndarray, list[str]]:
+        """Per row the index of its shape problem among the reasons (-1: none), and the reasons."""
+        codes = np.full(len(self.numbers), -1, dtype=np.int32)
+        reasons = []
+        for count in np.unique(self.fields[self.fields > 0]):
+            codes[self.fields == count] = len(reasons)
+            reasons.append(f"{count} fields where the header has {len(self.header)} (a {self.delimiter!r} "
+                           "inside an unquoted value?)")
+        return codes, reasons
+
+    def records(self, rows: np.ndarray) -> np.ndarray:
+        """These rows as they were read, as JSON objects of header name: value (cut to
+        RECORD_TEXT_LIMIT characters), for reading a set-aside row."""
+        if not len(rows):
+            return np.array([], dtype=object)
+        last: dict[str, int] = {}  # as a dict of the names: a repeated name holds its last column's value
+        for i, name in enumerate(self.header):
+            last[name or f"column {i + 1}"] = i
+        parts: list = []
+        for position, (name, i) in enumerate(last.items()):
+            parts += [("{" if position == 0 else ", ") + json.dumps(name, ensure_ascii=False) + ": ",
+                      _json_values(self.raw[i], rows)]
+        joined = pc.binary_join_element_wise(*parts, "}", "") if parts else pa.array(["{}"] * len(rows))
+        return pc.utf8_slice_codeunits(joined, 0, RECORD_TEXT_LIMIT).to_numpy(zero_copy_only=False)
 
 
 def _header_name(value: object) -> str:
     return "" if value is None else _text(value).replace("\ufeff", "").strip()
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, float) and math.isnan(value))
 
 
 def _is_excel(path: Path) -> bool:
@@ -415,7 +640,19 @@ def _is_excel(path: Path) -> bool:
         return handle.read(4) == b"PK\x03\x04"  # a zip: an .xlsx under another name
 
 
-def _read_excel(path: Path, mapping: Mapping) -> tuple[list, int]:
+def _header(path: Path, records: list[list], mapping: Mapping) -> list[str]:
+    """The header row's names (trailing empty ones dropped), or ValueError when the file has no such row."""
+    if len(records) < mapping.header_row:
+        raise ValueError(f"{path.name}: no header row (row {mapping.header_row}): the file has "
+                         f"{len(records)} row(s)")
+    header = [_header_name(v) for v in records[mapping.header_row - 1]]
+    while header and not header[-1]:
+        header.pop()
+    return header
+
+
+def _read_excel(path: Path, mapping: Mapping) -> Table:
+    """A workbook's sheet, by openpyxl; its rows are then converted as a CSV file's columns are."""
     from openpyxl import load_workbook
 
     try:
@@ -437,285 +674,299 @@ def _read_excel(path: Path, mapping: Mapping) -> tuple[list, int]:
                                  f"its sheets are {_names(names)}")
             sheet = book[mapping.sheet]
         sheet.reset_dimensions()  # some writers record a wrong size: read every row there is
-        return [list(row) for row in sheet.iter_rows(values_only=True)], ""
+        records = list(sheet.iter_rows(values_only=True))
     finally:
         book.close()
+    header = _header(path, records, mapping)
+    positions = _check_columns(path, header, mapping)
+    data = records[mapping.header_row:]
+    del records
+    width = max(len(header), max(map(len, data), default=0))
+    grid = [np.array(column, dtype=object) for column in zip_longest(*data, fillvalue=None)]
+    grid += [np.full(len(data), None, dtype=object)] * (width - len(grid))
+    cells = [_workbook_cells(column) for column in grid]
+    blank = np.ones(len(data), dtype=bool)
+    for column in cells:  # a row is empty when every cell is, beyond the header's too
+        blank &= ~column.present
+    keep = np.flatnonzero(~blank)
+    taken = pa.array(keep, pa.int64())
+    made = {i: Cells(column.raw[keep], column.kind[keep], column.strings.take(taken))
+            for i, column in enumerate(cells[:len(header)])}
+    numbers = (keep + mapping.header_row + 1).astype(np.int64)
+    return Table(header, [c.raw for c in made.values()], numbers, np.zeros(len(keep), dtype=np.int64), ",",
+                 positions, made)
 
 
-def _read_csv(path: Path, mapping: Mapping) -> tuple[list, str]:
+def _utf8(path: Path, mapping: Mapping, scratch: Path) -> tuple[Path, int]:
+    """The file as UTF-8 for DuckDB, and where its text starts: a UTF-8 file itself (after a byte-order
+    mark; it is checked as it is scanned), a file in another encoding made UTF-8 in `scratch` a chunk at
+    a time (a byte that is not of the encoding is a ValueError naming it)."""
+    if mapping.encoding == "utf-8-sig":
+        with open(path, "rb") as handle:
+            return path, len(codecs.BOM_UTF8) if handle.read(3) == codecs.BOM_UTF8 else 0
+    decoder = codecs.getincrementaldecoder(mapping.encoding)()
+    target = scratch / "utf8.csv"
+    read = 0
+    with open(path, "rb") as source, open(target, "wb") as out:
+        while True:
+            chunk = source.read(CHUNK_BYTES)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError:
+                raise _not_text(path, mapping.encoding, read + len(chunk)) from None
+            out.write((text.removeprefix("\ufeff") if read == 0 else text).encode("utf-8"))
+            read += len(chunk)
+            if not chunk:
+                return target, 0
+
+
+def _not_text(path: Path, encoding: str, size: int) -> ValueError:
+    """The error for a file that is not in its encoding, naming the first bad byte within its first
+    `size` bytes as decoding the whole file names it."""
+    with open(path, "rb") as handle:
+        data = handle.read(size)
     try:
-        text = path.read_bytes().decode(mapping.encoding)
+        data.decode(encoding)
+        where = size
     except UnicodeDecodeError as error:
-        shown = mapping.encoding.removesuffix("-sig")
-        raise ValueError(f"{path.name}: not {shown} text (byte {error.start}); give the file's encoding in "
-                         "the mapping, like encoding = \"cp1252\"") from None
-    text = text.removeprefix("\ufeff")
-    delimiter = mapping.delimiter
-    if delimiter is None:
-        lines = text.split("\n", mapping.header_row)[:mapping.header_row]
-        header = lines[mapping.header_row - 1] if len(lines) >= mapping.header_row else ""
-        delimiter = max(DELIMITERS, key=header.count) if any(d in header for d in DELIMITERS) else ","
+        where = error.start
+    shown = encoding.removesuffix("-sig")
+    return ValueError(f"{path.name}: not {shown} text (byte {where}); give the file's encoding in the "
+                      "mapping, like encoding = \"cp1252\"")
+
+
+def _head(path: Path, source: Path, start: int, size: int) -> tuple[str, bool]:
+    """The first `size` bytes of the UTF-8 text as text, and whether that is all of it."""
+    with open(source, "rb") as handle:
+        handle.seek(start)
+        data = handle.read(size + 1)
+    whole = len(data) <= size
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), delimiter
-    except csv.Error as error:
-        raise ValueError(f"{path.name}: not a readable CSV file ({error})") from None
+        return codecs.getincrementaldecoder("utf-8")().decode(data[:size], final=whole), whole
+    except UnicodeDecodeError:
+        raise _not_text(path, "utf-8-sig", start + size) from None
 
 
-def read_table(path: Path, mapping: Mapping) -> Table:
-    """The header and data rows of a CSV or Excel file (empty rows skipped, their numbers kept)."""
-    if path.suffix.lower() in OLD_SUFFIXES:
-        raise ValueError(f"{path.name}: {path.suffix} files are not read; save it as .xlsx or .csv")
-    excel = _is_excel(path)
-    records, delimiter = _read_excel(path, mapping) if excel else _read_csv(path, mapping)
-    if len(records) < mapping.header_row:
-        raise ValueError(f"{path.name}: no header row (row {mapping.header_row}): the file has "
-                         f"{len(records)} row(s)")
-    header = [_header_name(v) for v in records[mapping.header_row - 1]]
-    while header and not header[-1]:
-        header.pop()
-    width = len(header)
-    table = Table(header, [], [], [])
-    for number, record in enumerate(records[mapping.header_row:], start=mapping.header_row + 1):
-        if all(_blank(v) for v in record):
-            continue
-        problem = ""
-        if len(record) > width:
-            if not excel and not all(_blank(v) for v in record[width:]):
-                problem = (f"{len(record)} fields where the header has {width} (a {delimiter!r} inside "
-                           "an unquoted value?)")
-            record = record[:width]
-        elif len(record) < width:
-            record = [*record, *([None] * (width - len(record)))]
-        table.rows.append(record)
-        table.numbers.append(number)
-        table.shape_problems.append(problem)
-    return table
+QUOTE, CR, LF = 34, 13, 10
+OUTSIDE = 256  # the start or end of the text, beside the bytes 0-255
 
 
-# --- converting values -------------------------------------------------------------------------------
-
-def _text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    return str(value)
-
-
-def _number(value: object, decimal: str) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.replace(",", ".") if decimal == "," else value)
-        except ValueError:
-            return None
-    else:
-        return None
-    return number if math.isfinite(number) else None
-
-
-class Converter:
-    """Converts one file column of one file: values in the contract's type and, per row, the reason a
-    value could not be converted ('' when it could). `examples` keeps the first value of each reason."""
-
-    def __init__(self, mapping: Mapping, file: str, numbers: list[int]):
-        self.mapping = mapping
-        self.file = file
-        self.numbers = numbers
-        self.examples: dict[str, str] = {}
-        self.ambiguous = 0
-        self.naive = 0
-
-    def column(self, current: Field, raw: list, done: dict[str, pd.Series]) -> tuple[pd.Series, list[str]]:
-        index = pd.RangeIndex(len(raw))
-        cells = [(v.strip() or None) if type(v) is str else (None if _blank(v) else v) for v in raw]
-        replaced = {}
-        if current.values:
-            for i, value in enumerate(cells):
-                if value is not None:
-                    key = _key(value)
-                    if key in current.values:
-                        replaced[i] = current.values[key]
-                        cells[i] = None
-        if current.after:
-            seconds, problems = self._each(current, cells, self._duration)
-            base = done[current.after]
-            values = base + pd.to_timedelta(pd.Series(seconds, index=index, dtype="float64"), unit="s")
-        elif current.kind == "time":
-            values, problems = self._times(current, cells, index)
-        elif current.kind == "text" and current.name != "channel":  # nothing to check: the fast way
-            values = pd.Series([v if v is None or type(v) is str else _text(v) for v in cells], index=index,
-                               dtype=object)
-            problems = [""] * len(cells)
-        else:
-            convert = {"text": self._label, "flag": self._flag, "duration": self._duration,
-                       "whole": self._whole}[current.kind]
-            converted, problems = self._each(current, cells, convert)
-            values = pd.Series(converted, index=index, dtype=object)
-        values = values.astype(DTYPES[current.kind])
-        if replaced:  # [values] replacements are contract values already
-            hit = np.zeros(len(raw), dtype=bool)
-            hit[list(replaced)] = True
-            values = values.mask(hit, pd.Series([replaced.get(i) for i in range(len(raw))], dtype=object)
-                                 .astype(DTYPES[current.kind]))
-        return values, problems
-
-    def _each(self, current: Field, cells: list, convert) -> tuple[list, list[str]]:
-        values, problems = [], []
-        for row, value in enumerate(cells):
-            if value is None:
-                values.append(None)
-                problems.append("")
-                continue
-            converted, problem = convert(current, value)
-            values.append(converted)
-            problems.append(self._problem(current, problem, value, row) if problem else "")
-        return values, problems
-
-    def _problem(self, current: Field, problem: str, value: object, row: int) -> str:
-        reason = f"column {current.column}: {problem}"
-        if reason not in self.examples and repr(_text(value)) not in problem:
-            self.examples[reason] = f"{_text(value)!r} ({self.file} row {self.numbers[row]})"
-        return reason
-
-    # each returns (value, problem): problem is '' when the value converted; a reason names the
-    # value itself only where values are few (channels, flags), so that reasons can be counted
-
-    def _label(self, current: Field, value: object) -> tuple[object, str]:
-        text = _text(value)
-        if current.name != "channel":
-            return text, ""
-        if text.lower() in CHANNELS:
-            return text.lower(), ""
-        return None, (f"{text!r} is not a channel ({_names(CHANNELS)}): map it under [values.channel]")
-
-    def _flag(self, current: Field, value: object) -> tuple[object, str]:
-        if isinstance(value, bool):
-            return value, ""
-        key = _key(value)
-        true, false = current.true, current.false
-        if true is None and false is None:
-            true, false = frozenset(TRUE_WORDS), frozenset(FALSE_WORDS)
-        if true is not None and key in true:
-            return True, ""
-        if false is not None and key in false:
-            return False, ""
-        if true is not None and false is None:
-            return False, ""
-        if false is not None and true is None:
-            return True, ""
-        return None, f"{_text(value)!r} is neither a true value nor a false value"
-
-    def _duration(self, current: Field, value: object) -> tuple[object, str]:
-        unit = current.unit
-        if isinstance(value, timedelta):
-            return value.total_seconds(), ""
-        if isinstance(value, time):
-            return value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6, ""
-        if UNITS[unit] is None:
-            match = CLOCKS[unit].fullmatch(value) if isinstance(value, str) else None
-            if match is None:
-                return None, f"not a duration like {unit}"
-            parts = [float(part.replace(",", ".")) for part in match.groups()]
-            return sum(part * 60 ** power for power, part in enumerate(reversed(parts))), ""
-        number = _number(value, self.mapping.decimal)
-        if number is None:
-            hint = " (a decimal comma? give decimal = \",\")" if (
-                isinstance(value, str) and "," in value and self.mapping.decimal == ".") else ""
-            return None, f"not a number of {unit}{hint}"
-        return number * UNITS[unit], ""
-
-    def _whole(self, current: Field, value: object) -> tuple[object, str]:
-        number = _number(value, self.mapping.decimal)
-        if number is None:
-            return None, "not a number"
-        low, high = RANGES[current.name]
-        if current.scale is not None:
-            bottom, top = current.scale
-            if not bottom <= number <= top:
-                return None, f"outside the scale {bottom:g}-{top:g}"
-            return math.floor(low + (number - bottom) * (high - low) / (top - bottom) + 0.5), ""
-        if number != round(number):
-            return None, "not a whole number"
-        if not low <= number <= high:
-            return None, (f"outside {current.name}'s range {low:g}-{high:g} (another scale? give "
-                          "scale = [lowest, highest])")
-        return number, ""
-
-    def _times(self, current: Field, cells: list, index: pd.RangeIndex) -> tuple[pd.Series, list[str]]:
-        """Texts parsed with the format (or as ISO 8601) and Excel date cells; local times made UTC."""
-        texts = {i: v for i, v in enumerate(cells) if isinstance(v, str)}
-        natives = {i: v for i, v in enumerate(cells) if isinstance(v, datetime | date)}
-        aware_parts: list[pd.Series] = []
-        naive_parts: list[pd.Series] = []
-        if texts:
-            text = pd.Series(texts, dtype=object)
-            fmt = current.format
-            if fmt is not None and ("%z" in fmt or "%Z" in fmt):
-                aware_parts.append(pd.to_datetime(text, format=fmt, utc=True, errors="coerce"))
-            elif fmt is not None:
-                naive_parts.append(pd.to_datetime(text, format=fmt, errors="coerce"))
+def _scan(path: Path, source: Path, start: int, delimiter: str, check: bool
+          ) -> tuple[np.ndarray, int, bool]:
+    """The UTF-8 text of `source` from `start`, a chunk at a time: the numbers (from 1) of its empty
+    lines (a line break, \\n, \\r or \\r\\n, right where a line begins), its number of lines, and
+    whether its quoting is
+    regular: every run of quotes outside a quoted value opens one at a field's start (or is inside an
+    unquoted value, where it is text), and every odd run inside one closes it before a delimiter, a
+    line break or the end, as DuckDB's reader and Python's csv module read it alike. With `check`, text
+    that is not UTF-8 is a ValueError naming its first bad byte."""
+    regular = len(delimiter.encode("utf-8")) == 1  # a delimiter of several bytes: read by Python's rules
+    separator = ord(delimiter) if regular else -1
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    found = [np.array([], dtype=np.int64)]
+    breaks = 0  # line breaks before the chunk
+    last_end = -1  # where the last line break ended, from `start`
+    odd_runs = 0  # runs of an odd number of quotes before the chunk: inside a quoted value when odd
+    position = 0  # of the chunk, from `start`
+    before = OUTSIDE  # the byte before the chunk
+    with open(source, "rb") as handle:
+        handle.seek(start)
+        ahead = handle.read(1)  # the byte after the chunk (b"": the end)
+        while ahead:
+            chunk = bytearray(ahead)
+            chunk += handle.read(CHUNK_BYTES)
+            ahead = handle.read(1)
+            # a chunk never ends inside a run of quotes, nor between \r and \n
+            while ahead and (chunk[-1], ahead[0]) in ((QUOTE, QUOTE), (CR, LF)):
+                chunk += ahead
+                ahead = handle.read(1)
+            if check:
+                try:
+                    decoder.decode(chunk, final=not ahead)
+                except UnicodeDecodeError:
+                    raise _not_text(path, "utf-8-sig", start + position + len(chunk)) from None
+            part = np.frombuffer(chunk, dtype=np.uint8)
+            ends = np.flatnonzero(part == LF)
+            returns = np.flatnonzero(part == CR)
+            if len(returns):  # \r\n is one line break (it ends at the \n), a \r alone another
+                alone = returns[part[np.minimum(returns + 1, len(part) - 1)] != LF]  # (the last byte: itself)
+                if len(alone):
+                    ends = np.sort(np.concatenate([ends, alone]))
+                paired = (ends > 0) & (part[ends] == LF) & (part[np.maximum(ends - 1, 0)] == CR)
+                begins = ends - paired
             else:
-                zoned = text.str.contains(ZONED)
-                aware_parts.append(pd.to_datetime(text[zoned].str.replace(r"\s*UTC$", "Z", regex=True,
-                                                                          flags=re.I),
-                                                  format="ISO8601", utc=True, errors="coerce"))
-                naive_parts.append(pd.to_datetime(text[~zoned], format="ISO8601", errors="coerce"))
-        if natives:
-            zoned = {i: v for i, v in natives.items() if isinstance(v, datetime) and v.tzinfo is not None}
-            plain = {i: v for i, v in natives.items() if i not in zoned}
-            if zoned:
-                aware_parts.append(pd.to_datetime(pd.Series(zoned, dtype=object), utc=True, errors="coerce"))
-            if plain:
-                naive_parts.append(pd.to_datetime(pd.Series(plain, dtype=object), errors="coerce"))
-        nonexistent = pd.Series(False, index=index)
-        for part in naive_parts:
-            localised, skipped = self._localise(part)
-            aware_parts.append(localised)
-            nonexistent.loc[skipped[skipped].index] = True
-        pieces = [part.astype("datetime64[us, UTC]") for part in aware_parts if len(part)]
-        values = (pd.concat(pieces).reindex(index) if pieces
-                  else pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]"))
-        like = (f"not a date like {current.format}" if current.format
-                else "not a date and time in ISO 8601 (like 2026-03-29 14:05:00): give its format")
-        problems = [""] * len(cells)
-        skipped = nonexistent.to_numpy()
-        for row in np.flatnonzero(values.isna().to_numpy()):
-            if cells[row] is not None:
-                problem = calendar.SKIPPED_REASON if skipped[row] else like
-                problems[row] = self._problem(current, problem, cells[row], row)
-        return values, problems
-
-    def _localise(self, naive: pd.Series) -> tuple[pd.Series, pd.Series]:
-        """Naive times as UTC, local in the mapping's zone (UTC when none), by the one daylight-saving
-        rule (cxdash.calendar.localize): the repeated hour when the clocks go back is read as the
-        earlier; a time in the skipped hour is NaT, and flagged."""
-        naive = naive.astype("datetime64[us]")
-        self.naive += int(naive.notna().sum())
-        zone = self.mapping.timezone or "UTC"
-        instants, skipped = calendar.localize(naive, zone)
-        first = pd.Series(instants.as_unit("us"), index=naive.index)
-        if zone != "UTC":  # how many fell in a repeated hour, for the note: read as the second, they differ
-            second = naive.dt.tz_localize(zone, ambiguous=np.zeros(len(naive), dtype=bool), nonexistent="NaT")
-            self.ambiguous += int((second.notna() & (second != first)).sum())
-        return first, pd.Series(skipped, index=naive.index)
+                begins = ends
+            previous = np.append(last_end - position, ends[:-1])
+            found.append(breaks + 1 + np.flatnonzero(begins == previous + 1))
+            breaks += len(ends)
+            if len(ends):
+                last_end = position + int(ends[-1])
+            quotes = np.flatnonzero(part == QUOTE)
+            if regular and len(quotes):
+                first = np.ones(len(quotes), dtype=bool)
+                first[1:] = np.diff(quotes) != 1
+                lengths = np.diff(np.append(np.flatnonzero(first), len(quotes)))
+                runs = quotes[first]  # where each run of quotes begins
+                after = runs + lengths
+                bytes_before = np.where(runs > 0, part[np.maximum(runs - 1, 0)].astype(np.int16), before)
+                bytes_after = np.where(after < len(part),
+                                       part[np.minimum(after, len(part) - 1)].astype(np.int16),
+                                       ahead[0] if ahead else OUTSIDE)
+                opens_field = np.isin(bytes_before, (separator, CR, LF, OUTSIDE))
+                closes_field = np.isin(bytes_after, (separator, CR, LF, OUTSIDE))
+                odd = lengths % 2 == 1
+                inside = (odd_runs + np.cumsum(odd) - odd) % 2 == 1
+                irregular = (odd & ~inside & ~opens_field) | (odd & inside & ~closes_field) | (
+                    ~odd & ~inside & opens_field & ~closes_field)
+                regular = not irregular.any()
+                odd_runs += int(odd.sum())
+            position += len(chunk)
+            before = chunk[-1]
+    lines = breaks + (position > 0 and before not in (CR, LF))  # a last line without a line break too
+    return np.concatenate(found), lines, regular and odd_runs % 2 == 0
 
 
-def _constant(current: Field, length: int) -> pd.Series:
-    return pd.Series([current.constant] * length, dtype=object).astype(DTYPES[current.kind])
+def _regular(source: Path, start: int, delimiter: str, scratch: Path) -> Path:
+    """A copy of the text with regular quoting, written record by record as Python's csv module reads
+    and writes them (its C reader and writer, streaming): the same records, for DuckDB to read."""
+    target = scratch / "regular.csv"
+    with open(source, encoding="utf-8", newline="") as text, open(target, "w", encoding="utf-8",
+                                                                  newline="") as out:
+        text.seek(start)
+        try:
+            csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(
+                csv.reader(text, delimiter=delimiter))
+        except csv.Error as error:
+            raise ValueError(f"{source.name}: not a readable CSV file ({error})") from None
+    return target
 
 
-def _record(header: list[str], row: list) -> str:
-    named = {name or f"column {i + 1}": value
-             for i, (name, value) in enumerate(zip(header, row, strict=True))}
-    return json.dumps(named, default=str, ensure_ascii=False)[:RECORD_TEXT_LIMIT]
+def _read_csv(path: Path, mapping: Mapping) -> Table:
+    """A CSV file by DuckDB's CSV reader (sql/import_csv_records.sql); its header row found as Python's
+    csv module reads it, its records numbered as a spreadsheet numbers them (empty lines counted)."""
+    with tempfile.TemporaryDirectory(prefix="cxdash-csv-") as scratch:
+        source, start = _utf8(path, mapping, Path(scratch))
+        size = HEAD_BYTES
+        while True:  # enough of the file to hold the header row and a row after it
+            head, whole = _head(path, source, start, size)
+            delimiter = mapping.delimiter
+            if delimiter is None:
+                lines = head.split("\n", mapping.header_row)[:mapping.header_row]
+                line = lines[mapping.header_row - 1] if len(lines) >= mapping.header_row else ""
+                delimiter = max(DELIMITERS, key=line.count) if any(d in line for d in DELIMITERS) else ","
+            try:
+                records = list(islice(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter),
+                                      mapping.header_row + 1))
+            except csv.Error as error:
+                raise ValueError(f"{path.name}: not a readable CSV file ({error})") from None
+            # the header row and a record after it, and (to count delimiters in) its whole line
+            if whole or (len(records) > mapping.header_row and head.count("\n") >= mapping.header_row):
+                break
+            size *= 4
+        header = _header(path, records, mapping)
+        positions = _check_columns(path, header, mapping)
+        width = len(header)
+        surplus = len(records[mapping.header_row - 1]) - width + SURPLUS_COLUMNS
+        # the scan (checks, empty lines, quoting) runs on the second core while DuckDB reads the file
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            scanned = pool.submit(_scan, path, source, start, delimiter, source == path)
+            try:
+                table = _records(path, source, delimiter, width, surplus)
+            except ValueError:
+                scanned.result()  # a file that is not UTF-8 is said so first
+                raise
+            empty, lines, regular = scanned.result()
+        if not regular:  # quotes DuckDB reads otherwise than Python's csv module: read its records
+            source = _regular(source, start, delimiter, Path(scratch))
+            empty, lines, _ = _scan(path, source, 0, delimiter, False)
+            table = _records(path, source, delimiter, width, surplus)
+        while not pc.all(pc.is_null(table[f"s{surplus - 1}"])).as_py():
+            surplus *= 8  # a record filled every surplus column: it may have more
+            table = _records(path, source, delimiter, width, surplus)
+        number = _numbers(table, empty, lines)
+    # a record of empty cells is no row (beyond the header's fields too); most rows have a first value
+    extra = np.flatnonzero(pc.is_valid(table["s0"]).to_numpy(zero_copy_only=False))  # surplus fields
+    surplus_text = pc.utf8_trim(pc.binary_join_element_wise(
+        *[pc.fill_null(_take(table[f"s{i}"], extra), "") for i in range(surplus)], ""), characters=SPACES)
+    blank = number > mapping.header_row
+    blank[extra] &= pc.equal(surplus_text, "").to_numpy(zero_copy_only=False)
+    for values in [table[f"f{i}"] for i in range(width)]:
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        most = len(rows) > len(blank) // 2  # most rows: the column as it is, not a copy of most of it
+        cells = pc.utf8_trim(values if most else _take(values, rows), characters=SPACES)
+        empty_cells = pc.fill_null(pc.equal(cells, ""), True).to_numpy(zero_copy_only=False)
+        blank[rows] = empty_cells[rows] if most else empty_cells
+    keep = np.flatnonzero((number > mapping.header_row) & ~blank)
+    fields = np.zeros(table.num_rows, dtype=np.int64)  # a record's fields, when a surplus one has a value
+    counted = sum(pc.is_valid(_take(table[f"s{i}"], extra)).to_numpy(zero_copy_only=False).astype(np.int64)
+                  for i in range(surplus))
+    valued = pc.not_equal(surplus_text, "").to_numpy(zero_copy_only=False)
+    fields[extra] = np.where(valued, width + counted, 0)
+    kept = np.zeros(table.num_rows, dtype=bool)
+    kept[keep] = True
+    contiguous = len(keep) and keep[-1] - keep[0] == len(keep) - 1
+
+    def rows_of(values):  # a slice, or filtered chunk by chunk: never the whole column joined first
+        return values.slice(keep[0], len(keep)) if contiguous else values.filter(pa.array(kept))
+
+    raw = [rows_of(table[f"f{i}"]) for i in range(width)]
+    return Table(header, raw, number[keep], fields[keep], delimiter, positions)
+
+
+def _records(path: Path, source: Path, delimiter: str, width: int, surplus: int) -> pa.Table:
+    """The file's records by DuckDB (sql/import_csv_records.sql): the header's fields f0, f1, ... and
+    `surplus` more, s0, s1, ... On a connection of its own, closed when read: its buffers go with it."""
+    names = [f"f{i}" for i in range(width)] + [f"s{i}" for i in range(surplus)]
+    con = connect()
+    try:
+        con.execute("set preserve_insertion_order = true")  # records in the file's order
+        return con.sql(load_sql("import_csv_records"), params={
+            "path": str(source), "delimiter": delimiter, "columns": dict.fromkeys(names, "VARCHAR"),
+            "missing": NO_VALUE}).to_arrow_table()
+    except duckdb.Error as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ValueError(f"{path.name}: not a readable CSV file ({first})") from None
+    finally:
+        con.close()
+
+
+def _numbers(table: pa.Table, empty_lines: np.ndarray, lines: int) -> np.ndarray:
+    """Each record's number as Python's csv module counts them (an empty line is a record of its own):
+    with no empty line, its position; else from where it starts among the lines that are not empty
+    (when no record is over several lines, every line not empty is one)."""
+    count = table.num_rows
+    if not len(empty_lines):
+        return np.arange(1, count + 1, dtype=np.int64)
+    if count + len(empty_lines) == lines:
+        breaks = inside = np.zeros(count, dtype=np.int64)
+    else:
+        breaks, inside = _line_breaks(table)
+    taken = 1 + breaks - inside  # the non-empty lines a record takes
+    before = np.concatenate([[0], np.cumsum(taken)[:-1]])  # non-empty lines before each record
+    empty_before = np.concatenate([[0], np.cumsum(inside)[:-1]])  # empty lines inside records before it
+    # the line a record starts on: the non-empty line of its position, past the empty lines before it
+    lines_before_empty = empty_lines - 1 - np.arange(len(empty_lines))
+    first_line = before + 1 + np.searchsorted(lines_before_empty, before, side="right")
+    return (np.arange(count) + first_line - before - empty_before).astype(np.int64)
+
+
+def _line_breaks(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Per record, the line breaks inside its values (\\r\\n, \\r or \\n: one each) and the empty
+    lines among them (a run of n breaks holds n - 1), counted on the values that have any."""
+    breaks = np.zeros(table.num_rows, dtype=np.int64)
+    inside = np.zeros(table.num_rows, dtype=np.int64)
+    for values in table.columns:
+        broken = pc.or_(pc.match_substring(values, "\n"), pc.match_substring(values, "\r"))
+        rows = np.flatnonzero(pc.fill_null(broken, False).to_numpy(zero_copy_only=False))
+        if len(rows):
+            text = pc.replace_substring_regex(values.take(pa.array(rows, pa.int64())), "\r\n?", "\n")
+            count = pc.count_substring(text, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
+            runs = pc.count_substring_regex(text, "\n+").to_numpy(zero_copy_only=False).astype(np.int64)
+            breaks[rows] += count
+            inside[rows] += count - runs
+    return breaks, inside
 
 
 def _check_columns(path: Path, header: list[str], mapping: Mapping) -> dict[str, int]:
@@ -736,40 +987,474 @@ def _check_columns(path: Path, header: list[str], mapping: Mapping) -> dict[str,
     return positions
 
 
-def _parse_file(path: Path, mapping: Mapping, converter_notes: dict
-                ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    table = read_table(path, mapping)
-    positions = _check_columns(path, table.header, mapping)
-    count = len(table.rows)
-    converter = Converter(mapping, path.name, table.numbers)
-    problems = list(table.shape_problems)
+def read_table(path: Path, mapping: Mapping) -> Table:
+    """The header and data rows of a CSV or Excel file (empty rows skipped, their numbers kept)."""
+    if path.suffix.lower() in OLD_SUFFIXES:
+        raise ValueError(f"{path.name}: {path.suffix} files are not read; save it as .xlsx or .csv")
+    return _read_excel(path, mapping) if _is_excel(path) else _read_csv(path, mapping)
+
+
+# --- converting values -------------------------------------------------------------------------------
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+def _numbers_of(text: pa.Array, decimal: str) -> np.ndarray:
+    """Text as numbers (NaN where it is none, or not finite), as Python's float() reads it: digits with
+    a sign, a decimal point (or comma, with decimal = ","), an exponent, underscores between digits."""
+    if decimal == ",":
+        text = pc.replace_substring(text, ",", ".")
+    try:
+        numbers = pc.cast(text, pa.float64())
+    except pa.ArrowInvalid:  # some are not numbers: only those that look like one are read
+        fits = pc.match_substring_regex(text, NUMBER)
+        numbers = pc.cast(pc.replace_substring(_null_where(pc.invert(fits), text), "_", ""), pa.float64())
+    out = numbers.to_numpy(zero_copy_only=False).astype(np.float64)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+DIGITS = r"\d(?:_?\d)*"  # Python's float() takes underscores between digits
+NUMBER = rf"^[+-]?(?:{DIGITS}(?:\.(?:{DIGITS})?)?|\.{DIGITS})(?:[eE][+-]?{DIGITS})?$"
+CLOCK_PATTERNS = {"hh:mm:ss": r"^\d+:[0-5]?\d:[0-5]?\d(?:[.,]\d+)?$", "mm:ss": r"^\d+:[0-5]?\d(?:[.,]\d+)?$"}
+# the strftime directives DuckDB reads as Python does (the others are read by pandas alone)
+FAST_DIRECTIVES = set("dmYyHIpMSfbBaAz%")
+# pandas reads these formats with its fast ISO 8601 parser (pandas.core.tools.datetimes: format_is_iso)
+ISO_FORMAT = re.compile(r"^%Y(?:([-/ \\.]?)%m(?:\1%d(?:[ T]%H(?::%M(?::%S(?:%z|\.%f(?:%z)?)?)?)?)?)?)?$")
+
+
+def _clock_seconds(text: pa.Array, unit: str) -> np.ndarray:
+    """h:mm:ss or m:ss text as seconds (NaN where it is neither)."""
+    fits = pc.fill_null(pc.match_substring_regex(text, CLOCK_PATTERNS[unit]), False)
+    out = np.full(len(text), np.nan)
+    rows = np.flatnonzero(fits.to_numpy(zero_copy_only=False))
+    if len(rows):
+        text = text if len(rows) == len(text) else text.filter(fits)
+        if pc.any(pc.match_substring(text, ",")).as_py():  # a decimal comma in the seconds
+            text = pc.replace_substring(text, ",", ".")
+        parts = pc.split_pattern(text, ":")
+        numbers = pc.cast(pc.list_flatten(parts), pa.float64()).to_numpy().reshape(len(rows), -1)
+        seconds = numbers[:, -1] * 1 + numbers[:, -2] * 60  # added up as Python's sum() does
+        out[rows] = seconds + numbers[:, -3] * 3600 if unit == "hh:mm:ss" else seconds
+    return out
+
+
+class Problems:
+    """The problem of each row of a column: the index of its reason (-1: none) and the reasons."""
+
+    def __init__(self, length: int):
+        self.codes = np.full(length, -1, dtype=np.int32)
+        self.reasons: list[str] = []
+
+    def add(self, mask: np.ndarray, reason: str) -> None:
+        mask = mask & (self.codes < 0)
+        if mask.any():
+            if reason not in self.reasons:
+                self.reasons.append(reason)
+            self.codes[mask] = self.reasons.index(reason)
+
+    def add_by_value(self, positions: np.ndarray, reasons: list[str | None]) -> None:
+        """A reason per distinct value (None: no problem), given each row's value's position (-1: none)."""
+        codes = np.array([-1 if reason is None else self._code(reason) for reason in reasons] + [-1],
+                         dtype=np.int32)
+        new = codes[positions]  # -1 indexes the last: no problem
+        self.codes = np.where(self.codes < 0, new, self.codes).astype(np.int32)
+
+    def _code(self, reason: str) -> int:
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+        return self.reasons.index(reason)
+
+
+class Converter:
+    """Converts the file columns of one file: values in the contract's type and, per row, the reason a
+    value could not be converted. `examples` keeps the first value of each reason. Every conversion
+    works on whole columns (Arrow, NumPy, pandas, DuckDB); what depends on a value's words (channels,
+    flags, [values] tables) is worked out once per distinct value."""
+
+    def __init__(self, mapping: Mapping, file: str, numbers: np.ndarray, con):
+        self.mapping = mapping
+        self.file = file
+        self.numbers = numbers
+        self.con = con  # a connection of its own (a cursor), for a converter working on another thread
+        self.examples: dict[str, str] = {}
+        self.ambiguous = 0
+        self.naive = 0
+
+    def column(self, current: Field, cells: Cells, done: dict[str, pd.Series]) -> tuple[pd.Series, Problems]:
+        length = len(cells)
+        index = pd.RangeIndex(length)
+        problems = Problems(length)
+        hit = np.zeros(length, dtype=bool)
+        if current.values:  # file values replaced by contract values (not converted again)
+            values_of, positions = _distinct(cells.text())
+            keys = [value.casefold() for value in values_of]
+            targets = [current.values.get(key) for key in keys]
+            hit = np.array([key in current.values for key in keys] + [False])[positions]
+            cells = cells.without(hit)
+            chosen = positions[hit]
+        if current.after:
+            seconds = self._duration(current, cells, problems)
+            values = done[current.after] + pd.to_timedelta(pd.Series(seconds, index=index), unit="s")
+        elif current.kind == "time":
+            values = self._times(current, cells, problems, index)
+        elif current.kind == "text":
+            text = self._label(current, cells, problems)
+            if hit.any():
+                replaced = _by_position(pa.array(targets, pa.string()), positions)
+                text = pc.if_else(pa.array(hit), replaced, text)
+            values = pd.Series(text, dtype=TEXT_DTYPE)
+        elif current.kind == "flag":
+            flags, known = self._flag(current, cells, problems)
+            if hit.any():
+                flags[hit] = np.array([bool(target) for target in targets], dtype=bool)[chosen]
+                known[hit] = np.array([target is not None for target in targets], dtype=bool)[chosen]
+            values = pd.Series(pd.arrays.BooleanArray(flags, ~known))
+        else:
+            convert = self._duration if current.kind == "duration" else self._whole
+            numbers = convert(current, cells, problems)
+            if hit.any():
+                numbers[hit] = np.array([np.nan if target is None else target for target in targets],
+                                        dtype=np.float64)[chosen]
+            values = pd.Series(numbers, index=index)
+        self._note(current, cells, problems)
+        return values.astype(DTYPES[current.kind]), problems
+
+    def _note(self, current: Field, cells: Cells, problems: Problems) -> None:
+        """The first offending value of each reason, for a note (unless the reason names it)."""
+        rows = np.flatnonzero(problems.codes >= 0)
+        if not len(rows):
+            return
+        _, first = np.unique(problems.codes[rows], return_index=True)
+        for row in sorted(rows[first]):
+            problem = problems.reasons[problems.codes[row]]
+            reason = f"column {current.column}: {problem}"
+            value = cells.text_of(row)
+            if reason not in self.examples and repr(value) not in problem:
+                self.examples[reason] = f"{value!r} ({self.file} row {self.numbers[row]})"
+
+    def _label(self, current: Field, cells: Cells, problems: Problems) -> pa.Array:
+        text = cells.text()
+        if current.name != "channel":
+            return text
+        values_of, positions = _distinct(text)
+        lowered = [value.lower() for value in values_of]
+        channels = [value if value in CHANNELS else None for value in lowered]
+        problems.add_by_value(positions, [
+            None if channel else f"{value!r} is not a channel ({_names(CHANNELS)}): map it under "
+            "[values.channel]" for value, channel in zip(values_of, channels, strict=True)])
+        return _by_position(pa.array(channels, pa.string()), positions)
+
+    def _flag(self, current: Field, cells: Cells, problems: Problems) -> tuple[np.ndarray, np.ndarray]:
+        """Each cell's flag, and whether it has one."""
+        values = np.zeros(len(cells), dtype=bool)
+        known = np.zeros(len(cells), dtype=bool)
+        flags = cells.kind == BOOL
+        if flags.any():
+            values[flags] = cells.raw[flags].astype(bool)
+            known |= flags
+            cells = cells.without(flags)
+        values_of, positions = _distinct(cells.text())
+        true, false = current.true, current.false
+        if true is None and false is None:
+            true, false = frozenset(TRUE_WORDS), frozenset(FALSE_WORDS)
+        meanings = []
+        for value in values_of:
+            key = value.casefold()
+            if true is not None and key in true:
+                meanings.append(True)
+            elif false is not None and key in false:
+                meanings.append(False)
+            elif true is not None and false is None:
+                meanings.append(False)
+            elif false is not None and true is None:
+                meanings.append(True)
+            else:
+                meanings.append(None)
+        problems.add_by_value(positions, [
+            None if meaning is not None else f"{value!r} is neither a true value nor a false value"
+            for value, meaning in zip(values_of, meanings, strict=True)])
+        read = positions >= 0
+        values[read] = np.array([bool(meaning) for meaning in meanings], dtype=bool)[positions[read]]
+        known[read] = np.array([meaning is not None for meaning in meanings], dtype=bool)[positions[read]]
+        return values, known
+
+    def _duration(self, current: Field, cells: Cells, problems: Problems) -> np.ndarray:
+        """Seconds, as floats (NaN where empty or not a duration)."""
+        unit = current.unit
+        out = np.full(len(cells), np.nan)
+        text = cells.kind == TEXT
+        if unit in CLOCK_PATTERNS:
+            out[text] = _clock_seconds(cells.strings, unit)[text]
+            problems.add(text & np.isnan(out), f"not a duration like {unit}")
+        else:
+            out[text] = _numbers_of(cells.strings, self.mapping.decimal)[text] * UNITS[unit]
+            wrong = text & np.isnan(out)
+            if self.mapping.decimal == "." and wrong.any():
+                comma = pc.fill_null(pc.match_substring(cells.strings, ","), False)
+                problems.add(wrong & comma.to_numpy(zero_copy_only=False),
+                             f"not a number of {unit} (a decimal comma? give decimal = \",\")")
+            problems.add(wrong, f"not a number of {unit}")
+        if cells.typed:
+            clocks = (cells.kind == TIME) | (cells.kind == DELTA)
+            out[clocks] = _clock_cells(cells.raw[clocks], cells.kind[clocks])
+            if unit not in CLOCK_PATTERNS:  # a number cell (an infinite one is none)
+                numbers = np.flatnonzero((cells.kind == INT) | (cells.kind == FLOAT))
+                out[numbers] = np.array(cells.raw[numbers], dtype=np.float64) * UNITS[unit]
+                out[~np.isfinite(out)] = np.nan
+            other = cells.present & ~text & ~clocks & np.isnan(out)
+            problems.add(other, f"not a duration like {unit}" if unit in CLOCK_PATTERNS
+                         else f"not a number of {unit}")
+        return out
+
+    def _whole(self, current: Field, cells: Cells, problems: Problems) -> np.ndarray:
+        numbers = np.full(len(cells), np.nan)
+        text = cells.kind == TEXT
+        numbers[text] = _numbers_of(cells.strings, self.mapping.decimal)[text]
+        if cells.typed:
+            native = np.flatnonzero((cells.kind == INT) | (cells.kind == FLOAT))
+            numbers[native] = np.array(cells.raw[native], dtype=np.float64)
+        numbers[~np.isfinite(numbers)] = np.nan
+        problems.add(cells.present & np.isnan(numbers), "not a number")
+        low, high = RANGES[current.name]
+        known = ~np.isnan(numbers)
+        if current.scale is not None:
+            bottom, top = current.scale
+            outside = known & ~((bottom <= numbers) & (numbers <= top))
+            problems.add(outside, f"outside the scale {bottom:g}-{top:g}")
+            with np.errstate(invalid="ignore"):
+                numbers = np.floor(low + (numbers - bottom) * (high - low) / (top - bottom) + 0.5)
+            numbers[outside] = np.nan
+            return numbers
+        fraction = known & (numbers != np.round(numbers))
+        problems.add(fraction, "not a whole number")
+        outside = known & ~fraction & ~((low <= numbers) & (numbers <= high))
+        problems.add(outside, f"outside {current.name}'s range {low:g}-{high:g} (another scale? give "
+                              "scale = [lowest, highest])")
+        numbers[fraction | outside] = np.nan
+        return numbers
+
+    def _times(self, current: Field, cells: Cells, problems: Problems, index: pd.RangeIndex) -> pd.Series:
+        """Texts parsed with the format (or as ISO 8601) and Excel date cells; local times made UTC."""
+        length = len(cells)
+        aware = np.full(length, np.datetime64("NaT"), dtype="datetime64[us]")  # UTC
+        naive = aware.copy()
+        local = np.zeros(length, dtype=bool)  # read as local times
+        text = cells.kind == TEXT
+        if text.any():
+            fmt = current.format
+            if fmt is not None and ("%z" in fmt or "%Z" in fmt):
+                aware[text] = self._strptime(cells.strings, fmt, aware=True)[text]
+            elif fmt is not None:
+                naive[text] = self._strptime(cells.strings, fmt, aware=False)[text]
+                local |= text
+            else:
+                zoned = pc.fill_null(pc.match_substring_regex(cells.strings, ZONED.pattern, ignore_case=True),
+                                     False).to_numpy(zero_copy_only=False)
+                if (zoned & text).any():
+                    utc = cells.strings  # "UTC" written after a time is its zone: Z
+                    if pc.any(pc.match_substring(utc, "utc", ignore_case=True)).as_py():
+                        utc = pc.replace_substring_regex(utc, r"(?i)\s*UTC$", "Z")
+                    aware[zoned] = _iso(utc, zoned, utc=True)
+                if (text & ~zoned).any():
+                    naive[text & ~zoned] = _iso(cells.strings, text & ~zoned, utc=False)
+                    local |= text & ~zoned
+        if cells.typed:
+            moments = np.flatnonzero((cells.kind == DATETIME) | (cells.kind == DATE))
+            zones = np.array(list(map(attrgetter("tzinfo"), cells.raw[moments])) if len(moments) else [],
+                             dtype=object)
+            zoned_rows = moments[(cells.kind[moments] == DATETIME) & (zones != None)]  # noqa: E711
+            plain_rows = np.setdiff1d(moments, zoned_rows)
+            if len(zoned_rows):
+                aware[zoned_rows] = _instants(pd.to_datetime(pd.Series(cells.raw[zoned_rows], dtype=object),
+                                                             utc=True, errors="coerce"))
+            if len(plain_rows):
+                naive[plain_rows] = pd.to_datetime(pd.Series(cells.raw[plain_rows], dtype=object),
+                                                   errors="coerce").to_numpy().astype("datetime64[us]")
+                local[plain_rows] = True
+        skipped = np.zeros(length, dtype=bool)
+        if local.any():
+            localised, gap = self._localise(pd.Series(naive[local]))
+            aware[local] = localised
+            skipped[local] = gap
+        values = pd.Series(aware, index=index).dt.tz_localize("UTC")
+        missing = cells.present & np.isnat(aware)
+        problems.add(missing & skipped, calendar.SKIPPED_REASON)
+        problems.add(missing, f"not a date like {current.format}" if current.format
+                     else "not a date and time in ISO 8601 (like 2026-03-29 14:05:00): give its format")
+        return values
+
+    def _strptime(self, text: pa.Array, fmt: str, aware: bool) -> np.ndarray:
+        """Text read with a strftime format, as pandas reads it (NaT where it does not fit), in UTC when
+        `aware`. Formats pandas reads fast (ISO 8601 ones) go to pandas; others to DuckDB
+        (sql/import_csv_times.sql), kept where the text fits Python's pattern for the format too;
+        whatever is left is read by pandas."""
+        directives = set(re.findall(r"%(.)", fmt))
+        if (ISO_FORMAT.match(fmt) and fmt != "%Y%m") or not directives <= FAST_DIRECTIVES or (
+                "I" in directives and "p" not in directives):  # %I alone is a morning hour to Python
+            return _pandas_times(text, fmt, aware)
+        try:
+            fits = pc.match_substring_regex(text, "^(?:" + _strptime_pattern(fmt) + ")$", ignore_case=True)
+        except (pa.ArrowInvalid, re.error, ValueError, KeyError):
+            return _pandas_times(text, fmt, aware)
+        self.con.register("cells", pa.table({"text": text}))
+        try:
+            parsed = self.con.sql(load_sql("import_csv_times"), params={"format": fmt}).to_arrow_table()["at"]
+        except duckdb.Error:
+            return _pandas_times(text, fmt, aware)
+        finally:
+            self.con.unregister("cells")
+        out = _instants(parsed.to_pandas()) if aware else parsed.to_numpy().astype("datetime64[us]")
+        read = pc.fill_null(fits, False).to_numpy(zero_copy_only=False) & ~np.isnat(out)
+        rest = np.flatnonzero(pc.is_valid(text).to_numpy(zero_copy_only=False) & ~read)
+        out[~read] = np.datetime64("NaT")
+        if len(rest):  # what DuckDB or Python's pattern did not take: as pandas reads it
+            out[rest] = _pandas_times(text.take(pa.array(rest, pa.int64())), fmt, aware)
+        return out
+
+    def _localise(self, naive: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """Naive times as UTC, local in the mapping's zone (UTC when none), by the one daylight-saving
+        rule (cxdash.calendar.localize): the repeated hour when the clocks go back is read as the
+        earlier; a time in the skipped hour is NaT, and flagged."""
+        naive = naive.astype("datetime64[us]")
+        self.naive += int(naive.notna().sum())
+        zone = self.mapping.timezone or "UTC"
+        instants, skipped = calendar.localize(naive, zone)
+        first = pd.Series(instants.as_unit("us"), index=naive.index)
+        if zone != "UTC":  # how many fell in a repeated hour, for the note: read as the second, they differ
+            second = naive.dt.tz_localize(zone, ambiguous=np.zeros(len(naive), dtype=bool), nonexistent="NaT")
+            self.ambiguous += int((second.notna() & (second != first)).sum())
+        return _instants(first), np.asarray(skipped)
+
+
+def _instants(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """Aware times as naive UTC datetime64[us]."""
+    return pd.DatetimeIndex(values).tz_convert("UTC").tz_localize(None).as_unit("us").to_numpy()
+
+
+def _iso(text: pa.Array, rows: np.ndarray, utc: bool) -> np.ndarray:
+    """The texts of these rows read as ISO 8601 by pandas (in UTC when `utc`)."""
+    if rows.all():
+        return _pandas_times(text, "ISO8601", utc)
+    return _pandas_times(text.take(pa.array(np.flatnonzero(rows), pa.int64())), "ISO8601", utc)
+
+
+def _pandas_times(text: pa.Array, fmt: str, aware: bool) -> np.ndarray:
+    """Text read by pandas with a format (or "ISO8601"): naive, or UTC when `aware`; NaT where it does
+    not fit. A slice at a time: pandas reads text as Python strings, a copy of the column's text."""
+    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
+    for first in range(0, len(text), PANDAS_SLICE):
+        series = text.slice(first, PANDAS_SLICE).to_pandas()
+        if aware:
+            read = _instants(pd.to_datetime(series, format=fmt, utc=True, errors="coerce"))
+        else:
+            read = pd.to_datetime(series, format=fmt, errors="coerce").to_numpy().astype("datetime64[us]")
+        out[first:first + len(read)] = read
+    return out
+
+
+def _strptime_pattern(fmt: str) -> str:
+    """Python's regular expression for a strftime format (what strptime matches text against)."""
+    import _strptime
+
+    return _strptime._TimeRE_cache.pattern(fmt)
+
+
+def _clock_cells(values: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """Workbook time and duration cells as seconds."""
+    out = np.zeros(len(values))
+    times = kinds == TIME
+    if times.any():
+        parts = [np.array(list(map(attrgetter(name), values[times])), dtype=np.float64)
+                 for name in ("hour", "minute", "second", "microsecond")]
+        out[times] = parts[0] * 3600 + parts[1] * 60 + parts[2] + parts[3] / 1e6
+    if (~times).any():
+        out[~times] = np.array(list(map(methodcaller("total_seconds"), values[~times])), dtype=np.float64)
+    return out
+
+
+def _constant(current: Field, length: int) -> pd.Series:
+    return pd.Series([current.constant], dtype=object).astype(DTYPES[current.kind]).iloc[
+        np.zeros(length, dtype=np.int64)].reset_index(drop=True)
+
+
+def _convert(table: Table, mapping: Mapping, file: str, converter_notes: dict, con
+             ) -> tuple[dict[str, pd.Series], np.ndarray, list[str]]:
+    """The mapped columns of a file converted, on the machine's cores (Arrow, NumPy and DuckDB let go of
+    the GIL); per row the index of its first problem (-1: none) among the reasons; the notes' examples
+    and counts added to `converter_notes`, in the mapping's order."""
+    count = len(table.numbers)
+    codes, reasons = table.shape_problems()  # the first problem of a row is its reason
+    futures: dict[str, Future] = {}
+
+    def convert(current: Field) -> tuple[pd.Series, Problems, Converter]:
+        # a time `after` another waits for it: submitted earlier, it is under way or done
+        base = {current.after: futures[current.after].result()[0]} if current.after else {}
+        cursor = con.cursor()
+        try:
+            cursor.execute("set TimeZone = 'UTC'")
+            converter = Converter(mapping, file, table.numbers, cursor)
+            values, problems = converter.column(current, table.cells(table.positions[current.name]), base)
+        finally:
+            cursor.close()
+        return values, problems, converter
+
     done: dict[str, pd.Series] = {}
-    for name, current in mapping.fields.items():
-        if current.column is None:
-            done[name] = _constant(current, count)
-            continue
-        raw = [row[positions[name]] for row in table.rows]
-        done[name], issues = converter.column(current, raw, done)
-        problems = [first or issue for first, issue in zip(problems, issues, strict=True)]
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for name, current in mapping.fields.items():
+            if current.column is not None:
+                futures[name] = pool.submit(convert, current)
+        for name, current in mapping.fields.items():  # in the mapping's order: reasons and notes alike
+            if current.column is None:
+                done[name] = _constant(current, count)
+                continue
+            done[name], problems, converter = futures[name].result()
+            prefixed = np.array([len(reasons) + i for i in range(len(problems.reasons))] + [-1],
+                                dtype=np.int32)
+            reasons += [f"column {current.column}: {problem}" for problem in problems.reasons]
+            codes = np.where(codes >= 0, codes, prefixed[problems.codes]).astype(np.int32)
+            for reason, example in converter.examples.items():
+                converter_notes["examples"].setdefault(reason, example)
+            converter_notes["ambiguous"] += converter.ambiguous
+            converter_notes["naive"] += converter.naive
+        futures.clear()
     answered = mapping.fields.get("answered_at")
     if answered is not None and answered.after and "abandoned" in done:
         done["answered_at"] = done["answered_at"].mask(done["abandoned"].fillna(False).astype(bool))
+    return done, codes, reasons
 
-    rows = pd.DataFrame(done, index=pd.RangeIndex(count))
-    rows["source_file"] = path.name
-    rows["source_row"] = pd.Series(table.numbers, dtype="int64")
-    bad = np.array([bool(p) for p in problems], dtype=bool)
+
+def _parse_file(path: Path, mapping: Mapping, converter_notes: dict, con
+                ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    table = read_table(path, mapping)
+    count = len(table.numbers)
+    done, codes, reasons = _convert(table, mapping, path.name, converter_notes, con)
+    bad = codes >= 0
+    bad_rows = np.flatnonzero(bad)
     set_aside = pd.DataFrame({
-        "source_file": path.name,
-        "source_row": pd.Series([n for n, b in zip(table.numbers, bad, strict=True) if b], dtype="int64"),
-        "reason": pd.Series([p for p in problems if p], dtype="str"),
-        "record": pd.Series([_record(table.header, row) for row, b in zip(table.rows, bad, strict=True) if b],
-                            dtype="str")}, columns=SET_ASIDE_COLUMNS)
-    for reason, example in converter.examples.items():
-        converter_notes["examples"].setdefault(reason, example)
-    converter_notes["ambiguous"] += converter.ambiguous
-    converter_notes["naive"] += converter.naive
-    return rows[~bad].reset_index(drop=True), set_aside, count
+        "source_file": pd.Series([path.name] * len(bad_rows), dtype="str"),
+        "source_row": pd.Series(table.numbers[bad_rows], dtype="int64"),
+        "reason": pd.Series(np.array(reasons + [""], dtype=object)[codes[bad_rows]], dtype="str"),
+        "record": pd.Series(table.records(bad_rows), dtype="str")}, columns=SET_ASIDE_COLUMNS)
+    numbers = table.numbers
+    del table  # the file's values as read: only the converted ones are kept from here
+    # the rows that convert, column by column (pandas filters a whole frame by a mask far more slowly)
+    kept = np.flatnonzero(~bad) if len(bad_rows) else None
+    columns = {name: done.pop(name) if kept is None else done.pop(name).take(kept).reset_index(drop=True)
+               for name in list(done)}
+    rows = pd.DataFrame(columns, index=pd.RangeIndex(count - len(bad_rows)), copy=False)
+    rows["source_file"] = path.name
+    rows["source_row"] = numbers if kept is None else numbers[kept]
+    return rows, set_aside, count
 
 
 def parse(paths: list[Path], settings: Settings, mapping: dict | None) -> Parsed:
@@ -777,12 +1462,18 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None) -> Parsed
     checked = read_mapping(mapping)
     notes_of = {"examples": {}, "ambiguous": 0, "naive": 0}
     rows, set_aside, read = [], [], 0
-    for path in paths:
-        file_rows, file_set_aside, count = _parse_file(Path(path), checked, notes_of)
-        rows.append(file_rows)
-        if len(file_set_aside):
-            set_aside.append(file_set_aside)
-        read += count
+    con = connect()
+    try:
+        con.execute("set preserve_insertion_order = true")  # rows in the file's order
+        con.execute("set TimeZone = 'UTC'")
+        for path in paths:
+            file_rows, file_set_aside, count = _parse_file(Path(path), checked, notes_of, con)
+            rows.append(file_rows)
+            if len(file_set_aside):
+                set_aside.append(file_set_aside)
+            read += count
+    finally:
+        con.close()
     columns = [*checked.fields, "source_file", "source_row"]
     frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
     notes = []

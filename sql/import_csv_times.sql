@@ -1,0 +1,13 @@
+-- Times written in a mapping's strftime `format` (cxdash/importers/csv_mapping.py), read by DuckDB:
+-- null where a text does not fit the format or names a day the calendar does not have (31.02.). The
+-- importer keeps a time only where the text also fits Python's pattern for the format, and reads
+-- every other text with pandas, as Python's strptime does.
+-- grain: one row per cell of the view `cells` (its column `text`), in its order.
+-- params: $format
+-- output: at (a timestamp; with time zone when the format has %z).
+with final as (
+    select try_strptime(text, $format) as at
+    from cells
+)
+
+select * from final
