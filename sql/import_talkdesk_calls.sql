@@ -1,20 +1,21 @@
 -- The calls of a Talkdesk calls report (the relation talkdesk_read: import_talkdesk_csv.sql's or
--- import_talkdesk_json.sql's rows, a view the caller makes of either) typed and judged: the contract's columns of each call, or the first
--- reason it cannot be used. cxdash/importers/talkdesk.py's docstring states the mapping; in short:
--- times with an offset are instants, times without one are wall times in $zone (a repeated time is
--- the first, a skipped one a reason); durations are seconds or [h:]mm:ss; talk_time includes
+-- import_talkdesk_json.sql's rows, a view the caller makes of either) typed and judged: the
+-- contract's columns of each call, or the first reason it cannot be used. The docstring of
+-- cxdash/importers/talkdesk.py states the mapping; in short: times with an offset are instants,
+-- times without one are wall times in $zone (a repeated time is the first, a skipped one a
+-- reason); durations are seconds or [h:]mm:ss; talk_time includes
 -- hold_time, so talk_seconds = talk_time - hold_time (not below 0); an unanswered call has no talk,
 -- hold or wrap; the agent of an answered call is its handling agent, else the agent it rang, by id
 -- ('td-' || id) or, named only, by a pseudonym of the name ('td-agent-' || 16 hex of its SHA-256).
 -- A record without any value holds no call (holds_call false): the caller does not count it, as a
 -- blank line is not counted.
--- grain: one row per row of talkdesk_read, in its order (a CSV's rows are numbered by their place:
---        no join, aggregate or window here, so DuckDB keeps the order it read them in; hence the
---        chains of = where `in (...)` would do: DuckDB makes a join of a list of constants).
+-- grain: one row per row of talkdesk_read (source_row carried through), in its order: no join,
+--        aggregate or window here, so the rows stream out as they were read and need no sort after
+--        (hence the chains of = where `in (...)` would do: DuckDB makes a join of a list of constants).
 -- params: $zone (the zone of times without an offset), $skipped (the reason of a time the clock
 --         skips, cxdash.calendar.SKIPPED_REASON), $limit (characters of a set-aside record kept).
--- output: source_row, holds_call, reason (null when the call is usable), record (the fields as read, for a
---         set-aside record, an agent's name as its pseudonym), interaction_id, channel, arrived_at,
+-- output: source_row, holds_call, reason (null when the call is usable), record (the fields as read,
+--         for a set-aside record, an agent's name as its pseudonym), interaction_id, channel, arrived_at,
 --         answered_at, ended_at, abandoned, talk_seconds, hold_seconds, wrap_seconds, agent_id, team,
 --         queue, csat_score, source_updated_at, no_wait, hold_over_talk, agent_by_name, voicemail.
 with raw as (

@@ -1,7 +1,7 @@
 -- The records of a calls report DuckDB could not split into the header's fields (or, of JSON lines,
 -- could not read): the reject table of the connection's last read_csv with store_rejects
--- (import_talkdesk_csv.sql, import_talkdesk_json.sql), one row per line, with
--- the reason as a category and the record as written (its first $limit characters). A line of blanks
+-- (import_talkdesk_csv.sql, import_talkdesk_json.sql), one row per line, with the reason as a
+-- category and the record as written (its first $limit characters). A line of blanks
 -- or separators only holds no record (holds_record false): the caller does not count it, as DuckDB
 -- does not count a blank line, but it is a line of the file all the same.
 -- grain: one row per rejected record of the last scan (line: DuckDB's line number, which counts a

@@ -8,10 +8,11 @@
 -- set aside with its text; a value that is no page and holds no call field is an empty call (the
 -- caller skips records without a value). A line DuckDB cannot read (bytes that are not UTF-8) goes to
 -- its reject table (store_rejects), for import_talkdesk_csv_rejects.sql.
--- grain: one row per call, in the file's order (source_row: its number in the file, counting a line that
---        is not JSON as one).
--- params: $path, $whole, $separator (a character that never occurs unescaped in JSON), $max_line (bytes
---         of the longest line), $page_schema, $list_schema, $limit (characters of a broken line kept).
+-- grain: one row per call, in the file's order (source_row: its number in the file, counting a line
+--        that is not JSON as one).
+-- params: $path, $whole, $separator (a character that never occurs unescaped in JSON), $max_line
+--         (bytes of the longest line), $page_schema, $list_schema, $limit (characters of a broken line
+--         kept).
 -- output: call_id, type, start_at, end_at, talk_time, wait_time, hold_time, wrap_time, user_id,
 --         agent_name, handling_user_id, handling_agent_name, team_name, ring_groups, csat_score (text),
 --         source_row, problem (null when the record is a call), record (the text of a broken line).

@@ -1,5 +1,5 @@
--- The field names of a Talkdesk calls report delivered as JSON, from its first calls, so the caller can
--- match them to the columns cxdash reads (as a CSV header is matched). A report is one JSON document
+-- The field names of a Talkdesk calls report delivered as JSON, from its first calls, so the caller
+-- can match them to the columns cxdash reads (as a CSV header is matched). A report is one JSON document
 -- ($whole: a page `{"total": N, "entries": [...]}`, its HAL form `{"_embedded": {"entries": [...]}}`,
 -- or an array of calls), or JSON lines ($whole false: a page, an array of calls or a call a line).
 -- Only the first $values lines (values) and the first $sample calls in them are looked at.

@@ -664,7 +664,7 @@ def import_talkdesk_calls(_) -> None:
                     + ") as t(" + ", ".join(columns) + ")", [value for record in records for value in record])
         parameters = {"zone": "Europe/Dublin", "skipped": SKIPPED_REASON, "limit": 2000}
         frame = con.execute(load_sql("import_talkdesk_calls"), parameters).df()
-        # a CSV's rows are numbered by their place in the result: nothing in the plan may reorder them
+        # the rows stream out in the order they were read (no sort after): nothing in the plan reorders
         plan = " ".join(str(row) for row in con.execute("explain " + load_sql("import_talkdesk_calls"),
                                                         parameters).fetchall())
         assert not re.search(r"JOIN|AGGREGATE|WINDOW|ORDER", plan.upper()), plan

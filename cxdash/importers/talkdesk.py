@@ -144,7 +144,7 @@ def _fields_of(names: list[str]) -> dict[str, int]:
 
 def _connection(spill: Path) -> duckdb.DuckDBPyConnection:
     con = connect(temp_directory=spill)  # a large report spills to disk rather than failing
-    con.execute("set preserve_insertion_order = true")  # a row's position is its place in the file
+    con.execute("set preserve_insertion_order = true")  # rows are numbered in the file's order
     con.execute("set TimeZone = 'UTC'")
     return con
 
@@ -483,13 +483,12 @@ def _no_records() -> pd.DataFrame:
 
 
 def _filtered(batch: pa.RecordBatch, names: list[str], mask: pa.Array) -> pa.RecordBatch:
-    """The rows of `batch` where `mask` holds, in these columns (filtered a column at a time: several
-    times quicker than filtering the batch)."""
+    """The rows of `batch` where `mask` holds, in these columns, filtered a column at a time."""
     return pa.RecordBatch.from_arrays([pc.filter(batch[name], mask) for name in names], names=names)
 
 
 def _in_order(table: pa.Table) -> pa.Table:
-    """The rows by source_row (DuckDB streams the batches in no set order)."""
+    """The rows by source_row (as DuckDB streams them, unless a step of the plan reorders them)."""
     rows = table["source_row"].to_numpy()
     return table if (np.diff(rows) >= 0).all() else table.take(np.argsort(rows, kind="stable"))
 
