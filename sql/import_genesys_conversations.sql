@@ -35,7 +35,7 @@ parsed as (
     select
         line,
         blank,
-        -- not in a case: a case copies its result (here all of a conversation's fields) once more
+        -- every line (a blank one gives null): a case around it would only add a copy of the result
         try(json_transform(line, '{
             "conversationId": "JSON", "conversations": "JSON",
             "conversationStart": "VARCHAR", "conversationEnd": "VARCHAR",
@@ -104,8 +104,9 @@ participants as (
 ),
 
 summed as (
-    -- what the queues and the agents did: when they started, an agent's first interact, its measured
-    -- times (its metrics; a time without its metric is measured from its segments)
+    -- what the customers, the queues and the agents did: when they started and ended, an agent's first
+    -- interact, its measured times (its metrics; a time without its metric is measured from its
+    -- segments); nothing for the others (IVR, flows)
     select
         *,
         list_transform(members, lambda p: case when p.purpose in ('customer', 'external') then {
@@ -133,17 +134,20 @@ summed as (
                 list_sum(list_transform(p.metrics, lambda m: case when m.name = 'tTalk' and m.value >= 0
                                                                    and isfinite(m.value) then m.value end)),
                 list_sum(list_transform(p.segments, lambda g: case when lower(g.segmentType) = 'interact'
-                    and g.segmentEnd >= g.segmentStart then epoch_ms(g.segmentEnd) - epoch_ms(g.segmentStart) end))) end,
+                    and g.segmentEnd >= g.segmentStart
+                    then epoch_ms(g.segmentEnd) - epoch_ms(g.segmentStart) end))) end,
             'hold_ms': case when p.purpose <> 'acd' then coalesce(
                 list_sum(list_transform(p.metrics, lambda m: case when m.name = 'tHeld' and m.value >= 0
                                                                    and isfinite(m.value) then m.value end)),
                 list_sum(list_transform(p.segments, lambda g: case when lower(g.segmentType) = 'hold'
-                    and g.segmentEnd >= g.segmentStart then epoch_ms(g.segmentEnd) - epoch_ms(g.segmentStart) end))) end,
+                    and g.segmentEnd >= g.segmentStart
+                    then epoch_ms(g.segmentEnd) - epoch_ms(g.segmentStart) end))) end,
             'wrap_ms': case when p.purpose <> 'acd' then coalesce(
                 list_sum(list_transform(p.metrics, lambda m: case when m.name = 'tAcw' and m.value >= 0
                                                                    and isfinite(m.value) then m.value end)),
                 list_sum(list_transform(p.segments, lambda g: case when lower(g.segmentType) = 'wrapup'
-                    and g.segmentEnd >= g.segmentStart then epoch_ms(g.segmentEnd) - epoch_ms(g.segmentStart) end))) end,
+                    and g.segmentEnd >= g.segmentStart
+                    then epoch_ms(g.segmentEnd) - epoch_ms(g.segmentStart) end))) end,
             'transfer': case when p.purpose <> 'acd' then list_bool_or(list_transform(p.segments,
                 lambda g: lower(g.disconnectType) = 'transfer')) end
         } end) as people
@@ -171,7 +175,8 @@ customer as (
             'ended_at': people[customer_number].ended_at,
             -- the first session with a mediaType (its kind of message with it)
             'media_type': lower(coalesce(c.participants[customer_number].sessions[1].mediaType,
-                list_filter(c.participants[customer_number].sessions, lambda s: s.mediaType is not null)[1].mediaType)),
+                list_filter(c.participants[customer_number].sessions,
+                            lambda s: s.mediaType is not null)[1].mediaType)),
             'message_type': lower(case when c.participants[customer_number].sessions[1].mediaType is not null
                 then c.participants[customer_number].sessions[1].messageType
                 else list_filter(c.participants[customer_number].sessions,
@@ -223,13 +228,16 @@ judged as (
             when conversation_id is null or conversation_id = '' then 'no conversationId'
             when conversation_end is null and nullif(trim(c.conversationEnd), '') is not null
                 then 'conversationEnd is not a date'
-            when end_at is null then 'conversation in progress (no conversationEnd and a segment has not ended)'
+            when end_at is null
+                then 'conversation in progress (no conversationEnd and a segment has not ended)'
             when lower(c.originatingDirection) is distinct from 'inbound' and (
                     list_bool_or(list_transform(purposes, lambda p: p in ('campaign', 'dialer', 'outbound')))
-                    or list_bool_or(list_transform(flatten(list_transform(c.participants, lambda p: p.sessions)),
+                    or list_bool_or(list_transform(flatten(list_transform(c.participants,
+                                                                          lambda p: p.sessions)),
                                                    lambda s: s.outboundCampaignId is not null)))
                 then case when list_bool_or(list_transform(flatten(list_transform(c.participants,
-                                                lambda p: p.sessions)), lambda s: lower(s.mediaType) = 'callback'))
+                                                lambda p: p.sessions)),
+                                                lambda s: lower(s.mediaType) = 'callback'))
                           then 'outbound campaign preview (dialer)'
                           else 'outbound campaign call (dialer)' end
             when lower(c.originatingDirection) <> 'inbound'
@@ -252,7 +260,8 @@ judged as (
                                                                        then p.started_at end))
                         < customer.started_at)
                 then case when list_bool_or(list_transform(flatten(list_transform(c.participants,
-                                                lambda p: p.sessions)), lambda s: lower(s.mediaType) = 'callback'))
+                                                lambda p: p.sessions)),
+                                                lambda s: lower(s.mediaType) = 'callback'))
                           then 'callback placed by an agent (not requested by the customer)'
                           else 'outbound conversation (placed by an agent)' end
             when customer.media_type is null then 'no mediaType on the customer''s session'
@@ -273,9 +282,9 @@ shaped as (
             when customer.media_type in ('chat', 'webchat') then 'chat'
             when customer.media_type = 'email' then 'email'
             when customer.message_type = 'sms' then 'sms'
-            when customer.message_type in ('facebook', 'twitter', 'x', 'instagram', 'line',
-                                                         'whatsapp', 'telegram', 'kakao', 'apple', 'wechat',
-                                                         'viber', 'googlebusinessmessages') then 'social'
+            when customer.message_type in ('facebook', 'twitter', 'x', 'instagram', 'line', 'whatsapp',
+                                           'telegram', 'kakao', 'apple', 'wechat', 'viber',
+                                           'googlebusinessmessages') then 'social'
             else 'chat'
         end as channel,
         first_handler.interact_at as answered_at,
@@ -294,8 +303,8 @@ timed as (
             else queued_at
         end as arrived_at,
         case when len(handlers) <= 1 then len(handlers)
-             else len(list_distinct(list_transform(handlers, lambda h: coalesce(h.user_id, h.participant_id,
-                                                                                 'participant ' || h.number))))
+             else len(list_distinct(list_transform(handlers,
+                 lambda h: coalesce(h.user_id, h.participant_id, 'participant ' || h.number))))
         end as people_count
     from shaped
 ),
@@ -348,7 +357,8 @@ contacts as (
             'csat_score': null::integer,
             'nps_score': list_sort(list_transform(
                 list_filter(c.surveys, lambda s: isfinite(s.surveyPromoterScore)),
-                lambda s: {'at': coalesce(s.surveyCompletedDate, s.eventTime), 'score': s.surveyPromoterScore}),
+                lambda s: {'at': coalesce(s.surveyCompletedDate, s.eventTime),
+                           'score': s.surveyPromoterScore}),
                 'DESC', 'NULLS LAST')[1].score::integer,
             'ces_score': null::integer,
             -- the number or address without its tel: or sip: scheme

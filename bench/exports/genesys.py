@@ -13,7 +13,8 @@ delivered twice (in two pages of a job), and a broken line.
 
 writes COUNT (default 1,000,000) conversations to FOLDER (default bench/out/genesys-export; kept and
 reused when it already holds that many), imports them into an empty data folder with import_files,
-and prints records/s, the parse's share and the peak memory (ru_maxrss) of this process.
+and prints records/s, CPU seconds and the peak memory (ru_maxrss) of the import, then the time of
+the parse alone (genesys.parse). Run it once per measurement (a fresh process each time).
 """
 
 from __future__ import annotations
@@ -273,6 +274,12 @@ def write(path: Path, count: int) -> list[Path]:
     return [target]
 
 
+def _cpu() -> float:
+    """CPU seconds of this process so far, every thread (DuckDB's) counted."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     here = Path(__file__).resolve().parent  # bench/exports, whose csv.py would shadow the standard library's
     sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != here]
@@ -291,21 +298,22 @@ def main() -> None:
         print(f"wrote {count:,} conversations in {time.perf_counter() - started:.0f} s")
     files = [folder / "conversations.jsonl"]
     size = sum(f.stat().st_size for f in files) / 1e6
-    started = time.perf_counter()
-    parsed = genesys.parse(files, Settings())
-    parse_seconds = time.perf_counter() - started
-    del parsed
     target = Path(tempfile.mkdtemp(prefix="cxdash-genesys-bench-"))
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         summary = import_files(target, "genesys", files, Settings())
-        seconds = time.perf_counter() - started
+        seconds, cpu_seconds = time.perf_counter() - started, _cpu() - cpu
     finally:
         shutil.rmtree(target, ignore_errors=True)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the import's, before the parse
+    started, cpu = time.perf_counter(), _cpu()
+    parsed = genesys.parse(files, Settings())
+    parse_seconds, parse_cpu = time.perf_counter() - started, _cpu() - cpu
+    del parsed
     print(f"genesys: {summary.records_read:,} records ({size:,.0f} MB of JSON lines) imported in "
-          f"{seconds:.2f} s = {summary.records_read / seconds:,.0f} records/s; parse alone "
-          f"{parse_seconds:.2f} s ({parse_seconds / seconds:.0%} of the import); peak {peak:,.0f} MB")
+          f"{seconds:.2f} s = {summary.records_read / seconds:,.0f} records/s, {cpu_seconds:.1f} CPU s; "
+          f"peak {peak:,.0f} MB; parse alone {parse_seconds:.2f} s, {parse_cpu:.1f} CPU s; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"  {summary.new:,} new, {summary.superseded:,} older versions, {summary.set_aside:,} set aside "
           f"(balanced: {summary.balanced})")
     for reason, number in sorted(summary.reasons.items(), key=lambda item: -item[1]):

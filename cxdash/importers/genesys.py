@@ -30,7 +30,7 @@ segments[{segmentStart, segmentEnd, segmentType, queueId, queueName, disconnectT
     outboundCampaignId (a preview when the campaign used callback media);
   - "outbound conversation": originatingDirection other than inbound;
   - "internal call between users": no customer or external participant but agents or users, or a
-    customer/external participant that is itself a Genesys user (it has a userId);
+    customer (below) that is itself a Genesys user (it has a userId);
   - when originatingDirection is missing, what the participants show: a callback session the agent
     owns (agentOwned: "callback scheduled by an agent"); the customer's session direction outbound;
     the customer's first segment dialing or contacting, or an agent or user present before the
@@ -126,12 +126,22 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
             con.close()
     read = sum(table.num_rows for table in contacts + aside) + len(problems)
     set_aside = _set_aside(aside, problems)
-    # text stays in Arrow (pandas' ArrowDtype): a million rows of ids as Python strings would take GBs
-    rows = (pa.concat_tables(contacts).to_pandas(types_mapper=_text) if contacts
-            else pd.DataFrame(columns=ROW_COLUMNS))
+    del aside
+    rows = _frame(contacts)
     notes = [] if not mapping else [f"mapping: {key} is not used by the genesys importer"
                                     for key in mapping if key != "queues"]
     return Parsed(SOURCE.name, rows, set_aside, records_read=read, notes=notes)
+
+
+def _frame(contacts: list[pa.Table]) -> pd.DataFrame:
+    """The contacts as pandas, Arrow's buffers handed over as they are converted (self_destruct): the
+    rows never sit in memory twice. Text stays in Arrow (pandas' ArrowDtype): a million ids as Python
+    strings would take GBs."""
+    if not contacts:
+        return pd.DataFrame(columns=ROW_COLUMNS)
+    table = pa.concat_tables(contacts)
+    contacts.clear()
+    return table.to_pandas(types_mapper=_text, self_destruct=True, split_blocks=True)
 
 
 def _text(kind: pa.DataType) -> pd.ArrowDtype | None:
