@@ -728,12 +728,18 @@ def import_csv_times(prepared) -> None:
         frame = con.sql(load_sql("import_csv_times"), params={"format": "%d.%m.%Y %H:%M:%S"}).df()
         con.register("cells", pa.table({"text": ["2026-03-05 08:00:00+0100", "2026-03-05 08:00:00-05:30"]}))
         zoned = con.sql(load_sql("import_csv_times"), params={"format": "%Y-%m-%d %H:%M:%S%z"}).df()
+        con.register("cells", pa.table({"text": ["2026-03-05T08:00", "2026-03-05 08:00:30",
+                                                  "2026-02-30 08:00"]}))
+        either = con.sql(load_sql("import_csv_times"), params={
+            "format": ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"]}).df()
     finally:
         con.close()
     assert list(frame.columns) == ["at"] and len(frame) == 5
     assert [None if pd.isna(v) else pd.Timestamp(v) for v in frame["at"]] == [
         pd.Timestamp("2026-03-05 08:00"), None, None, pd.Timestamp("2026-03-01 09:05:07"), None]
     assert list(zoned["at"]) == [at("2026-03-05 07:00"), at("2026-03-05 13:30")]
+    assert [None if pd.isna(v) else pd.Timestamp(v) for v in either["at"]] == [  # the first format that fits
+        pd.Timestamp("2026-03-05 08:00"), pd.Timestamp("2026-03-05 08:00:30"), None]
 
 
 SQL_CONTRACTS = {"import_csv_records": import_csv_records, "import_csv_times": import_csv_times}

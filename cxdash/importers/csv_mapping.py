@@ -748,6 +748,10 @@ def _head(path: Path, source: Path, start: int, size: int) -> tuple[str, bool]:
 
 
 QUOTE, CR, LF = 34, 13, 10
+
+
+def _ascii(chunk: bytearray) -> bool:
+    return bool(len(chunk)) and int(np.frombuffer(chunk, dtype=np.uint8).max()) < 128
 OUTSIDE = 256  # the start or end of the text, beside the bytes 0-255
 
 
@@ -780,7 +784,7 @@ def _scan(path: Path, source: Path, start: int, delimiter: str, check: bool
             while ahead and (chunk[-1], ahead[0]) in ((QUOTE, QUOTE), (CR, LF)):
                 chunk += ahead
                 ahead = handle.read(1)
-            if check:
+            if check and not (_ascii(chunk) and not decoder.getstate()[0]):  # ASCII is UTF-8
                 try:
                     decoder.decode(chunk, final=not ahead)
                 except UnicodeDecodeError:
@@ -1026,6 +1030,11 @@ def _numbers_of(text: pa.Array, decimal: str) -> np.ndarray:
 DIGITS = r"\d(?:_?\d)*"  # Python's float() takes underscores between digits
 NUMBER = rf"^[+-]?(?:{DIGITS}(?:\.(?:{DIGITS})?)?|\.{DIGITS})(?:[eE][+-]?{DIGITS})?$"
 CLOCK_PATTERNS = {"hh:mm:ss": r"^\d+:[0-5]?\d:[0-5]?\d(?:[.,]\d+)?$", "mm:ss": r"^\d+:[0-5]?\d(?:[.,]\d+)?$"}
+# ISO 8601 times in their plainest forms, which DuckDB reads as pandas does: UTC (with Z), local
+ISO_PLAIN = ((r"^[12]\d{3}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", ["%Y-%m-%dT%H:%M:%SZ"], True),
+             (r"^[12]\d{3}-\d\d-\d\d \d\d:\d\d:\d\dZ$", ["%Y-%m-%d %H:%M:%SZ"], True),
+             (r"^[12]\d{3}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d)?$",
+              ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"], False))
 # the strftime directives DuckDB reads as Python does (the others are read by pandas alone)
 FAST_DIRECTIVES = set("dmYyHIpMSfbBaAz%")
 # pandas reads these formats with its fast ISO 8601 parser (pandas.core.tools.datetimes: format_is_iso)
@@ -1258,16 +1267,30 @@ class Converter:
                 naive[text] = self._strptime(cells.strings, fmt, aware=False)[text]
                 local |= text
             else:
-                zoned = pc.fill_null(pc.match_substring_regex(cells.strings, ZONED.pattern, ignore_case=True),
-                                     False).to_numpy(zero_copy_only=False)
-                if (zoned & text).any():
+                rest = text.copy()  # the texts pandas reads: those the plain forms below do not take
+                for pattern, formats, utc in ISO_PLAIN:
+                    if not rest.any():
+                        break
+                    fits = pc.fill_null(pc.match_substring_regex(cells.strings, pattern), False).to_numpy(
+                        zero_copy_only=False) & rest
+                    if fits.any():  # read by DuckDB, as pandas reads them (a day it lacks: left to pandas)
+                        read = self._duckdb_times(cells.strings, formats).to_numpy().astype("datetime64[us]")
+                        fits &= ~np.isnat(read)
+                        (aware if utc else naive)[fits] = read[fits]
+                        local |= fits & (not utc)
+                        rest &= ~fits
+                zoned = np.zeros(length, dtype=bool)
+                if rest.any():
+                    zoned = pc.match_substring_regex(cells.strings, ZONED.pattern, ignore_case=True)
+                    zoned = pc.fill_null(zoned, False).to_numpy(zero_copy_only=False) & rest
+                if zoned.any():
                     utc = cells.strings  # "UTC" written after a time is its zone: Z
                     if pc.any(pc.match_substring(utc, "utc", ignore_case=True)).as_py():
                         utc = pc.replace_substring_regex(utc, r"(?i)\s*UTC$", "Z")
                     aware[zoned] = _iso(utc, zoned, utc=True)
-                if (text & ~zoned).any():
-                    naive[text & ~zoned] = _iso(cells.strings, text & ~zoned, utc=False)
-                    local |= text & ~zoned
+                if (rest & ~zoned).any():
+                    naive[rest & ~zoned] = _iso(cells.strings, rest & ~zoned, utc=False)
+                    local |= rest & ~zoned
         if cells.typed:
             moments = np.flatnonzero((cells.kind == DATETIME) | (cells.kind == DATE))
             zones = np.array(list(map(attrgetter("tzinfo"), cells.raw[moments])) if len(moments) else [],
@@ -1306,13 +1329,10 @@ class Converter:
             fits = pc.match_substring_regex(text, "^(?:" + _strptime_pattern(fmt) + ")$", ignore_case=True)
         except (pa.ArrowInvalid, re.error, ValueError, KeyError):
             return _pandas_times(text, fmt, aware)
-        self.con.register("cells", pa.table({"text": text}))
         try:
-            parsed = self.con.sql(load_sql("import_csv_times"), params={"format": fmt}).to_arrow_table()["at"]
+            parsed = self._duckdb_times(text, fmt)
         except duckdb.Error:
             return _pandas_times(text, fmt, aware)
-        finally:
-            self.con.unregister("cells")
         out = _instants(parsed.to_pandas()) if aware else parsed.to_numpy().astype("datetime64[us]")
         read = pc.fill_null(fits, False).to_numpy(zero_copy_only=False) & ~np.isnat(out)
         rest = np.flatnonzero(pc.is_valid(text).to_numpy(zero_copy_only=False) & ~read)
@@ -1320,6 +1340,16 @@ class Converter:
         if len(rest):  # what DuckDB or Python's pattern did not take: as pandas reads it
             out[rest] = _pandas_times(text.take(pa.array(rest, pa.int64())), fmt, aware)
         return out
+
+    def _duckdb_times(self, text: pa.Array, formats: str | list[str]) -> pa.ChunkedArray:
+        """The texts read by DuckDB with a strftime format, or the first of several that fits
+        (sql/import_csv_times.sql): null where none does."""
+        self.con.register("cells", pa.table({"text": text}))
+        try:
+            read = self.con.sql(load_sql("import_csv_times"), params={"format": formats})
+            return read.to_arrow_table()["at"]
+        finally:
+            self.con.unregister("cells")
 
     def _localise(self, naive: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """Naive times as UTC, local in the mapping's zone (UTC when none), by the one daylight-saving
