@@ -16,7 +16,7 @@ import pytest
 
 from cxdash.contract import CHANNELS
 from cxdash.db import SQL_DIR, connect, load_sql
-from cxdash.ingest import _write_query, rollup_parameters, store_path
+from cxdash.ingest import _copy_query, rollup_parameters, store_path
 from cxdash.settings import CostModel
 from cxdash.store import Store
 from tests.builders import (
@@ -412,7 +412,7 @@ def _scratch_intervals(p: Prepared, name: str, files: dict[str, list[dict]]) -> 
         for stem, rows in files.items():
             source = write_interactions(p.folder, rows, f"scratch/{name}/{stem}.parquet")
             target = p.folder / "scratch" / name / "intervals" / f"{stem}.parquet"
-            _write_query(con, "rollup_intervals", {**_interval_parameters(p), "path": str(source)}, target)
+            _copy_query(con, "rollup_intervals", {**_interval_parameters(p), "path": str(source)}, target)
             paths.append(str(target))
         return paths
     finally:
@@ -844,7 +844,7 @@ def _write(name: str, params: dict, path: Path) -> Path:
     con = connect()
     try:
         con.execute("set TimeZone = 'UTC'")
-        _write_query(con, name, params, path)
+        _copy_query(con, name, params, path)
     finally:
         con.close()
     return path
