@@ -401,6 +401,47 @@ def _forecast(folder: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _import_stages(source: str, stream=None, after: float = 1.0):
+    """A progress hook that prints the import's stages to `stream` (stderr) once it has run `after`
+    seconds, when that is a terminal (a script reading the output sees no such line): the stage at that
+    moment, then each new one. Yields None when nothing is to be printed."""
+    import threading
+    import time
+
+    stream = stream if stream is not None else sys.stderr
+    if not stream.isatty():
+        yield None
+        return
+    started = time.monotonic()
+    lock = threading.Lock()
+    state = {"stage": "", "fraction": 0.0, "shown": False}
+
+    def line() -> None:
+        print(f"{source}: {state['fraction']:4.0%} {state['stage']} ({time.monotonic() - started:.1f} s)",
+              file=stream, flush=True)
+
+    def tell(stage: str, fraction: float) -> None:
+        with lock:
+            state.update(stage=stage, fraction=fraction)
+            if state["shown"]:
+                line()
+
+    def late() -> None:
+        with lock:
+            state["shown"] = True
+            if state["stage"]:
+                line()
+
+    timer = threading.Timer(after, late)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield tell
+    finally:
+        timer.cancel()
+
+
 def _import(folder: Path, args: argparse.Namespace) -> int:
     import tomllib
 
@@ -421,9 +462,11 @@ def _import(folder: Path, args: argparse.Namespace) -> int:
     settings = load_settings(folder)
     _warn_settings(settings)
     try:
-        summary = import_files(folder, args.source, args.paths, settings, mapping, preview=args.preview,
-                               on_wait=lambda text: print(f"{args.source}: {text}", file=sys.stderr,
-                                                          flush=True))
+        # the stages on a terminal when the import takes a while
+        with _import_stages(args.source) as stages:
+            summary = import_files(folder, args.source, args.paths, settings, mapping, preview=args.preview,
+                                   on_wait=lambda text: print(f"{args.source}: {text}", file=sys.stderr,
+                                                              flush=True), progress=stages)
     except ValueError as error:  # a mapping or export that cannot be used at all, a month file that
         print(f"{args.source}: {error}", file=sys.stderr)  # cannot be read, another import still running
         return 1

@@ -3,6 +3,7 @@ an export uploaded with Playwright, its report read, the import confirmed and co
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -113,3 +114,30 @@ def test_an_export_the_importer_cannot_use_is_named_without_a_traceback(page, se
     assert "Could not be used: conversations.json: not a Genesys" in error.inner_text()
     assert_no_exception(page)
     expect(page.get_by_role("button", name="Import", exact=False)).to_have_count(0)
+
+
+def test_a_larger_upload_is_checked_under_a_progress_bar_that_goes_once_done(page, served_import, tmp_path):
+    """Issue 16: the page shows progress on an import that takes more than a second. 100,000 CTRs (about
+    90 MB) take several seconds to check: the bar and the spinner with the time elapsed show the
+    stages meanwhile, then give way to the report. (Last in the module: nothing is imported.)"""
+    first = CTR.read_text().splitlines()[0]  # an inbound call, with every field
+    assert '"ContactId": "c1-voice"' in first
+    export = tmp_path / "ctr-large.jsonl"
+    count = 100_000  # within an upload's limit of 100 MB
+    export.write_text("".join(first.replace('"c1-voice"', f'"large-{n}"') + "\n" for n in range(count)))
+    open_page(page, f"{served_import}/data_import", "Import")
+    _choose_source(page, SOURCES["amazon-connect"].label)
+    _upload(page, export)
+    bar = page.locator('[data-testid="stProgress"]')
+    expect(bar).to_be_visible(timeout=60_000)
+    expect(bar).to_contain_text(re.compile(r"Saving|Counting|Saved|Reading|Read |Checking|Comparing"))
+    spinner = page.locator('[data-testid="stSpinner"]')
+    expect(spinner).to_contain_text("Nothing is written yet")
+    page.screenshot(path=ARTIFACTS / "import_progress.png")
+    page.get_by_role("heading", name="What this upload would do").wait_for(timeout=180_000)
+    wait_until_idle(page)
+    assert_no_exception(page)
+    expect(bar).to_have_count(0)  # the bar went once the check was done
+    expect(spinner).to_have_count(0)
+    assert tiles(page)["Records read"] == f"{count:,}"
+    assert tiles(page)["New"] == f"{count:,}"

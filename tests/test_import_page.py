@@ -1,19 +1,25 @@
-"""The Import page: AppTest for what it shows before an upload (AppTest cannot upload files), and the
-plain functions behind it (save, check, confirm, history) on tmp folders with the CTR fixture."""
+"""The Import page: AppTest for what it shows before an upload, and with one (AppTest cannot upload
+files: the uploader is stood in for), and the plain functions behind it (save, check, confirm, history)
+on tmp folders with the CTR fixture."""
 
 from __future__ import annotations
 
 import io
+import shutil
 import tomllib
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from cxdash.contract import INTERACTION_COLUMNS
-from cxdash.importers import SOURCES, uploads
+from cxdash.importers import SOURCES, parse_files, uploads
 from cxdash.ingest import TABLES, prepare, source_files
+from cxdash.safe import plain
 from cxdash.settings import Settings
+from cxdash.ui import importing
 from tests.apptest import assert_no_page_failure
 from tests.builders import contract_table, write_interactions
 
@@ -100,6 +106,100 @@ def test_the_page_says_what_the_last_import_did(app_test, demo_folder):
     assert not at.exception
     assert any("dashboards now include them" in s.value for s in at.success)
     assert any("not a JSON record" in m.value for m in at.markdown)
+
+
+# --- the page, with an upload ----------------------------------------------------------------------
+
+class _Uploaded:
+    """What st.file_uploader gives the page for a file (the parts it reads), under a name of our own."""
+
+    def __init__(self, path: Path, name: str | None = None) -> None:
+        self.name, self.file_id, self._data = name or path.name, f"{name or path.name}-id", path.read_bytes()
+
+    def getbuffer(self) -> memoryview:
+        return memoryview(self._data)
+
+
+def _hand_over(monkeypatch, *files: _Uploaded) -> list[tuple[float, str | None]]:
+    """AppTest cannot upload: the uploader hands the page these files until a confirmed import empties
+    it (as the page's new uploader key does). Returns every value and text progress bars are given."""
+    monkeypatch.setattr(importing, "upload_widgets", lambda source: (
+        [] if st.session_state.get("import_round") else list(files), None))
+    bars: list[tuple[float, str | None]] = []
+    real = DeltaGenerator.progress
+
+    def progress(self, value, text=None, **kwargs):
+        bars.append((value, text))
+        return real(self, value, text=text, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "progress", progress)
+    return bars
+
+
+def _import_bar(bars: list[tuple[float, str | None]]) -> list[tuple[float, str | None]]:
+    """What the import's bar was given, from its start to its "Done" (or the end, when it stopped): the
+    app's other bars (preparing the data, before the page and after an import) are not its."""
+    starts = [n for n, (_, text) in enumerate(bars) if text == "Starting…"]
+    assert len(starts) == 1, bars
+    bar = bars[starts[0]:]
+    done = [n for n, (_, text) in enumerate(bar) if text == "Done"]
+    return bar[:done[0] + 1] if done else bar
+
+
+def _assert_moves_to_done(bars: list[tuple[float, str | None]]) -> None:
+    values = [value for value, _ in bars]
+    assert bars[0] == (0.0, "Starting…") and bars[-1] == (1.0, "Done"), bars
+    assert all(a <= b for a, b in zip(values, values[1:], strict=False)), bars
+
+
+def test_an_upload_is_checked_then_imported_under_a_progress_bar_that_goes_when_done(
+        app_test, demo_folder, tmp_path, monkeypatch):
+    folder = tmp_path / "demo"
+    shutil.copytree(demo_folder, folder)  # the import stays out of the shared demo
+    name = "ctr_*10*.jsonl"  # Markdown in a file name is shown as its text
+    bars = _hand_over(monkeypatch, _Uploaded(CTR, name))
+    at = _page(app_test(folder))
+    assert {m.label: m.value for m in at.metric} == {"Records read": "13", "New": "7", "Updated": "0",
+                                                     "Already imported": "0", "Set aside": "4"}
+    assert not at.get("progress")  # the bar went once the check was done
+    bar = _import_bar(bars)
+    _assert_moves_to_done(bar)
+    stages = [text for _, text in bar[1:]]
+    checking = plain(f"Checking {len(parse_files('amazon-connect', [CTR], Settings()).rows)} records "
+                     "against the data contract")  # the contacts the importer made of the 13 records
+    assert stages == [plain(f"Saving {name}"), plain(f"Counting the records of {name}"),
+                      plain("Saved 1 file"), plain(f"Reading {name}"), plain("Read 13 records"), checking,
+                      plain("Comparing with what is stored"), "Done"]
+
+    bars.clear()
+    at.button(key="import_confirm").click().run()
+    assert not at.exception
+    assert any("dashboards now include them" in s.value for s in at.success)
+    assert not at.get("progress") and not at.metric  # the report and the bar are gone, the uploader emptied
+    bar = _import_bar(bars)
+    _assert_moves_to_done(bar)
+    assert [text for _, text in bar[1:]] == [  # the check's reading is reused: no reading again
+        checking, plain("Comparing with what is stored"), plain("Writing month 1 of 1 (2026-10)"), "Done"]
+    assert pq.read_table(folder / "interactions" / "amazon-connect" / "2026-10.parquet").num_rows == 7
+
+
+def test_an_upload_the_importer_refuses_is_named_and_leaves_no_progress_bar(
+        app_test, demo_folder, tmp_path, monkeypatch):
+    folder = tmp_path / "demo"
+    shutil.copytree(demo_folder, folder)
+    export = tmp_path / "conversations.json"
+    export.write_text('{"nothing": []}')
+    bars = _hand_over(monkeypatch, _Uploaded(export))
+    at = _page(app_test(folder))  # checked as a CTR file first (the first source)
+    bars.clear()
+    at.selectbox(key="import_source").set_value("genesys").run()
+    assert not at.exception
+    assert any("Could not be used: conversations.json: not a Genesys" in e.value.replace("\\", "")
+               for e in at.error)
+    assert not at.get("progress") and not at.metric
+    bar = _import_bar(bars)
+    assert bar[-1] == (importing.SAVE_SHARE, plain("Reading conversations.json"))  # where the reading failed
+    assert not any((folder / ".cxdash" / "uploads").iterdir())  # the refused upload is not kept
 
 
 # --- save, check and confirm an export --------------------------------------------------------------

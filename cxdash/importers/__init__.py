@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cxdash.importers import amazon_connect, asterisk, csv_mapping, genesys, talkdesk, zendesk
-from cxdash.importers.core import ImportSummary, Parsed, Source, store
+from cxdash.importers.core import PARSE_SHARE, ImportSummary, Parsed, Source, part, steady, store
 from cxdash.settings import Settings
 
 __all__ = ["SOURCES", "ImportSummary", "Parsed", "Source", "import_files", "parse_files", "source"]
@@ -31,17 +31,29 @@ def source(name: str) -> Source:
     return SOURCES[name]
 
 
-def parse_files(name: str, paths: list[Path], settings: Settings, mapping: dict | None = None) -> Parsed:
-    """Read a source's export files into the contract's rows (nothing is written)."""
-    return source(name).parse([Path(p) for p in paths], settings, mapping)
+def parse_files(name: str, paths: list[Path], settings: Settings, mapping: dict | None = None,
+                progress: Callable[[str, float], None] | None = None) -> Parsed:
+    """Read a source's export files into the contract's rows (nothing is written). `progress` hears
+    "Reading <the files>" (0.0), then how many records were read (1.0): an importer reads its files
+    together (a call may run on from one rotated log into the next), so there is no finer step."""
+    paths = [Path(p) for p in paths]
+    if progress is not None:
+        progress("Reading " + ", ".join(p.name for p in paths[:3])
+                 + (f" and {len(paths) - 3} more files" if len(paths) > 3 else ""), 0.0)
+    parsed = source(name).parse(paths, settings, mapping)
+    if progress is not None:
+        progress(f"Read {parsed.records_read:,} record{'' if parsed.records_read == 1 else 's'}", 1.0)
+    return parsed
 
 
 def import_files(folder: Path, name: str, paths: list[Path], settings: Settings,
                  mapping: dict | None = None, preview: bool = False,
-                 on_wait: Callable[[str], None] | None = None) -> ImportSummary:
+                 on_wait: Callable[[str], None] | None = None,
+                 progress: Callable[[str, float], None] | None = None) -> ImportSummary:
     """Read a source's export files and merge them into the data folder (or, with preview, say what
     would happen and write nothing). While another import into the folder runs, this one waits for it,
-    after telling `on_wait` so."""
-    parsed = parse_files(name, paths, settings, mapping)
+    after telling `on_wait` so. `progress` hears the stages of both (core.steady, core.part)."""
+    progress = steady(progress)
+    parsed = parse_files(name, paths, settings, mapping, part(progress, 0.0, PARSE_SHARE))
     return store(Path(folder), parsed, settings, [Path(p).name for p in paths], preview=preview,
-                 on_wait=on_wait)
+                 on_wait=on_wait, progress=part(progress, PARSE_SHARE, 1.0))

@@ -5,6 +5,10 @@ widgets are in cxdash/ui/importing.py.
 
 An upload is kept in DATA/.cxdash/uploads/<random>/ until it is confirmed or replaced. The check keeps
 the importer's parse, so confirming writes what was shown without reading the files again.
+
+Saving, checking and confirming tell an optional `progress(stage, fraction)` each stage they reach: a
+short sentence (which may name the files: data, for the page to show as text) and the fraction done,
+0 to 1, never going back, 1.0 once done. `part` puts one step's fractions inside a longer one's.
 """
 
 from __future__ import annotations
@@ -30,7 +34,17 @@ import pandas as pd
 from cxdash import health
 from cxdash.db import connect, load_sql
 from cxdash.importers import SOURCES, ImportSummary, Source, parse_files
-from cxdash.importers.core import Parsed, empty_set_aside, log_import, read_log, store
+from cxdash.importers.core import (  # noqa: F401 - the progress helpers, for the page too
+    PARSE_SHARE,
+    Parsed,
+    Progress,
+    empty_set_aside,
+    log_import,
+    part,
+    read_log,
+    steady,
+    store,
+)
 from cxdash.ingest import STORE_DIR, TABLES, file_key, prepare, store_path
 from cxdash.oserrors import disk_errno, disk_error_text
 from cxdash.settings import Settings
@@ -123,6 +137,13 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
+# --- plain functions: progress ----------------------------------------------------------------------
+
+def _tell(progress: Progress | None, stage: str, fraction: float) -> None:
+    if progress is not None:
+        progress(stage, fraction)
+
+
 # --- plain functions: sources -----------------------------------------------------------------------
 
 def types_text(source: str) -> str:
@@ -189,10 +210,12 @@ def read_mapping(name: str, data: bytes) -> dict:
 
 
 def save_upload(folder: Path, files: Iterable[tuple[str, bytes | memoryview]],
-                mapping: dict | None = None, limits: UploadLimits = LIMITS) -> Upload:
+                mapping: dict | None = None, limits: UploadLimits = LIMITS,
+                progress: Progress | None = None) -> Upload:
     """Save uploaded files (name, content) into a new DATA/.cxdash/uploads/<random>/ folder, within
     the limits (UploadLimitExceeded says which one). An upload refused, or that could not be saved
-    whole (a full disk), leaves nothing behind."""
+    whole (a full disk), leaves nothing behind. `progress` hears each file saved, then counted."""
+    progress = steady(progress)
     files = [(name, memoryview(data).cast("B")) for name, data in files]
     if not files:
         raise ValueError("no file was uploaded")
@@ -211,17 +234,25 @@ def save_upload(folder: Path, files: Iterable[tuple[str, bytes | memoryview]],
     directory.mkdir(parents=True)
     paths = []
     try:
-        for name, data in files:
+        for number, (name, data) in enumerate(files, start=1):
             path = directory / safe_name(name)
             if path in paths:
                 raise ValueError(f"two files are named {path.name}: upload one of them, or rename one")
+            _tell(progress, f"Saving {_one_of(path.name, number, len(files))}",
+                  0.5 * (number - 1) / len(files))
             _write_file(path, data)
             paths.append(path)
-        check_contents(paths, limits)
+        check_contents(paths, limits, part(progress, 0.5, 1.0))
+        _tell(progress, f"Saved {plural(len(paths), 'file')}", 1.0)
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
     return Upload(directory, paths, mapping)
+
+
+def _one_of(name: str, number: int, count: int) -> str:
+    """A file in a stage's sentence: 'a.json', or 'a.json (file 2 of 3)' when there are several."""
+    return name if count == 1 else f"{name} (file {number} of {count})"
 
 
 def _write_file(path: Path, data: memoryview) -> None:
@@ -263,14 +294,18 @@ def _check_kept(folder: Path, adding: int, limits: UploadLimits) -> None:
             f"again later (an upload neither added nor discarded is removed after {hours}).")
 
 
-def check_contents(paths: list[Path], limits: UploadLimits = LIMITS) -> None:
+def check_contents(paths: list[Path], limits: UploadLimits = LIMITS,
+                   progress: Progress | None = None) -> None:
     """Refuse files that unpack or count over the limits, before anything reads them whole: a
     workbook by the sizes its zip declares (all zipfile, hence openpyxl, will unpack), a parquet file
     by its metadata, a text file by counting its rows on disk, stopping at the limit. A JSON document
-    (not JSON lines) is only limited by its size: its records are known once it is read."""
+    (not JSON lines) is only limited by its size: its records are known once it is read. `progress`
+    hears each file as it is counted."""
     counted: dict[str, int] = {}
     texts = []
-    for path in paths:
+    for number, path in enumerate(paths, start=1):
+        _tell(progress, f"Counting the records of {_one_of(path.name, number, len(paths))}",
+              (number - 1) / len(paths))
         with open(path, "rb") as handle:
             head = handle.read(4)
         if head == b"PK\x03\x04":
@@ -414,13 +449,18 @@ def remove_stale_uploads(folder: Path, older_than: float = STALE_UPLOAD_SECONDS)
 
 # --- plain functions: check and confirm -------------------------------------------------------------
 
-def check(folder: Path, source: str, upload: Upload, settings: Settings) -> Check:
-    """What adding the upload would do. Writes nothing into the data folder (only the upload's own)."""
+def check(folder: Path, source: str, upload: Upload, settings: Settings,
+          progress: Progress | None = None) -> Check:
+    """What adding the upload would do. Writes nothing into the data folder (only the upload's own).
+    `progress` hears the stages: reading the files, checking them against the data contract,
+    comparing with what is stored, done."""
+    progress = steady(progress)
     if source == PARQUET:
-        return check_parquet(folder, upload, settings)
-    parsed = parse_files(source, upload.paths, settings, upload.mapping)
+        return check_parquet(folder, upload, settings, progress)
+    parsed = parse_files(source, upload.paths, settings, upload.mapping, part(progress, 0.0, PARSE_SHARE))
     names = [path.name for path in upload.paths]
-    result = check_from_summary(store(folder, parsed, settings, names, preview=True))
+    result = check_from_summary(store(folder, parsed, settings, names, preview=True,
+                                      progress=part(progress, PARSE_SHARE, 1.0)))
     result.parsed = parsed
     return result
 
@@ -442,7 +482,8 @@ def parquet_target(folder: Path, name: str) -> Path:
     return Path(folder) / TABLES["interactions"].name / PARQUET_TARGET / name
 
 
-def check_parquet(folder: Path, upload: Upload, settings: Settings) -> Check:
+def check_parquet(folder: Path, upload: Upload, settings: Settings,
+                  progress: Progress | None = None) -> Check:
     """Validate contract files as the store will, in a scratch folder of their own
     (<upload>/scratch/interactions/, the files linked there, not copied), and count the ids the data
     already holds. The scratch folder and its store go once the check is made, whatever happens."""
@@ -452,15 +493,17 @@ def check_parquet(folder: Path, upload: Upload, settings: Settings) -> Check:
         (scratch / "interactions").mkdir(parents=True)
         for path in upload.paths:
             _link_or_copy(path, scratch / "interactions" / path.name)
-        return _check_parquet(Path(folder), upload, settings, scratch)
+        return _check_parquet(Path(folder), upload, settings, scratch, steady(progress))
     finally:
         shutil.rmtree(store_path(scratch), ignore_errors=True)  # elsewhere under $CXDASH_STORE
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _check_parquet(folder: Path, upload: Upload, settings: Settings, scratch: Path) -> Check:
+def _check_parquet(folder: Path, upload: Upload, settings: Settings, scratch: Path,
+                   progress: Progress | None = None) -> Check:
     names = [path.name for path in upload.paths]
     result = Check(PARQUET, names)
+    _tell(progress, f"Checking {plural(len(names), 'file')} against the data contract", 0.0)
     for path in upload.paths:
         if path.suffix.lower() != ".parquet":
             result.blockers.append(f"{path.name}: only .parquet files can be added as they are.")
@@ -475,6 +518,7 @@ def _check_parquet(folder: Path, upload: Upload, settings: Settings, scratch: Pa
     used = result.read - result.set_aside
     clean = [store_path(scratch) / "interactions" / "clean" / f"{file_key('interactions', f.path)}.parquet"
              for f in files if f.rows_used]
+    _tell(progress, "Comparing with the data folder's contacts", 0.8)
     already = ids_in_data(folder, [p for p in clean if p.exists()])
     result.unchanged = sum(already.values())
     result.new = used - result.unchanged
@@ -507,6 +551,7 @@ def _check_parquet(folder: Path, upload: Upload, settings: Settings, scratch: Pa
                                    f"(interactions/{PARQUET_TARGET}/{name}); it is not overwritten. "
                                    "Rename the file to add it beside the other, or remove the old one "
                                    "from the data folder first.")
+    _tell(progress, "Done", 1.0)
     return result
 
 
@@ -541,17 +586,25 @@ def ids_in_data(folder: Path, clean_files: list[Path]) -> dict[str, int]:
 
 def confirm(folder: Path, source: str, upload: Upload, settings: Settings,
             checked: Check | None = None,
-            on_wait: Callable[[str], None] | None = None) -> tuple[str, list[str]]:
+            on_wait: Callable[[str], None] | None = None,
+            progress: Progress | None = None) -> tuple[str, list[str]]:
     """Write the upload into the data folder: the importer's merge, or the contract file copied into
     DATA/interactions/uploads/. Returns the message for the user and the summary's lines. The merge
     waits while another import into the folder runs (CLI or page), after telling `on_wait` so; adding
-    a contract file needs no wait (it never replaces a file)."""
+    a contract file needs no wait (it never replaces a file). `progress` hears the stages: (reading
+    the files, when the check's reading is not at hand), checking, comparing, writing month i of m,
+    done."""
+    progress = steady(progress)
     if source == PARQUET:
-        return add_parquet(folder, upload, settings, checked)
+        return add_parquet(folder, upload, settings, checked, progress)
     # the files as the check read them (reading them again would only repeat the work)
-    parsed = checked.parsed if checked is not None and checked.parsed is not None else \
-        parse_files(source, upload.paths, settings, upload.mapping)
-    summary = store(folder, parsed, settings, [p.name for p in upload.paths], on_wait=on_wait)
+    if checked is not None and checked.parsed is not None:
+        parsed, storing = checked.parsed, progress
+    else:
+        parsed = parse_files(source, upload.paths, settings, upload.mapping, part(progress, 0.0, PARSE_SHARE))
+        storing = part(progress, PARSE_SHARE, 1.0)
+    summary = store(folder, parsed, settings, [p.name for p in upload.paths], on_wait=on_wait,
+                    progress=storing)
     files = ", ".join(summary.files)
     if summary.new or summary.updated:
         message = (f"Imported {files}: {summary.new:,} new and {summary.updated:,} updated records "
@@ -562,11 +615,12 @@ def confirm(folder: Path, source: str, upload: Upload, settings: Settings,
 
 
 def add_parquet(folder: Path, upload: Upload, settings: Settings,
-                checked: Check | None = None) -> tuple[str, list[str]]:
+                checked: Check | None = None, progress: Progress | None = None) -> tuple[str, list[str]]:
     """Put contract files into DATA/interactions/uploads/, never over an existing file, and log it.
     `checked` is the upload's check, when it was just made (else it is made here)."""
     folder = Path(folder)
-    result = checked or check_parquet(folder, upload, settings)
+    progress = steady(progress)
+    result = checked or check_parquet(folder, upload, settings, part(progress, 0.0, 0.8))
     targets = [parquet_target(folder, path.name) for path in upload.paths]
     taken = [t.name for t in targets if t.exists()]
     if result.blockers or taken:
@@ -583,7 +637,9 @@ def add_parquet(folder: Path, upload: Upload, settings: Settings,
     targets[0].parent.mkdir(parents=True, exist_ok=True)
     placed: list[Path] = []
     try:
-        for path, target in zip(upload.paths, targets, strict=True):
+        for number, (path, target) in enumerate(zip(upload.paths, targets, strict=True), start=1):
+            _tell(progress, f"Adding {_one_of(path.name, number, len(targets))}",
+                  0.8 + 0.2 * (number - 1) / len(targets))
             _place(path, target)
             placed.append(target)
         log_import(folder, summary)
@@ -591,6 +647,7 @@ def add_parquet(folder: Path, upload: Upload, settings: Settings,
         for target in placed:  # all the files and their line in the log, or none (a full disk)
             target.unlink(missing_ok=True)
         raise
+    _tell(progress, "Done", 1.0)
     message = (f"Added {added}: {plural(result.new, 'new row')}"
                + (f", {result.set_aside:,} set aside" if result.set_aside else "")
                + ". The dashboards now include them.")

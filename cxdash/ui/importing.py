@@ -1,10 +1,13 @@
 """The Import page's widgets: pick a source, upload its export, read what would be added and set aside,
 then confirm. Nothing reaches DATA/interactions/ before the user confirms. The work (saving, checking,
-confirming, the history) is in cxdash/importers/uploads.py."""
+confirming, the history) is in cxdash/importers/uploads.py; while it runs, a bar moves through the
+stages it reports, beside a spinner with the time elapsed (progress_shown)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
@@ -15,16 +18,19 @@ from cxdash.importers.uploads import (
     PARQUET,
     UPLOADS,
     Check,
+    Progress,
     Upload,
     check,
     confirm,
     history,
     limits_text,
+    part,
     plural,
     problem_text,
     read_mapping,
     remove_upload,
     save_upload,
+    steady,
     types_text,
 )
 from cxdash.safe import plain as escape_markdown  # file names and messages quoting them are data
@@ -32,6 +38,8 @@ from cxdash.store import Store
 from cxdash.ui import download_csv
 
 log = logging.getLogger("cxdash")
+
+SAVE_SHARE = 0.1  # of a check's progress bar: saving the upload and counting its records, before reading
 
 # --- the page ---------------------------------------------------------------------------------------
 
@@ -87,6 +95,21 @@ def finished_notice() -> None:
     st.page_link("pages/overview.py", label="Open the Overview", icon=":material/dashboard:")
 
 
+@contextmanager
+def progress_shown(text: str) -> Iterator[Progress]:
+    """While the work inside runs: a spinner saying `text` (Markdown) with the time elapsed, and a bar
+    that moves through the stages the work reports to the hook this yields, each stage's sentence
+    shown as text (it may name the files). Both go once the work is done, or has failed."""
+    slot = st.empty()
+    box = slot.container()
+    bar = box.progress(0.0, text="Starting…")
+    try:
+        with box.spinner(text, show_time=True):
+            yield steady(lambda stage, fraction: bar.progress(fraction, text=escape_markdown(stage)))
+    finally:
+        slot.empty()
+
+
 def review(store: Store, source: str, files: list, mapping_file) -> None:
     """Check the uploaded files (once per upload), show the report and offer to add them."""
     if UPLOADS[source].mapping is not None and UPLOADS[source].mapping.required and mapping_file is None:
@@ -102,11 +125,13 @@ def review(store: Store, source: str, files: list, mapping_file) -> None:
         names = ", ".join(f.name for f in files)
         try:
             mapping = read_mapping(mapping_file.name, mapping_file.getvalue()) if mapping_file else None
-            upload = save_upload(store.folder, [(f.name, f.getbuffer()) for f in files], mapping)
-            held["directory"], held["mapping"] = str(upload.directory), mapping
-            with st.spinner(f"Reading {escape_markdown(names)} and checking it against the data contract. "
-                            "Nothing is written yet…", show_time=True):
-                held["check"] = check(store.folder, source, upload, store.settings)
+            with progress_shown(f"Reading {escape_markdown(names)} and checking it against the data "
+                                "contract. Nothing is written yet…") as progress:
+                upload = save_upload(store.folder, [(f.name, f.getbuffer()) for f in files], mapping,
+                                     progress=part(progress, 0.0, SAVE_SHARE))
+                held["directory"], held["mapping"] = str(upload.directory), mapping
+                held["check"] = check(store.folder, source, upload, store.settings,
+                                      part(progress, SAVE_SHARE, 1.0))
         except Exception as error:  # noqa: BLE001 - an upload must never take the page down
             held["error"] = problem_text(names, error)
             if held["directory"]:  # an upload that cannot be added is not kept
@@ -175,11 +200,12 @@ def confirm_button(store: Store, source: str, held: dict) -> None:
     upload = Upload(Path(held["directory"]), [Path(held["directory"]) / name for name in result.files],
                     held.get("mapping"))
     try:
-        with st.spinner("Writing into the data folder…", show_time=True):
+        with progress_shown("Writing into the data folder…") as progress:
             # while another import into the folder runs (CLI or page), this one waits and says so
             message, lines = confirm(store.folder, source, upload, store.settings, result,
                                      on_wait=lambda text: st.info(text[:1].upper() + text[1:],
-                                                                  icon=":material/hourglass_top:"))
+                                                                  icon=":material/hourglass_top:"),
+                                     progress=progress)
     except Exception as error:  # noqa: BLE001 - a failed import is said in words, the page stays up
         st.error(escape_markdown(problem_text(", ".join(result.files), error)), icon=":material/error:")
         return

@@ -13,41 +13,37 @@ with Z). The oddities of real files in a small share of records: calls delivered
 with the survey answer), a note with an unquoted comma (a field too many), a start time "N/A", a media
 type the mapping does not know ("Fax"), a survey score outside its scale.
 
-Run `python bench/exports/csv.py [count]` (1,000,000 by default; `--excel` writes a workbook of 200,000 by
-default instead): writes the export in another process, imports it into an empty data folder with
-cxdash.importers.import_files, and prints records/s, peak MB and the parse alone again (its seconds and its
-CPU seconds: on a busy machine the second tells more).
+Run `python bench/exports/csv_mapping.py [count]` (1,000,000 by default; `--excel` writes a workbook of
+200,000 by default instead): writes the export in another process, imports it into an empty data folder
+with cxdash.importers.import_files, and prints records/s, peak MB and the parse alone again (its seconds
+and its CPU seconds: on a busy machine the second tells more).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import resource
+import shutil
+import subprocess
 import sys
+import tempfile
+import time
+import tomllib
 from pathlib import Path
 
-# run as a script, this folder comes first on sys.path, and this file would be imported as the
-# standard library's csv module (pandas imports it): keep only the checkout's root
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-if __name__ == "__main__":
-    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+import numpy as np
+import pandas as pd
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import resource  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import tomllib  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+# named csv_mapping (as cxdash/importers/csv_mapping.py), not csv: run as a script, this folder comes
+# first on sys.path, where a csv.py would hide the standard library's csv module from pandas and DuckDB
+ROOT = Path(__file__).resolve().parents[2]
 
 COLUMNS = ["Call ID", "Start Time", "End Time", "Media Type", "Direction", "Skill", "Agent", "Agent Group",
            "ANI", "DNIS", "Queue Wait (s)", "Talk Time", "Hold Time", "ACW Time", "Disposition",
            "Survey CSAT (1-10)", "NPS", "First Contact Resolution", "Notes", "Last Modified (UTC)"]
 MAPPING = """\
-# The ACD's call detail report (bench/exports/csv.py): local New York times, H:MM:SS durations
+# The ACD's call detail report (bench/exports/csv_mapping.py): local New York times, H:MM:SS durations
 source = "acd"
 timezone = "America/New_York"
 
