@@ -480,6 +480,21 @@ def accuracy_over_time(points: pd.DataFrame, target: float, floor: float | None)
 
 
 @data_labels
+def coverage_over_time(points: pd.DataFrame, level: float) -> go.Figure:
+    """The share of actuals inside each stored run's interval (as_of, coverage_pct), against the level
+    it should hold and the 75-85% band around it."""
+    figure = px.line(points.sort_values("as_of"), x="as_of", y="coverage_pct", markers=True,
+                     labels={"as_of": "Forecast as of",
+                             "coverage_pct": f"Inside the {level:.0%} interval, %"})
+    figure.update_traces(line_color=FORECAST_COLOR)
+    figure.add_hrect(y0=100 * level - 5, y1=100 * level + 5, fillcolor="#2e8b57", opacity=0.08, line_width=0)
+    figure.add_hline(y=100 * level, line_dash="dash", line_color="#2e8b57",
+                     annotation_text=f"{level:.0%}", annotation_position="top left")
+    figure.update_yaxes(range=[0, 100])
+    return _layout(figure)
+
+
+@data_labels
 def accuracy_by_lead(frame: pd.DataFrame, target: float) -> go.Figure:
     """WAPE (%) by lead in days (lead, wape_pct, source)."""
     figure = px.line(frame, x="lead", y="wape_pct", color="source", markers=True,

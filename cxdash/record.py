@@ -48,6 +48,7 @@ def save(folder: Path, forecast: Forecast, created_at: datetime | None = None) -
         "queues": list(request.queues),
         "model": forecast.model,
         "interval_source": forecast.interval_source,
+        "combination": forecast.combination.to_dict() if forecast.combination is not None else None,
         "seconds": round(forecast.seconds, 3),
         "backtest": json.loads(forecast.accuracy_table().to_json(orient="records")),
         "failed": forecast.backtest.failed,

@@ -6,6 +6,7 @@ import streamlit as st
 from cxdash import forecast, ui
 from cxdash.safe import plain
 from cxdash.views.forecast import (
+    COVERAGE_HELP,
     DEFAULT_HORIZON,
     GRAIN_LABELS,
     RECORD_COLUMNS,
@@ -80,6 +81,8 @@ if tab_forecast.open:
             ui.tiles(shown.tiles)
             st.plotly_chart(shown.chart, key="forecast-chart")
             st.caption(shown.band)
+            if shown.combination is not None:
+                st.markdown(shown.combination)
             st.subheader("Candidates", help=WAPE_HELP)
             st.dataframe(shown.candidates, hide_index=True, key="candidates",
                          column_config={c: PERCENT for c in ("WAPE", "MAPE", "Bias", "Same day", "Day ahead",
@@ -110,6 +113,12 @@ if tab_accuracy.open:
 
             st.subheader("Over time")
             st.plotly_chart(shown.over_time_chart, key="accuracy-over-time")
+            st.subheader("Does the interval hold what it says?", help=COVERAGE_HELP)
+            if shown.coverage_chart is None:
+                st.caption("Once a stored forecast has actuals, each run's share of actuals inside its "
+                           "interval shows here.")
+            else:
+                st.plotly_chart(shown.coverage_chart, key="accuracy-coverage")
 
             st.subheader("Largest misses")
             st.caption(shown.misses_caption)
@@ -136,6 +145,8 @@ if tab_accuracy.open:
                                             "wape": st.column_config.NumberColumn("WAPE", format="%.1f%%"),
                                             "mape": st.column_config.NumberColumn("MAPE", format="%.1f%%"),
                                             "bias": st.column_config.NumberColumn("Bias", format="%+.1f%%"),
+                                            "coverage": st.column_config.NumberColumn(
+                                                "Inside the interval", format="%.0f%%", help=COVERAGE_HELP),
                                             "intervals": st.column_config.NumberColumn("Intervals scored"),
                                             "label": "Selection"})
                 ui.download_csv(shown.record, "forecast_record_accuracy.csv",

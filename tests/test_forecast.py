@@ -321,7 +321,8 @@ def test_the_real_candidates_beat_nothing_silly_on_a_regular_operation(store):
     """The statsmodels candidates run end to end, and each one's intervals contain its forecast."""
     forecast = make_forecast(store, Request("day", AS_OF, horizon_days=7))
     table = forecast.accuracy_table()
-    assert set(table["model"]) == {"last_week", "mean_4_weeks", "regression_ar", "holt_winters"}
+    assert set(table["model"]) == {"last_week", "mean_4_weeks", "regression_ar", "holt_winters", "combined"}
+    assert forecast.model == "combined" and bool(table.set_index("model").loc["combined", "chosen"])
     # a perfectly regular operation: every candidate forecasts the 30 contacts a day almost exactly
     assert (table["wape"] < 0.02).all()
     rows = forecast.rows

@@ -484,7 +484,7 @@ def planning_folder(demo_folder, tmp_path):
 
 
 def test_forecast_page_runs_a_forecast_and_keeps_it_in_the_record(app_test, planning_folder):
-    from cxdash import record
+    from cxdash import forecast, record
 
     query = {"grain": "Day", "channels": ["phone"], "as_of": "2026-10-01", "horizon": "7"}
     at = _run(app_test(planning_folder, query), "pages/forecast.py")
@@ -501,8 +501,12 @@ def test_forecast_page_runs_a_forecast_and_keeps_it_in_the_record(app_test, plan
     tiles = {metric.label: metric.value for metric in at.metric}
     assert tiles["Contacts forecast"] == f"{rows['yhat'].sum():,.0f}"
     candidates = next(frame.value for frame in at.dataframe if "Candidate" in frame.value.columns)
-    assert len(candidates) == 4 and (candidates["Chosen"] == "✓").sum() == 1
+    # four candidates and their combination, which is the forecast
+    assert len(candidates) == 5 and (candidates["Chosen"] == "✓").sum() == 1
+    assert candidates.loc[candidates["Chosen"] == "✓", "Candidate"].item() == forecast.model_label("combined")
     meta = record.metadata(planning_folder, run_id)
+    assert [group["group"] for group in meta["combination"]] == ["same day", "day ahead", "later days"]
+    assert any("equal-weight mean" in md.value and "Later days" in md.value for md in at.markdown)
     chosen = next(row for row in meta["backtest"] if row["chosen"])
     assert tiles["Backtest WAPE"] == f"{100 * chosen['wape']:.1f}%"
 
@@ -519,6 +523,8 @@ def test_forecast_accuracy_tab_backtests_and_scores_the_record(app_test, plannin
     tiles = {metric.label: metric.value for metric in at.metric}
     assert tiles["WAPE, stored forecasts"] == f"{100 * expected['wape']:.1f}%"
     assert tiles["Bias, stored forecasts"] == f"{100 * expected['bias']:.1f}%"
+    assert tiles["80% interval held"] == f"{100 * expected['coverage']:.1f}%"
+    assert 0 <= expected["coverage"] <= 1
     assert "WAPE, backtest" in tiles and "Poisson floor" in tiles
     tables = {tuple(frame.value.columns): frame.value for frame in at.dataframe}
     horizons = next(t for cols, t in tables.items() if "Horizon" in cols)
@@ -526,6 +532,7 @@ def test_forecast_accuracy_tab_backtests_and_scores_the_record(app_test, plannin
     assert horizons["Backtest WAPE"].notna().all()
     record_table = next(t for cols, t in tables.items() if "run_id" in cols)
     assert list(record_table["run_id"]) == [run_id]
+    assert record_table["coverage"].item() == pytest.approx(100 * expected["coverage"])
 
 
 def test_the_accuracy_tab_says_when_the_8_percent_target_is_out_of_reach(app_test, planning_folder):

@@ -1,6 +1,6 @@
 """A forecast from the store: the selection's history read onto its grids, every candidate
-backtested, the one with the lowest WAPE forecasting, with its prediction interval and the handle
-time of each interval."""
+backtested, their combination (cxdash.forecast.combine) forecasting, with its prediction interval from
+its own backtest errors and the handle time of each interval."""
 
 from __future__ import annotations
 
@@ -12,15 +12,23 @@ import numpy as np
 import pandas as pd
 
 from cxdash import accuracy, calendar
+from cxdash.forecast import combine
 from cxdash.forecast.aht import aht_forecast
 from cxdash.forecast.backtest import Backtest, Progress, backtest
 from cxdash.forecast.grid import OPEN_WEEKS, ForecastError, Grid, Request, build_grid
-from cxdash.forecast.models import INTRADAY_WINDOW_WEEKS, LEVEL, Candidate, candidates, model_label
+from cxdash.forecast.models import (
+    INTRADAY_WINDOW_WEEKS,
+    LEVEL,
+    Candidate,
+    candidates,
+    model_label,
+)
 
 
 @dataclass
 class Forecast:
-    """A forecast: its rows (open intervals only), the backtest behind the choice, and the history."""
+    """A forecast: its rows (open intervals only), the backtest behind it (the combination's own rows
+    included, as model "combined"), and how the candidates were combined."""
 
     request: Request
     model: str
@@ -28,6 +36,7 @@ class Forecast:
     backtest: Backtest
     interval_source: str  # "model" or "backtest errors"
     seconds: float
+    combination: combine.Combination | None = None
 
     def accuracy_table(self) -> pd.DataFrame:
         table = self.backtest.table()
@@ -55,39 +64,69 @@ def load_grids(store, request: Request) -> tuple[Grid, Grid | None]:
 
 def make_forecast(store, request: Request, progress: Progress | None = None,
                   models: list[Candidate] | None = None) -> Forecast:
-    """Backtest every candidate (default: the grain's), choose the one with the lowest WAPE, forecast
-    with it."""
+    """Backtest every candidate (default: the grain's), combine them as the backtest supports
+    (cxdash.forecast.combine) and forecast with the combination; its 80% interval comes from its own
+    backtest errors at each lead."""
     report = progress or (lambda fraction, message: None)
     started = time.perf_counter()
     report(0.0, f"Reading the history of {request.label()}")
     grid, days = load_grids(store, request)
     models = models if models is not None else candidates(request.grain)
     tested = backtest(grid, days, request, lambda f, m: report(0.05 + 0.8 * f, m), models=models)
+    combination = combined_backtest(tested, models)
     stop = len(grid.times)
-    for best in tested.ranked():  # the most accurate that can be fitted to the latest data
-        chosen = next(c for c in models if c.name == best)
-        report(0.9, f"Forecasting with {chosen.label}")
+    leads = grid.day[grid.n_history:] - grid.day[grid.n_history]
+    predictions: dict[str, np.ndarray] = {}
+    for name in dict.fromkeys([*combination.models, *tested.ranked()]):
+        candidate = next((c for c in models if c.name == name), None)
+        if candidate is None:
+            continue
+        if name not in combination.models and combine.ANCHOR in predictions:
+            break  # every member has forecast; the others are only a fallback for a missing average
+        report(0.9, f"Forecasting with {candidate.label}")
         try:
-            chosen.start(grid, grid.n_history, days)
-            predicted = chosen.forecast(grid.n_history, stop)
-            break
+            candidate.start(grid, grid.n_history, days)
+            predictions[name] = candidate.forecast(grid.n_history, stop)
         except (ValueError, ArithmeticError, np.linalg.LinAlgError) as error:
-            tested.failed[best] = f"{type(error).__name__}: {error} (when forecasting)"
+            tested.failed[name] = f"{type(error).__name__}: {error} (when forecasting)"
+        if name not in combination.models and name in predictions:
+            break
+    if combine.ANCHOR in predictions:
+        # a member that could not forecast leaves its groups to the others
+        mean = combination.apply({name: p.mean for name, p in predictions.items()}, leads)
+        model, lower, upper = combine.NAME, None, None
+    elif predictions:  # candidates of the caller's own, without the 4-week average: the best alone
+        model = next(iter(predictions))
+        mean, lower, upper = predictions[model].mean, predictions[model].lower, predictions[model].upper
     else:
         raise ForecastError(f"no candidate could forecast {request.label()} from {request.as_of}")
-    lower, upper, source = predicted.lower, predicted.upper, "model"
+    # where the average has no value (four closed weeks), the best candidate that has one
+    for prediction in predictions.values():
+        mean = np.where(np.isnan(mean), prediction.mean, mean)
+    source = "model"
     if lower is None:
-        lower, upper = accuracy.empirical_interval(
-            predicted.mean, grid.day[grid.n_history:] - grid.day[grid.n_history],
-            tested.rows[tested.rows["model"] == best], LEVEL)
+        lower, upper = accuracy.backtest_interval(mean, tested.rows[tested.rows["model"] == model], LEVEL)
         source = "backtest errors"
     future = np.arange(grid.n_history, stop)
-    rows = pd.DataFrame({"ts": grid.times[future], "yhat": predicted.mean, "yhat_lower": lower,
-                         "yhat_upper": upper, "model": best,
+    rows = pd.DataFrame({"ts": grid.times[future], "yhat": mean, "yhat_lower": lower,
+                         "yhat_upper": upper, "model": model,
                          "aht_seconds": aht_forecast(grid, grid.n_history, stop)})
     rows = rows[grid.is_open[future]].reset_index(drop=True)
     report(1.0, "Done")
-    return Forecast(request, best, rows, tested, source, time.perf_counter() - started)
+    return Forecast(request, model, rows, tested, source, time.perf_counter() - started,
+                    combination if model == combine.NAME else None)
+
+
+def combined_backtest(tested: Backtest, models: list[Candidate]) -> combine.Combination:
+    """The combination of the candidates marked `combined`, with its guard decided on the backtest, and
+    its own rows added to the backtest (model "combined")."""
+    candidates_rows = tested.rows[tested.rows["model"] != combine.NAME]
+    combination = combine.fit(candidates_rows, tuple(c.name for c in models if c.combined))
+    tested.rows = pd.concat([candidates_rows, combine.backtest_rows(combination, candidates_rows)],
+                            ignore_index=True)
+    tested.seconds.setdefault(combine.NAME, 0.0)
+    tested.combination = combination
+    return combination
 
 
 def default_as_of(last_day: date | None, today: date) -> date:
@@ -105,6 +144,8 @@ def selection_backtest(store, grain: str, channels: tuple[str, ...], queues: tup
     def compute():
         request = Request(grain, as_of, 7, tuple(channels), tuple(queues))
         grid, days = load_grids(store, request)
-        tested = backtest(grid, days, request)
-        return tested, tested.best()
+        models = candidates(grain)
+        tested = backtest(grid, days, request, models=models)
+        combined_backtest(tested, models)
+        return tested, combine.NAME
     return store.remember(("selection_backtest", grain, tuple(channels), tuple(queues), as_of), compute)

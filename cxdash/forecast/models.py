@@ -25,6 +25,8 @@ INTRADAY_WINDOW_WEEKS = 16  # the intraday regression learns from 16 weeks befor
 DAILY_WINDOW_DAYS = 730  # the daily models learn from up to two years
 PROFILE_WEEKS = 4  # the benchmarks and the AHT forecast average the last four weeks
 SPLIT_WEEKS = 8  # the top-down split: each interval's share of its day over the last eight weeks
+YEARLY_MIN_DAYS = 730  # yearly Fourier terms need two years of days to be told from a trend or noise
+TREND_MIN_DAYS = 365  # a trend needs a year: over a few months it extrapolates a season or a blip
 RIDGE = 1.0  # the regression's ridge penalty on log counts (thousands of rows: a light touch)
 MAX_LOG = np.log(1e7)  # no interval's forecast exceeds ten million contacts
 LEVEL = 0.8  # prediction intervals hold 80% of outcomes (a planner staffs to the upper bound)
@@ -40,12 +42,14 @@ class Prediction:
 class Candidate:
     """A forecasting method. `start` learns from history before a position; `forecast` predicts the
     positions [origin, stop) from what arrived before `origin` (origins only move forward).
-    `benchmark` marks the simple methods a chosen model is compared with."""
+    `benchmark` marks the simple methods a forecast is compared with; `combined` the candidates whose
+    equal-weight mean is the forecast (cxdash.forecast.combine)."""
 
     name = ""
     label = ""
     description = ""
     benchmark = False
+    combined = False
 
     def start(self, grid: Grid, origin: int, days: Grid | None = None) -> None:
         self.grid, self.days = grid, days
@@ -98,6 +102,7 @@ class MeanOfWeeks(Candidate):
     label = "Average of the last 4 weeks"
     description = "The mean of the same interval over the four most recent weeks known."
     benchmark = True
+    combined = True
 
     def forecast(self, origin: int, stop: int) -> Prediction:
         with warnings.catch_warnings():
@@ -105,18 +110,22 @@ class MeanOfWeeks(Candidate):
             return Prediction(np.nanmean(_same_weeks(self.grid, origin, stop, PROFILE_WEEKS), axis=1))
 
 
-def _features(grid: Grid, positions: np.ndarray, event_names: list[str]) -> np.ndarray:
-    """Deterministic regressors: intercept; for days, weekday, yearly Fourier terms and a trend; for
-    intervals, time-of-day Fourier terms (apart for weekends), weekday; holidays and special days."""
+def _features(grid: Grid, positions: np.ndarray, event_names: list[str], span_days: int = 0) -> np.ndarray:
+    """Deterministic regressors: intercept; for days, weekday, and with `span_days` of training history
+    yearly Fourier terms (two years) and a trend (one year); for intervals, time-of-day Fourier terms
+    (apart for weekends), weekday; holidays and special days. On real series of a few months, yearly
+    terms and a trend fitted to them extrapolate a season that is not there (bench/forecast_real.py)."""
     naive = grid.times[positions].tz_localize(None)
     weekday = naive.day_of_week.to_numpy()
     columns = [np.ones(len(positions))]
     columns += [(weekday == d).astype(float) for d in range(1, 7)]
     if grid.minutes == 1440:
         year = naive.day_of_year.to_numpy() / 365.25
-        for k in range(1, 5):
-            columns += [np.sin(2 * np.pi * k * year), np.cos(2 * np.pi * k * year)]
-        columns.append(grid.day[positions] / 365.25 - grid.day[0] / 365.25)
+        if span_days >= YEARLY_MIN_DAYS:
+            for k in range(1, 5):
+                columns += [np.sin(2 * np.pi * k * year), np.cos(2 * np.pi * k * year)]
+        if span_days >= TREND_MIN_DAYS:
+            columns.append(grid.day[positions] / 365.25 - grid.day[0] / 365.25)
     else:
         clock = (naive.hour * 60 + naive.minute).to_numpy() / 1440.0
         weekend = (weekday >= 5).astype(float)
@@ -138,6 +147,7 @@ class RegressionAR(Candidate):
                    "(days: yearly Fourier terms and a trend), with SARIMAX AR(2) errors. Intervals take "
                    "the holiday effects the daily model learns from two years.")
     order = (2, 0, 0)
+    combined = True
 
     def start(self, grid: Grid, origin: int, days: Grid | None = None) -> None:
         from statsmodels.tsa.statespace.sarimax import SARIMAX
@@ -146,6 +156,7 @@ class RegressionAR(Candidate):
         window = DAILY_WINDOW_DAYS if grid.minutes == 1440 else INTRADAY_WINDOW_WEEKS * grid.week
         begin = max(origin - window, 0)
         train = np.arange(begin, origin)
+        self.span_days = (origin - begin) * grid.minutes // 1440
         self.effects: dict[str, float] = {}
         if grid.minutes < 1440 and days is not None:
             # intervals learn from a few months, which seldom hold last year's holidays and sales:
@@ -159,7 +170,7 @@ class RegressionAR(Candidate):
         # an event that never happened in the window cannot be learned: it is left out
         self.events = [] if self.effects else [
             name for name in grid.events.columns if grid.events[name].to_numpy()[train][known].any()]
-        design = _features(grid, train, self.events)
+        design = _features(grid, train, self.events, self.span_days)
         # least squares with a light ridge: Fourier terms of a channel open a few hours a day are
         # nearly collinear where it is open, and must not swing wildly where it is closed
         fitted = design[known]
@@ -183,7 +194,7 @@ class RegressionAR(Candidate):
     def _residuals(self, begin: int, end: int) -> np.ndarray:
         positions = np.arange(begin, end)
         return np.log1p(self.grid.y[positions]) - self._offset(positions) \
-            - _features(self.grid, positions, self.events) @ self.beta
+            - _features(self.grid, positions, self.events, self.span_days) @ self.beta
 
     def forecast(self, origin: int, stop: int) -> Prediction:
         if origin > self.position:
@@ -193,7 +204,8 @@ class RegressionAR(Candidate):
         mean = np.asarray(predicted.predicted_mean)
         spread = np.sqrt(np.asarray(predicted.var_pred_mean))
         positions = np.arange(origin, stop)
-        base = _features(self.grid, positions, self.events) @ self.beta + self._offset(positions) + mean
+        base = _features(self.grid, positions, self.events, self.span_days) @ self.beta \
+            + self._offset(positions) + mean
         base = np.where(self.grid.is_open[origin:stop], np.minimum(base, MAX_LOG), np.nan)
         spread = np.minimum(spread, MAX_LOG / 4)
         z = norm.ppf(0.5 + LEVEL / 2)
@@ -246,6 +258,7 @@ class TopDown(Candidate):
 
     def __init__(self, daily: Candidate):
         self.daily = daily
+        self.combined = daily.combined
         self.name = f"{daily.name}_x_profile"
         self.label = f"{daily.label}, split by the weekday's profile"
         self.description = daily.description + " Days split into intervals by the last eight weeks' profile."
@@ -283,5 +296,9 @@ BENCHMARKS = frozenset(name for name, candidate in CANDIDATES.items() if candida
 
 
 def model_label(name: str) -> str:
-    """A candidate's name in words (a name not among the candidates stays as it is)."""
+    """A candidate's name in words, or the combination's (a name not among them stays as it is)."""
+    from cxdash.forecast import combine
+
+    if name == combine.NAME:
+        return combine.LABEL
     return CANDIDATES[name].label if name in CANDIDATES else name

@@ -30,7 +30,11 @@ FLOOR_HELP = ("Arrivals are close to Poisson: even a perfect forecast of an inte
               f"{accuracy.contacts_for_target():.0f} contacts an interval.")
 # the record's columns the Accuracy tab shows (the download has them all)
 RECORD_COLUMNS = ["run_id", "created_at", "as_of", "grain", "label", "model", "wape", "mape", "bias",
-                  "intervals"]
+                  "coverage", "intervals"]
+COVERAGE_HELP = (f"The share of actual interval counts inside the forecast's {forecast.LEVEL:.0%} interval: "
+                 f"an honest {forecast.LEVEL:.0%} interval holds about {forecast.LEVEL:.0%} (75-85% is the "
+                 "goal); more means the band is wider than it needs to be, less that it is too narrow to "
+                 "staff to.")
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class ForecastTab:
     candidates: pd.DataFrame | None = None  # Chosen, Candidate, WAPE ... Week ahead (percents), Seconds
     backtest: str | None = None  # how the candidates were tested, and which were left out
     rows: pd.DataFrame | None = None  # the forecast's rows, for the download
+    combination: str | None = None  # how the candidates were combined, by lead (Markdown)
 
 
 def forecast_tab(store: Store, chosen: Selection, new_run: str | None = None) -> ForecastTab:
@@ -126,10 +131,10 @@ def forecast_tab(store: Store, chosen: Selection, new_run: str | None = None) ->
     window_start = rows["ts"].min() - pd.Timedelta(days=28 if chosen.grain == "day" else 14)
     shown = actuals[(actuals["ts"] >= window_start) & (actuals["ts"] <= rows["ts"].max())]
     step = pd.Timedelta(minutes=forecast.GRAINS[chosen.grain])
-    band = (f"The band holds {forecast.LEVEL:.0%} of outcomes by the "
+    band = (f"The band should hold {forecast.LEVEL:.0%} of outcomes: it comes from the "
             + ("model's own prediction interval." if meta["interval_source"] == "model" else
-               "chosen candidate's backtest errors at each lead (it has no interval of its own).")
-            + " Closed intervals are neither forecast nor scored.")
+               "forecast's own backtest errors at each lead (how far actuals fell from it, day by day).")
+            + " How often it held is on the Accuracy tab. Closed intervals are neither forecast nor scored.")
     left_out = "".join(f" Left out: {forecast.model_label(name)} ({reason})."
                        for name, reason in meta.get("failed", {}).items())
     backtest = (f"Backtest: forecasts from every local midnight of the eight weeks before {meta['as_of']}, "
@@ -137,7 +142,24 @@ def forecast_tab(store: Store, chosen: Selection, new_run: str | None = None) ->
                 f"{min(meta['horizon_days'], forecast.MAX_LEAD_DAYS)} days ahead." + left_out)
     return ForecastTab(None, run["run_id"], caption, tiles,
                        charts.forecast_chart(shown, rows, forecast.LEVEL, step), band,
-                       candidate_table(table), backtest, rows)
+                       candidate_table(table), backtest, rows, combination_text(meta.get("combination")))
+
+
+def combination_text(groups: list[dict] | None) -> str | None:
+    """How a run combined its candidates, one line per lead group (None: a run from one candidate)."""
+    if not groups:
+        return None
+    lines = []
+    for group in groups:
+        models = [forecast.model_label(name) for name in group["models"]]
+        if len(models) <= 1:
+            lines.append(f"- **{group['group'].capitalize()}**: {', '.join(models) or 'nothing'} alone (the "
+                         "mean ran more than 20% behind it in the backtest)")
+        else:
+            lines.append(f"- **{group['group'].capitalize()}**: the mean of {', '.join(models)}")
+    return ("The forecast is the equal-weight mean of the 4-week average and the regressions, for each lead "
+            "(on real call arrivals, picking one candidate by a noisy backtest lost to the average; the mean "
+            "of the two kinds did better than either):\n\n" + "\n".join(lines))
 
 
 def candidate_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -163,6 +185,7 @@ class AccuracyTab:
     by_lead_chart: Figure | None = None
     horizons: pd.DataFrame | None = None  # Horizon, Stored WAPE, Backtest WAPE (percents)
     over_time_chart: Figure | None = None
+    coverage_chart: Figure | None = None  # each stored run's interval coverage; None: no run with actuals
     misses_caption: str | None = None
     misses_intervals: pd.DataFrame | None = None  # ts (text), as_of, forecast, actual, miss
     misses_days: pd.DataFrame | None = None  # day, forecast, actual, miss, miss_pct
@@ -171,7 +194,7 @@ class AccuracyTab:
 
 def accuracy_tab(store: Store, chosen: Selection, as_of: date) -> AccuracyTab:
     """The selection's stored forecasts scored on the actuals so far, beside the backtest as of
-    `as_of` of the candidate the last eight weeks favour; and every stored run's accuracy."""
+    `as_of` of the forecast as it is made now (the combination); and every stored run's accuracy."""
     tz = store.settings.timezone
     stored = record.scored_runs(store, store.folder, chosen.grain, chosen.channels, chosen.queues)
     try:
@@ -182,9 +205,10 @@ def accuracy_tab(store: Store, chosen: Selection, as_of: date) -> AccuracyTab:
     backtest_rows = tested.rows[tested.rows["model"] == model]
     caption = (f"{chosen.text()} by {GRAIN_LABELS[chosen.grain].lower()}. Stored forecasts are scored on "
                "the actuals that have arrived since; the backtest ("
-               f"{forecast.model_label(model)}, the candidate the last eight weeks favour) gives a new "
+               f"{forecast.model_label(model)}, as a forecast is made now) gives a new "
                "install its history at once. Only open intervals count.")
     stored_scores = accuracy.scores(stored["actual"], stored["yhat"])
+    stored_coverage = accuracy.coverage(stored["actual"], stored["yhat_lower"], stored["yhat_upper"])
     backtest_scores = accuracy.scores(backtest_rows["actual"], backtest_rows["yhat"])
     floor = accuracy.poisson_floor(backtest_rows["yhat"])
     runs_scored = stored["run_id"].nunique() if not stored.empty else 0
@@ -193,6 +217,7 @@ def accuracy_tab(store: Store, chosen: Selection, as_of: date) -> AccuracyTab:
              help=WAPE_HELP + f" {runs_scored} run(s) with actuals."),
         Tile("MAPE, stored forecasts", _pct(stored_scores["mape"]), help=WAPE_HELP),
         Tile("Bias, stored forecasts", _pct(stored_scores["bias"]), help=WAPE_HELP),
+        Tile(f"{forecast.LEVEL:.0%} interval held", _pct(stored_coverage), help=COVERAGE_HELP),
         Tile("WAPE, backtest", _pct(backtest_scores["wape"]), help=WAPE_HELP,
              delta=f"MAPE {_pct(backtest_scores['mape'])}", delta_color="off", delta_arrow="off"),
         Tile("Poisson floor", _pct(floor["wape"]), help=FLOOR_HELP, delta=f"MAPE {_pct(floor['mape'])}",
@@ -217,15 +242,20 @@ def accuracy_tab(store: Store, chosen: Selection, as_of: date) -> AccuracyTab:
     over_time = pd.concat(points, ignore_index=True)
     over_time["wape_pct"] = 100 * over_time["wape"]
 
+    stored_points = over_time[over_time["source"] == "Stored forecast"].dropna(subset=["coverage"])
+    coverage_chart = None if stored_points.empty else charts.coverage_over_time(
+        stored_points.assign(coverage_pct=100 * stored_points["coverage"]), forecast.LEVEL)
+
     intervals, days = accuracy.largest_misses(stored if not stored.empty else backtest_rows, tz)
     by_run = record.run_accuracy(store, store.folder)
     shown = None if by_run.empty else by_run.assign(
         created_at=by_run["created_at"].dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M"),
-        wape=100 * by_run["wape"], mape=100 * by_run["mape"], bias=100 * by_run["bias"])
+        wape=100 * by_run["wape"], mape=100 * by_run["mape"], bias=100 * by_run["bias"],
+        coverage=100 * by_run["coverage"])
     return AccuracyTab(
         None, caption, tiles, out_of_reach,
         charts.accuracy_by_lead(by_lead[by_lead["lead"] <= forecast.MAX_LEAD_DAYS], target),
-        horizon_table(by_lead), charts.accuracy_over_time(over_time, target, floor["wape"]),
+        horizon_table(by_lead), charts.accuracy_over_time(over_time, target, floor["wape"]), coverage_chart,
         "From the stored forecasts." if not stored.empty else
         "From the backtest (no stored forecast has actuals yet).",
         intervals.assign(ts=intervals["ts"].astype(str)), days, shown)
