@@ -1,13 +1,27 @@
 -- Customer contacts from Amazon Connect legs (the newest version of each contact trace record,
 -- inbound only): a transfer's legs, chained by InitialContactId, make one customer contact, so a
 -- transferred call counts once and its handle time is the sum of its legs. Abandoned = queued but
--- never connected to an agent; a contact that never queued nor reached an agent was served by the
--- flow alone (self-service). First-contact resolution, unless the record's attributes say: no other
--- contact from the same customer within $repeat_days days after; unknown (null) for contacts whose
--- window runs past the export's last contact, or without a customer address.
--- grain: one row per customer contact (chain). params: $repeat_days (reads ctr_legs, the output of
---        import_amazon_connect_legs.sql).
--- output: the contract's interaction columns, source_updated_at, source_file, source_row, legs.
+-- never connected to an agent. A contact that never queued nor reached an agent is judged
+-- (self_service): contained self-service or a drop. First the contact attribute: the first of
+-- $attribute_names (lower case; an attribute's name is compared in lower case) the last leg that has
+-- one carries; a value in $contained_values means contained, in $dropped_values a drop (values
+-- compared trimmed, in lower case). Else an email, which no one can hang up on, was answered by its
+-- flow (contained). Else the duration, from the first leg's start to the last leg's end: at least
+-- $menu_drop_seconds is contained, shorter a drop; without a usable end (none, or before the start)
+-- it is unknown. A drop or an unknown is no contact: it is set aside (the importer gives the reason)
+-- and counts as no repeat of an earlier contact. First-contact resolution, unless the record's
+-- attributes say: no other contact from the same customer within $repeat_days days after; unknown
+-- (null) for contacts whose window runs past the export's last contact, or without a customer address.
+-- grain: one row per chain of legs (a customer contact, or a drop or unknown to set aside; unique
+--        interaction_id).
+-- params: $repeat_days, $attribute_names, $contained_values, $dropped_values, $menu_drop_seconds
+--         (reads ctr_legs, the output of import_amazon_connect_legs.sql).
+-- output: the contract's interaction columns, source_updated_at, source_file, source_row, legs;
+--         self_service (null: the contact queued or reached an agent; contained, drop or unknown),
+--         decided_by (attribute, email, duration, no end time), attribute_key (the self-service
+--         attribute's name as written, when the contact had one, whether or not its value was
+--         understood), channel_type (of a judged contact), record (for a drop or unknown: the fields
+--         that decided, as JSON).
 with usable as (
     select * from ctr_legs where problem is null
 ),
@@ -35,7 +49,14 @@ legs as (
         try_cast(attributes ->> '$.resolved_first_contact' as boolean) as resolved_attribute,
         try_cast(attributes ->> '$.csat_score' as integer) as csat_score,
         try_cast(attributes ->> '$.nps_score' as integer) as nps_score,
-        try_cast(attributes ->> '$.ces_score' as integer) as ces_score
+        try_cast(attributes ->> '$.ces_score' as integer) as ces_score,
+        -- the self-service attribute of a leg that neither queued nor reached an agent (only such a
+        -- chain is judged): the first of the names, as {at, key, value}
+        case when enqueued_at is null and connected_at is null then list_sort(list_filter(list_transform(
+            map_entries(try_cast(attributes as map(varchar, varchar))),
+            lambda entry: {'at': list_position($attribute_names, lower(entry.key)), 'key': entry.key,
+                           'value': entry.value}),
+            lambda entry: entry.at is not null))[1] end as outcome
     from newest
 ),
 
@@ -67,6 +88,9 @@ single as (
         csat_score,
         nps_score,
         ces_score,
+        outcome,
+        -- only a chain that is judged may be set aside with its ids: the rest carry none
+        case when enqueued_at is null and connected_at is null then contact_id end as contact_ids,
         version,
         source_file,
         source_row,
@@ -105,6 +129,9 @@ chained as (
             filter (where nps_score is not null) as nps_score,
         arg_max(ces_score, (coalesce(disconnected_at, initiated_at), contact_id))
             filter (where ces_score is not null) as ces_score,
+        arg_max(outcome, (coalesce(disconnected_at, initiated_at), contact_id))
+            filter (where outcome is not null) as outcome,
+        string_agg(contact_id, ' ' order by initiated_at, contact_id) as contact_ids,
         max(version) as version,
         arg_min(source_file, (initiated_at, contact_id)) as source_file,
         arg_min(source_row, (initiated_at, contact_id)) as source_row,
@@ -119,11 +146,46 @@ chains as (
     select * from chained
 ),
 
+said as (
+    -- what the self-service attribute says: true (contained), false (a drop), null (nothing known)
+    select
+        *,
+        case
+            when list_contains($contained_values, lower(trim(outcome.value))) then true
+            when list_contains($dropped_values, lower(trim(outcome.value))) then false
+        end as attribute_says,
+        enqueued_at is null and answered_at is null as judged,
+        ended_at is null or ended_at < initiated_at as no_end
+    from chains
+),
+
+decided as (
+    select
+        *,
+        case
+            when not judged then null
+            when attribute_says is not null then 'attribute'
+            when channel_type = 'EMAIL' then 'email'
+            when no_end then 'no end time'
+            else 'duration'
+        end as decided_by,
+        case
+            when not judged then null
+            when attribute_says then 'contained'
+            when not attribute_says then 'drop'
+            when channel_type = 'EMAIL' then 'contained'
+            when no_end then 'unknown'
+            when epoch(ended_at) - epoch(initiated_at) >= $menu_drop_seconds then 'contained'
+            else 'drop'
+        end as self_service
+    from said
+),
+
 shaped as (
     select
         interaction_id,
         case
-            when enqueued_at is null and answered_at is null then 'self_service'
+            when judged then 'self_service'
             when channel_type = 'VOICE' then 'phone'
             when channel_type = 'CHAT' then 'chat'
             else 'email'
@@ -148,14 +210,28 @@ shaped as (
         version as source_updated_at,
         source_file,
         source_row,
-        legs
-    from chains
+        legs,
+        self_service,
+        decided_by,
+        outcome.key as attribute_key,
+        case when judged then channel_type end as judged_channel,
+        coalesce(self_service in ('drop', 'unknown'), false) as set_aside,
+        case when self_service in ('drop', 'unknown') then json_object(
+            'ContactId', case when legs = 1 then to_json(contact_ids)
+                              else to_json(string_split(contact_ids, ' ')) end,
+            'Channel', channel_type,
+            'InitiationTimestamp', strftime(initiated_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ'),
+            'DisconnectTimestamp', strftime(ended_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ'),
+            'Attributes', case when outcome is not null then json_object(outcome.key, outcome.value) end)
+        end as record
+    from decided
 ),
 
 repeats as (
+    -- a contact set aside (a drop) is no repeat of an earlier one
     select
         *,
-        lead(arrived_at) over (partition by customer_id order by arrived_at, interaction_id)
+        lead(arrived_at) over (partition by customer_id, set_aside order by arrived_at, interaction_id)
             as next_contact_at,
         max(arrived_at) over () as export_ends_at
     from shaped
@@ -190,8 +266,15 @@ final as (
         source_updated_at,
         source_file,
         source_row,
-        legs
+        legs,
+        self_service,
+        decided_by,
+        attribute_key,
+        judged_channel as channel_type,
+        record
     from repeats
 )
 
-select * from final order by arrived_at, interaction_id
+-- in no particular order: the month files are written in time order, and sorting a million rows
+-- with all their columns here would cost a second
+select * from final

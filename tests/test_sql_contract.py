@@ -1488,40 +1488,6 @@ def import_amazon_connect_set_aside(_: Prepared) -> None:
     assert frame["record"].tolist()[1] == '{"ContactId": "broke'  # the first 20 characters
 
 
-def import_amazon_connect_contacts(_: Prepared) -> None:
-    con = _ctr_legs()
-    try:
-        frame = con.execute(load_sql("import_amazon_connect_contacts"), {"repeat_days": 7}).df()
-    finally:
-        con.close()
-    frame = frame.set_index("interaction_id")
-    assert frame.index.is_unique
-    assert list(frame.index) == ["c1-voice", "c2-abandon", "c3-first-leg", "c4-chat", "c5-ivr-only",
-                                 "c8-repeat", "c10-late"]
-    assert frame["legs"].to_dict() == {k: 1 for k in frame.index} | {"c3-first-leg": 2}
-    c1 = frame.loc["c1-voice"]  # the newer of its two deliveries, with the after-contact work
-    assert (c1["wrap_seconds"], c1["source_row"], c1["csat_score"]) == (70, 2, 4)
-    assert c1["arrived_at"] == pd.Timestamp("2026-10-05 16:00:30", tz="UTC")  # entered the queue
-    transfer = frame.loc["c3-first-leg"]  # two legs, one customer contact
-    assert (transfer["talk_seconds"], transfer["hold_seconds"], transfer["wrap_seconds"]) == (730, 45, 110)
-    assert (transfer["agent_id"], transfer["team"], transfer["tier"], transfer["queue"]) == \
-        ("sam", "Team Evening", 2, "orders")
-    assert transfer["ended_at"] == pd.Timestamp("2026-10-06 18:15:00", tz="UTC")
-    assert transfer["source_updated_at"] == pd.Timestamp("2026-10-06 18:16:30", tz="UTC")
-    assert frame.loc["c2-abandon", "abandoned"] and pd.isna(frame.loc["c2-abandon", "talk_seconds"])
-    assert frame.loc["c5-ivr-only", "channel"] == "self_service"
-    assert not frame.loc["c5-ivr-only", "abandoned"]
-    assert frame.loc["c4-chat", "channel"] == "chat" and pd.isna(frame.loc["c4-chat", "customer_id"])
-    # resolved unless the same customer comes back within seven days; unknown near the export's end
-    resolved = {key: None if pd.isna(value) else bool(value)
-                for key, value in frame["resolved_first_contact"].items()}
-    assert resolved == {"c1-voice": False, "c2-abandon": None, "c3-first-leg": True,
-                                  "c4-chat": True, "c5-ivr-only": None, "c8-repeat": True, "c10-late": None}
-    assert frame.loc["c1-voice", "customer_id"] == frame.loc["c8-repeat", "customer_id"]
-    assert frame.loc["c1-voice", "customer_id"].startswith("ac-") and "5035550101" not in \
-        frame.loc["c1-voice", "customer_id"]
-
-
 def ids_already_held(folder: Path) -> None:
     held_a = write_raw_parquet(folder, "a.parquet", {"interaction_id": ["x", "y"],
                                                      "source_file": ["interactions/a.parquet"] * 2})
@@ -1599,7 +1565,6 @@ CONTRACTS: dict[str, Callable[[Prepared], None]] = {
     "ids_already_held": _in_folder(ids_already_held),
     "import_amazon_connect_legs": import_amazon_connect_legs,
     "import_amazon_connect_set_aside": import_amazon_connect_set_aside,
-    "import_amazon_connect_contacts": import_amazon_connect_contacts,
 }
 
 

@@ -68,6 +68,10 @@ def upload_widgets(source: str) -> tuple[list, object | None]:
                              accept_multiple_files=True, key=f"import_files_{source}_{round_}",
                              max_upload_size=limit, help=chosen.hint)
     st.caption(f"{types_text(source)}, up to {limit:,} MB each. {limits_text(source)} {chosen.hint}")
+    required = chosen.mapping is not None and chosen.mapping.required
+    if chosen.doc and not required:  # a required mapping's expander holds the whole format instead
+        with st.expander("What this importer reads, and how it counts"):
+            st.markdown(chosen.doc)
     mapping = None
     if chosen.mapping is not None:
         required, purpose = chosen.mapping.required, chosen.mapping.purpose
