@@ -4,12 +4,13 @@
 -- participants summed up with list functions, never unnested into rows, so a million conversations
 -- never sit in memory as JSON. A line that is a page or an array of conversations is flagged
 -- (kind container) for the importer to read that file as documents (import_genesys_documents.sql).
--- grain: one row per line of the file, blank lines included, in the file's order: the importer
---        numbers them (a row's position is its line number) and leaves out the kinds blank and status.
+-- grain: one row per line of the file, blank lines included (line_no unique: the line's number, as an
+--        editor shows it; rows may come out of the file's order), the kinds blank and status left out
+--        by the importer.
 -- params: $path, $name (the file's name), $separator (a character that never occurs unescaped in JSON,
 --         so a line is one value), $limit (characters of a set-aside line kept), $live_channels (the
 --         settings' live channels), $queue_ids, $queue_names (the mapping's [queues] table, in pairs).
--- output: source_file, kind (conversation: an object with a conversationId; container: a page or an
+-- output: source_file, line_no, kind (conversation: an object with a conversationId; container: a page or an
 --         array; status: a page's status alone (totalHits, cursor, ...), no record; blank: no record;
 --         invalid: not JSON; other, bad page: JSON that is no conversation), reason (null for a contact,
 --         a container, a status and a blank line), record (the line, cut to $limit, when it has a
@@ -17,9 +18,10 @@
 --         abandoned, talk_seconds, hold_seconds, wrap_seconds, agent_id, team, tier,
 --         resolved_first_contact, csat_score, nps_score, ces_score, customer_id, source_updated_at.
 with lines as (
-    -- every line, blank ones too, in the file's order (no row number here: numbering lines in SQL
-    -- would read the file on one thread; the importer numbers the rows as they come)
+    -- every line, blank ones too, numbered by the reader (rows may come out of the file's order when
+    -- the file is read on several threads: the number says where each is)
     select
+        ordinality as line_no,
         line,
         -- trim reads the whole line: only a line that starts with a space, tab or carriage return is
         -- trimmed (a case, not and: and computes both sides of every row)
@@ -27,12 +29,13 @@ with lines as (
             as blank
     from read_csv($path, columns = {'line': 'VARCHAR'}, header = false, delim = $separator,
                   quote = '', escape = '', auto_detect = false, strict_mode = false,
-                  max_line_size = 8388608, buffer_size = 16777216)
+                  max_line_size = 8388608, buffer_size = 16777216) with ordinality
 ),
 
 parsed as (
     -- one parse per line into the fields read; a line that is not JSON gives null
     select
+        line_no,
         line,
         blank,
         -- every line (a blank one gives null): a case around it would only add a copy of the result
@@ -60,6 +63,7 @@ parsed as (
 
 classified as (
     select
+        line_no,
         line,
         c,
         case
@@ -81,6 +85,7 @@ classified as (
 participants as (
     -- each participant with its segments and metrics over all its sessions
     select
+        line_no,
         line,
         c,
         kind,
@@ -312,6 +317,7 @@ timed as (
 contacts as (
     -- the contract row of a conversation imported as a contact (null for the others)
     select
+        line_no,
         kind,
         reason,
         line,
@@ -379,6 +385,7 @@ contacts as (
 final as (
     select
         $name as source_file,
+        line_no,
         kind,
         reason,
         case when reason is not null or kind = 'container' then left(line, $limit) end as record,

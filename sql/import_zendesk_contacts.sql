@@ -11,8 +11,9 @@
 -- params: $via_values, $via_channels (the channel of each via value, position by position), $files
 --         (the files' names, by file_no).
 -- output: the contract's interaction columns a ticket fills, source_updated_at, source_file,
---         source_row, problem (a ticket solved before it was created: it is set aside); unsorted (a
---         million rows stream out; core.store orders what it writes).
+--         source_row, problem (a ticket solved before it was created: it is set aside), file_no,
+--         value_no, item (where the ticket is in the export: DuckDB hands the rows over in any order,
+--         the importer puts them in the export's order, which core.store's dedupe reads).
 with tickets as (
     select *
     from zendesk_typed
@@ -80,7 +81,10 @@ final as (
         $files[file_no] as source_file,
         source_row,
         case when unsolved is not true and solve_time < created then 'ticket solved before it was created' end
-            as problem
+            as problem,
+        file_no,
+        value_no,
+        item
     from joined
 )
 

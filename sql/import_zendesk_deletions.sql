@@ -12,7 +12,7 @@ with final as (
         source_row
     from zendesk_typed
     where kind = 'ticket' and problem is null and status = 'deleted'
-    order by file_no, source_row
+    order by file_no, value_no, item
 )
 
 select * from final

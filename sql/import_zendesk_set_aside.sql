@@ -11,7 +11,9 @@ with orphans as (
     select
         side.*,
         case side.kind when 'metric' then 'ticket metric' else 'satisfaction rating' end
-        || case when side.ticket_id in (select ticket_id from zendesk_typed where kind = 'ticket')
+        -- (the ticket is no usable record here: if the export has it, it was set aside)
+        || case when side.ticket_id in (select ticket_id from zendesk_typed
+                                        where kind = 'ticket' and problem is not null)
                 then ' for a ticket set aside' else ' for a ticket not in this export' end as reason
     from zendesk_typed as side
     semi join (select kind, ticket_id from zendesk_side where not in_export) as missing

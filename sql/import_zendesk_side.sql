@@ -9,23 +9,33 @@
 -- output: kind, ticket_id, in_export (the ticket is a usable record of the export, or its deletion),
 --         copies (the ticket's records of that kind), solved, reply, resolution, reopens, replies,
 --         csat, assignee_id (of the newest record).
-with folded as (
+with usable as (
+    -- a rating's version is its updated_at, else its created_at; a metric's its updated_at. The newest
+    -- record: by version, then by place (file, value, record: packed into one number with it)
+    select
+        *,
+        coalesce(epoch_us(case when kind = 'rating' then coalesce(updated, created) else updated end),
+                 -9223372036854775807)::hugeint * 18446744073709551616
+            + least(file_no, 65535)::hugeint * 281474976710656
+            + least(value_no, 4294967295)::hugeint * 65536 + least(item, 65535) as place
+    from zendesk_typed
+    where kind in ('metric', 'rating') and problem is null
+),
+
+folded as (
+    -- each field of the newest record (arg_max_null: an empty field of it stays empty)
     select
         kind,
         ticket_id,
         count(*) as copies,
-        -- the newest: by version, then by place (file, value, record: packed into one number)
-        arg_max({'solved': solved, 'reply': reply, 'resolution': resolution, 'reopens': reopens,
-                 'replies': replies, 'score': score, 'assignee_id': assignee_id},
-                coalesce(epoch_us(version), -9223372036854775807)::hugeint * 18446744073709551616
-                + least(file_no, 65535)::hugeint * 281474976710656
-                + least(value_no, 4294967295)::hugeint * 65536 + least(item, 65535)) as newest
-    from (
-        -- a rating's version is its updated_at, else its created_at; a metric's its updated_at
-        select *, case when kind = 'rating' then coalesce(updated, created) else updated end as version
-        from zendesk_typed
-        where kind in ('metric', 'rating') and problem is null
-    )
+        arg_max_null(solved, place) as solved,
+        arg_max_null(reply, place) as reply,
+        arg_max_null(resolution, place) as resolution,
+        arg_max_null(reopens, place) as reopens,
+        arg_max_null(replies, place) as replies,
+        arg_max_null(score, place) as score,
+        arg_max_null(assignee_id, place) as assignee_id
+    from usable
     group by kind, ticket_id
 ),
 
@@ -36,14 +46,14 @@ final as (
         ticket_id in (select ticket_id from zendesk_typed where kind = 'ticket' and problem is null)
             as in_export,
         copies,
-        newest.solved,
-        newest.reply,
-        newest.resolution,
-        newest.reopens,
-        newest.replies,
-        case when starts_with(newest.score, 'good') then 5::double
-             when starts_with(newest.score, 'bad') then 1::double end as csat,
-        newest.assignee_id
+        solved,
+        reply,
+        resolution,
+        reopens,
+        replies,
+        case when starts_with(score, 'good') then 5::double
+             when starts_with(score, 'bad') then 1::double end as csat,
+        assignee_id
     from folded
 )
 

@@ -1028,3 +1028,80 @@ SQL_CONTRACTS = {
     "import_zendesk_deletions": contract_deletions,
     "import_zendesk_via_mix": contract_via_mix,
 }
+
+
+# --- the speed work (issue 16): the same contacts, in the export's order -------------------------------
+
+def test_the_contacts_of_a_large_export_come_in_the_export_order(tmp_path):
+    # a file DuckDB reads on several threads hands its rows over in any order: the importer puts them
+    # back in the export's order (of two copies of a ticket with the same version, core keeps the later)
+    files = _bench_export().write(tmp_path / "export", 20_000)
+    expected = []
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                page = json.loads(line)
+            except ValueError:
+                continue
+            expected += [f"zd-{ticket['id']}" for ticket in page.get("tickets", [])
+                         if ticket["status"] != "deleted"]
+    parsed = zendesk.parse(files, Settings())
+    assert parsed.rows["interaction_id"].tolist() == expected
+    assert parsed.rows["source_row"].is_monotonic_increasing  # a page a line, in order
+
+
+def test_the_newest_metric_record_is_taken_whole_even_where_it_is_empty(tmp_path):
+    # the newest metric of a ticket has no first reply yet (a reopened ticket's metric): its empty
+    # reply time stands, not an older record's 30 minutes
+    path = jsonl(tmp_path / "export.jsonl", [
+        {"id": 1, "created_at": "2024-03-01T09:00:00Z", "updated_at": "2024-03-02T09:00:00Z",
+         "status": "solved", "via": {"channel": "web"}},
+        {"ticket_id": 1, "updated_at": "2024-03-01T10:00:00Z", "replies": 1, "reopens": 0,
+         "reply_time_in_minutes": {"calendar": 30}, "solved_at": "2024-03-01T12:00:00Z"},
+        {"ticket_id": 1, "updated_at": "2024-03-02T09:00:00Z", "replies": 2, "reopens": 1,
+         "reply_time_in_minutes": {"calendar": None}, "full_resolution_time_in_minutes": {"calendar": 1440}}])
+    parsed = zendesk.parse([path], Settings())
+    row = parsed.rows.set_index("interaction_id").loc["zd-1"]
+    assert pd.isna(row["answered_at"])  # the newest record's empty reply time
+    assert row["ended_at"] == utc("2024-03-02 09:00")  # no solved_at in it: created + 1440 minutes
+    assert row["resolved_first_contact"] == False  # noqa: E712 (reopened once)
+    assert (parsed.merged, parsed.superseded) == (1, 1)
+
+
+def test_single_objects_of_a_document_are_numbered_after_its_lists(tmp_path):
+    # {"ticket_metric": ..., "satisfaction_rating": ...} without a ticket, all three, and a document with
+    # lists and single objects: each record's place (item) and kind, read field by field
+    path = jsonl(tmp_path / "export.jsonl", [
+        {"ticket": {"id": 7, "created_at": "2024-03-01T09:00:00Z", "status": "open",
+                    "satisfaction_rating": {"score": "bad"}},
+         "ticket_metric": {"ticket_id": 7, "replies": 1, "reopens": 0},
+         "satisfaction_rating": {"ticket_id": 7, "score": "good", "assignee_id": 5,
+                                 "created_at": "2024-03-01T10:00:00Z"}},
+        {"ticket_metric": {"ticket_id": 8, "replies": 2},
+         "satisfaction_rating": {"ticket_id": 8, "score": "bad"}},
+        {"tickets": [{"id": 8, "created_at": "2024-03-01T11:00:00Z", "status": "new"}],
+         "satisfaction_ratings": [{"ticket_id": 9, "score": "good"}],
+         "ticket": {"id": 10, "created_at": "2024-03-01T12:00:00Z", "status": "new"}}])
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    con = zendesk._connection(scratch)
+    try:
+        zendesk._Reading(con, "UTC", scratch).add([path])
+        typed = con.execute("select value_no, item, kind, ticket_id, score, replies, assignee_id "
+                            "from zendesk_typed order by value_no, item").fetchall()
+    finally:
+        con.close()
+    assert typed == [
+        (1, 0, "document", None, None, None, None), (1, 1, "ticket", "7", "bad", None, None),
+        (1, 2, "metric", "7", None, 1.0, None), (1, 3, "rating", "7", "good", None, "5"),
+        (2, 0, "document", None, None, None, None), (2, 1, "metric", "8", None, 2.0, None),
+        (2, 2, "rating", "8", "bad", None, None),
+        # the lists first, then the single ticket: the lists' records are numbered first
+        (3, 0, "document", None, None, None, None), (3, 1, "ticket", "8", None, None, None),
+        (3, 2, "rating", "9", "good", None, None), (3, 3, "ticket", "10", None, None, None)]
+    parsed = zendesk.parse([path], Settings())
+    rows = parsed.rows.set_index("interaction_id")
+    assert sorted(rows.index) == ["zd-10", "zd-7", "zd-8"]
+    assert (rows.loc["zd-7", "csat_score"], rows.loc["zd-7", "agent_id"]) == (5.0, "zd-agent-5")
+    assert rows.loc["zd-8", "csat_score"] == 1.0
+    assert parsed.set_aside["reason"].tolist() == ["satisfaction rating for a ticket not in this export"]

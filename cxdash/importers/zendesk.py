@@ -82,6 +82,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxdash.calendar import SKIPPED_REASON
 from cxdash.contract import CHANNELS as CONTRACT_CHANNELS
@@ -102,6 +103,8 @@ LINE_LIMIT = 32 * 2**20  # the longest line read line by line (a larger value is
 SEPARATOR = "\x1f"  # a character that never occurs unescaped in JSON: a line is one value
 HEAD_BYTES = 64 * 2**10  # what is read of a file to tell JSON from CSV and that it is UTF-8 text
 DOCUMENT_LIMIT = 16 * 2**20  # a file of one JSON document at most this big is read with others
+# the typed records' scratch files: read back a few times and then deleted, so written fast, not small
+PART_COMPRESSION = "lz4_raw"
 
 # flattened CSV headers that name the same field as the API's nested one
 ALIASES = {
@@ -283,7 +286,7 @@ class _Reading:
         """Run a query of typed records into a Parquet file of its own: the part of these files."""
         # named by the first file, so the view reads the parts in the export's order
         target = self.folder / f"{min(numbers):06d}-{uuid.uuid4().hex}.parquet"
-        con.sql(sql, params=_used(sql, parameters)).write_parquet(str(target), compression="zstd")
+        con.sql(sql, params=_used(sql, parameters)).write_parquet(str(target), compression=PART_COMPRESSION)
         for number in numbers:
             self.parts[number] = target
         return target
@@ -534,6 +537,11 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
         finally:
             con.close()
 
+    # in the export's order (DuckDB hands them over in any order): of two copies of a ticket with the
+    # same version, the later one is kept
+    place = ["file_no", "value_no", "item"]
+    order = pc.sort_indices(contacts, [(key, "ascending") for key in place])
+    contacts = contacts.drop_columns(place).take(order)
     # column by column, each Arrow buffer let go once converted
     contacts = contacts.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get, self_destruct=True,
                                   split_blocks=True)
