@@ -235,8 +235,12 @@ class ExponentialSmoothing(Candidate):
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
         values = pd.Series(np.log1p(self.grid.y[self.begin:origin]))
-        # ETS needs a value every day: a closed day takes the same weekday a week earlier
-        values = values.fillna(values.shift(7)).bfill().ffill()
+        # ETS needs a value every day: a closed day takes the same weekday a week earlier, and a day
+        # that stays closed (every weekend of a weekday-only operation) one constant, the mean, which
+        # the weekly season absorbs. Filling it from the next or the last open day (Friday before an
+        # origin) moved the level with every closed weekend (bench/forecast_real.py, the bank series).
+        values = values.fillna(values.shift(7)).fillna(values.shift(14))
+        values = values.fillna(values.mean() if values.notna().any() else 0.0)
         return ETSModel(values, error="add", trend="add", damped_trend=True, seasonal="add",
                         seasonal_periods=7)
 
