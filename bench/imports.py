@@ -52,6 +52,15 @@ def export(source: str, count: int) -> tuple[list[Path], Path | None]:
     return files, (mappings[0] if mappings else None)
 
 
+def peak_mb() -> float:
+    """This process's own peak memory (VmHWM). Not ru_maxrss: Linux carries a parent's peak across
+    fork and exec, so a worker started after the bench wrote a large export would report the writer's."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def worker(source: str, target: Path, mapping: str, files: list[str]) -> dict:
     """One import into an empty folder, timed in this (fresh) process."""
     import tomllib
@@ -66,7 +75,7 @@ def worker(source: str, target: Path, mapping: str, files: list[str]) -> dict:
     started = time.perf_counter()
     summary = import_files(target, source, paths, settings, mapping_dict)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     started = time.perf_counter()
     again = import_files(target, source, paths, settings, mapping_dict)  # nothing new: nothing written
     again_seconds = time.perf_counter() - started

@@ -449,7 +449,8 @@ def test_forecast_chosen_by_clicks_shows_progress_saves_a_run_and_the_record_lis
     assert_no_exception(page)
     accuracy_tiles = tiles(page)
     assert set(accuracy_tiles) == {"WAPE, stored forecasts", "MAPE, stored forecasts",
-                                   "Bias, stored forecasts", "WAPE, backtest", "Poisson floor"}
+                                   "Bias, stored forecasts", "80% interval held", "WAPE, backtest",
+                                   "Poisson floor"}
     assert re.fullmatch(r"[0-9.,]+%", accuracy_tiles["WAPE, backtest"])
     query = parse_qs(urlparse(page.url).query)
     assert (query["tab"], query["grain"], query["channels"]) == (["Accuracy"], ["15 minutes"], ["phone"])
