@@ -1,4 +1,4 @@
-"""Forecast for planners: contacts by day or interval from the most accurate candidate, every run kept
+"""Forecast for planners: contacts by day or interval from the combination of the candidates, every run kept
 in the record, and how accurate the record has been. What it shows comes from cxdash.views.forecast."""
 
 import streamlit as st
@@ -55,8 +55,9 @@ if tab_forecast.open:
                                       key="horizon", bind="query-params",
                                       help="Calendar days after the as-of date.")
         clicked = row[2].button("Run forecast", type="primary", icon=":material/play_arrow:", key="run")
-        row[3].caption("Each candidate is backtested on the eight weeks before the as-of date; the most "
-                       "accurate one forecasts. Every run is kept in the record (DATA/forecasts/).")
+        row[3].caption("The forecast is the mean of the 4-week average and the regressions; every candidate "
+                       "is backtested on the eight weeks before the as-of date. Every run is kept in the "
+                       "record (DATA/forecasts/).")
         new_run = None
         if clicked:
             bar = st.progress(0.0, text="Starting the forecast…")
