@@ -534,56 +534,48 @@ SQL_CONTRACTS = {
 }
 
 
-# --- the speed work (issue 16): two passes over JSON lines, the same rows, each at its line ------------
+# --- each row at its line ---------------------------------------------------------------------------------
 
-def _passes(path: Path, tmp_path: Path):
-    """What the two passes and the conversations query alone make of a JSON-lines file."""
+def _fetched(path: Path):
+    """What the conversations query makes of a JSON-lines file."""
     from cxdash.db import connect
 
     params = {"path": str(path), "name": path.name, "separator": genesys.SEPARATOR, "limit": 60,
               "live_channels": ["phone", "chat"], "queue_ids": [], "queue_names": []}
-    work = tmp_path / "work"
-    work.mkdir(exist_ok=True)
     con = connect()
     try:
         con.execute("set preserve_insertion_order = true; set TimeZone = 'UTC'")
-        return genesys._two_passes(con, params, work), genesys._fetch(con, params)
+        return genesys._fetch(con, params)
     finally:
         con.close()
 
 
-def test_two_passes_give_what_the_conversations_query_gives(tmp_path):
+def test_contacts_and_records_set_aside_are_each_at_their_line(tmp_path):
     # contacts, a conversation set aside, a line cut short, a page's status, an object and a value that
-    # are no conversation: the first pass keeps the contacts, the second reads the rest as written
+    # are no conversation
     lines = [line for line in LINES.read_text().splitlines() if line.strip()]
     path = tmp_path / "lines.jsonl"
     others = ['{"totalHits": 2, "cursor": "x"}', "{}", '"a string"']
     path.write_text("\n".join([*lines, *others, lines[0]]) + "\n")
-    fast, alone = _passes(path, tmp_path)
-    assert fast is not None
-    assert fast.contacts.equals(alone.contacts) and fast.aside.equals(alone.aside)
-    assert (fast.kinds, fast.lines) == (alone.kinds, alone.lines)
-    assert (fast.kinds, fast.lines) == ({"conversation", "invalid", "other"}, 10)
+    rows = _fetched(path)
+    assert (rows.kinds, rows.lines) == ({"conversation", "invalid", "other"}, 10)
     # each row at its line: the chat twice, the self-service one, the chat again on the last line (the
     # status on line 7 is no record)
-    assert fast.contacts["source_row"].to_pylist() == [1, 2, 4, 10]
-    assert dict(zip(fast.aside["source_row"].to_pylist(), fast.aside["reason"].to_pylist(), strict=True)) == {
+    assert rows.contacts["source_row"].to_pylist() == [1, 2, 4, 10]
+    assert dict(zip(rows.aside["source_row"].to_pylist(), rows.aside["reason"].to_pylist(), strict=True)) == {
         3: "not valid JSON",
         5: "ended before reaching a queue or an agent (IVR or bot only, not marked selfServed)",
         6: "internal call between users (no customer or external participant)",
         8: "not a Genesys conversation (no conversationId)",
         9: "not a Genesys conversation (no conversationId)"}
-    assert fast.aside["record"].to_pylist()[0] == lines[2]
+    assert rows.aside["record"].to_pylist()[0] == lines[2]
 
 
 @pytest.mark.parametrize("odd", ["", "   ", "\t"])
-def test_a_blank_line_leaves_the_file_to_the_conversations_query(tmp_path, odd):
-    # values are numbered without blank (or white) lines, lines with them: the query alone numbers them
+def test_a_blank_line_counts_as_a_line(tmp_path, odd):
     lines = [line for line in LINES.read_text().splitlines() if line.strip()]
     path = tmp_path / "lines.jsonl"
     path.write_text("\n".join([lines[0], odd, lines[1]]) + "\n")
-    fast, alone = _passes(path, tmp_path)
-    assert fast is None
     rows = genesys.parse([path], Settings())
     assert rows.rows["source_row"].tolist() == [1, 3]
     assert rows.records_read == (2 if odd != "\t" else 3)  # a tab alone is no blank line: not JSON
@@ -609,66 +601,3 @@ def test_every_row_is_at_its_line_in_a_large_file(tmp_path):
     aside = parsed.set_aside
     assert len(aside) and all(lines[row - 1].startswith(record)
                               for row, record in zip(aside["source_row"], aside["record"], strict=True))
-
-
-def contract_import_genesys_values(p) -> None:
-    import re
-
-    from cxdash.db import connect, load_sql
-
-    scratch = p.folder / "scratch"
-    scratch.mkdir(exist_ok=True)
-    path = scratch / "values.jsonl"
-    odd = '{"conversationId": "c", "selfServed": "yes", "participants": "none"}'
-    path.write_text("\n".join([LINES.read_text().splitlines()[0], odd, "", "[1, 2]", "not json"]) + "\n")
-    structure = re.search(r"json_transform\(line, '(\{.*?\})'\)", load_sql("import_genesys_conversations"),
-                          re.S).group(1)
-    con = connect()
-    try:
-        con.execute("set TimeZone = 'UTC'")
-        frame = con.execute(load_sql("import_genesys_values"), {"path": str(path)}).df()
-        same_type = con.execute(
-            "select (select typeof(c) from (" + load_sql("import_genesys_values") + ") limit 1) "
-            "= typeof(json_transform('{}', $structure))",
-            {"path": str(path), "structure": structure}).fetchall()
-    finally:
-        con.close()
-    # the fields and types of the conversations query's json_transform, a row per value (the blank
-    # line skipped: values are numbered, not lines)
-    assert same_type == [(True,)]
-    assert not frame.duplicated(["line_no"]).any() and frame["line_no"].notna().all()
-    rows = frame.sort_values("line_no").set_index("line_no")
-    assert list(rows.index) == [1, 2, 3, 4] and rows["line"].isna().all() and not rows["blank"].any()
-    chat = rows.loc[1, "c"]
-    assert chat["conversationId"] == '"c0a1e5d2-0008-4c3e-9a11-000000000008"'
-    assert chat["participants"][0]["sessions"][0]["segments"][0]["segmentStart"] == utc("2026-03-14 10:00")
-    odd = rows.loc[2, "c"]  # as json_transform reads it: a value of the wrong type is null
-    assert (odd["conversationId"], odd["selfServed"], odd["participants"]) == ('"c"', True, None)
-    assert rows.loc[3, "c"]["conversationId"] is None  # an array: no field
-    assert pd.isna(rows.loc[4, "c"])  # not JSON
-
-
-def contract_import_genesys_lines(p) -> None:
-    from cxdash.db import connect, load_sql
-
-    scratch = p.folder / "scratch"
-    scratch.mkdir(exist_ok=True)
-    path = scratch / "lines.jsonl"
-    path.write_text('{"a": 1}\n{"b": 2}\n\n{"c": 3}\n{"d": 4}\n')
-    con = connect()
-    try:
-        def kept(wanted: list[int], values: int) -> list[tuple]:
-            return con.execute(load_sql("import_genesys_lines"), {
-                "path": str(path), "separator": "\x1f", "wanted": wanted, "values": values}).fetchall()
-        chosen = sorted(kept([2, 4], 5))
-        beyond = sorted(kept([1], 2))
-    finally:
-        con.close()
-    # the chosen lines as written, and every blank line (a file whose values are not its lines)
-    assert chosen == [(2, '{"b": 2}'), (3, None), (4, '{"c": 3}')]
-    # the lines after the values the first pass read, too
-    assert beyond == [(1, '{"a": 1}'), (3, None), (4, '{"c": 3}'), (5, '{"d": 4}')]
-
-
-SQL_CONTRACTS["import_genesys_values"] = contract_import_genesys_values
-SQL_CONTRACTS["import_genesys_lines"] = contract_import_genesys_lines

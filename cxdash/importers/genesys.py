@@ -8,14 +8,11 @@ conversation in it at all raises ValueError; a bad line or record is set aside (
 JSON lines of conversations, else its position among the file's conversations).
 
 How it is read: DuckDB parses each conversation once into the fields below and applies the rules in
-SQL, conversation by conversation, without loading the file (sql/import_genesys_conversations.sql).
-A file of one conversation per line is read in two passes: DuckDB's JSON reader parses it, on every
-thread, into those fields (sql/import_genesys_values.sql) and the rules make its contacts; the lines
-that are no contact (set aside, or no conversation) are then read again as written
-(sql/import_genesys_lines.sql), so that their records are the lines themselves. A file with a blank
-line is read in one pass (the reader numbers values, not lines). A file of pages or arrays is first
-split into one conversation per line (sql/import_genesys_documents.sql). Only a document file that is
-not valid JSON is split by Python (document by document), so that its good documents still count.
+SQL, conversation by conversation, without loading the file (sql/import_genesys_conversations.sql;
+each line numbered by the reader, so rows read on several threads keep their lines). A file of pages
+or arrays is first split into one conversation per line (sql/import_genesys_documents.sql). Only a
+document file that is not valid JSON is split by Python (document by document), so that its good
+documents still count.
 
 How a conversation becomes one contact (field names as in the API: conversation `conversationId,
 conversationStart, conversationEnd, originatingDirection, selfServed, participants[], surveys[],
@@ -81,13 +78,11 @@ from __future__ import annotations
 
 import codecs
 import json
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -104,7 +99,6 @@ SEPARATOR = "\x1f"  # never unescaped in JSON: a line is one value
 RECORD_TEXT_LIMIT = 20_000  # characters of a set-aside record kept for reading
 LARGEST_DOCUMENT = 256 * 2**20  # bytes of one JSON document (a page, or a whole export) read at once
 FETCH_ROWS = 100_000  # rows per Arrow batch fetched from DuckDB
-RULES_START = "\nclassified as ("  # where import_genesys_conversations.sql's rules start, after its reading
 SNIFF_LINES = 5  # non-blank lines looked at to tell JSON lines from a JSON document
 INNER_ARRAY = "not a Genesys conversation (an array inside a page or an array)"
 NOT_AN_EXPORT = ("not a Genesys Cloud conversation details export (expected JSON with \"conversations\": "
@@ -252,19 +246,17 @@ def _shape(path: Path) -> str:
 
 def _conversations(con: duckdb.DuckDBPyConnection, path: Path, name: str, settings: Settings,
                    queues: dict[str, str], work: Path) -> _Rows:
-    """sql/import_genesys_conversations.sql's rows for a file of one conversation per line, by two
-    passes when they match the file (_two_passes), else by the query alone; a file DuckDB cannot read
-    as text lines because of bytes that are not UTF-8 is read again with those bytes replaced
-    (U+FFFD). Raises duckdb.Error when even that copy cannot be read."""
+    """sql/import_genesys_conversations.sql's rows for a file of one conversation per line; a file
+    DuckDB cannot read as text lines because of bytes that are not UTF-8 is read again with those
+    bytes replaced (U+FFFD). Raises duckdb.Error when even that copy cannot be read."""
     params = {"path": str(path), "name": name, "separator": SEPARATOR, "limit": RECORD_TEXT_LIMIT,
               "live_channels": list(settings.live_channels), "queue_ids": list(queues),
               "queue_names": list(queues.values())}
     try:
-        return _two_passes(con, params, work) or _fetch(con, params)
+        return _fetch(con, params)
     except duckdb.Error:
         cleaned = _utf8_copy(path, work)
-    params = {**params, "path": str(cleaned)}
-    return _two_passes(con, params, work) or _fetch(con, params)
+    return _fetch(con, {**params, "path": str(cleaned)})
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, params: dict) -> _Rows:
@@ -306,83 +298,6 @@ def _table(batches: list[pa.RecordBatch], schema: pa.Schema, names: list[str]) -
     if pc.all(pc.greater(numbers.slice(1), numbers.slice(0, max(len(numbers) - 1, 0)))).as_py() is not False:
         return table
     return table.take(pc.sort_indices(numbers))
-
-
-def _first_pass_sql() -> str:
-    """import_genesys_conversations.sql with import_genesys_values.sql in place of its reading steps
-    (lines, parsed): the same rules, over the values DuckDB's JSON reader parsed."""
-    rules = load_sql("import_genesys_conversations")
-    return f"with parsed as (\n{load_sql('import_genesys_values')}\n),{rules[rules.index(RULES_START):]}"
-
-
-def _two_passes(con: duckdb.DuckDBPyConnection, params: dict, work: Path) -> _Rows | None:
-    """The conversations query's rows for a JSON-lines file, in two passes, for speed: DuckDB's JSON
-    reader parses the file (import_genesys_values.sql) and the query's rules make the contacts of it;
-    the lines that are no contact (set aside, or no conversation: their records are the lines as
-    written) are then copied to a file of their own (import_genesys_lines.sql) and read by the
-    conversations query itself. None (the file is then read by the conversations query alone) when
-    the reader's values are not the file's lines one for one (a blank line, a line the reader skips)
-    or the reader stops."""
-    try:
-        contacts, wanted, aside = _first_pass(con, params)
-    except duckdb.Error:
-        return None
-    again = work / "again.jsonl"
-    query = load_sql("import_genesys_lines").strip().rstrip(";")
-    try:
-        copied = con.execute(
-            f"copy (select line from ({query})) to '{_quoted(again)}' (format csv, header false, quote '', "
-            f"escape '', delimiter '{SEPARATOR}')",
-            {"path": params["path"], "separator": SEPARATOR, "wanted": wanted,
-             "values": contacts.num_rows + len(wanted)}).fetchall()[0][0]
-        # more lines than chosen: the values are not the lines one for one
-        rows = _fetch(con, {**params, "path": str(again)}) if copied == len(wanted) and copied else None
-    except duckdb.Error:
-        return None
-    finally:
-        again.unlink(missing_ok=True)
-    if copied != len(wanted) or (rows is not None and rows.lines != len(wanted)):
-        return None
-    if rows is None:  # every line a contact
-        rows = _Rows(contacts, aside.empty_table())
-    else:  # the second pass's rows are the chosen lines, in order: each at its line in the file
-        lines = pa.array(wanted, pa.int64())
-        rows.aside = _at_lines(rows.aside, lines)
-        if rows.contacts.num_rows:  # (the first pass kept every contact) merged in the file's order
-            both = pa.concat_tables([contacts, _at_lines(rows.contacts, lines)])
-            contacts = both.take(pc.sort_indices(both["source_row"]))
-        rows.contacts = contacts
-    if contacts.num_rows:
-        rows.kinds.add("conversation")
-    rows.lines = contacts.num_rows + len(wanted)
-    return rows
-
-
-def _first_pass(con: duckdb.DuckDBPyConnection, params: dict) -> tuple[pa.Table, np.ndarray, pa.Schema]:
-    """The contacts of the first pass, in the file's order, each at its place among the file's values;
-    the places of the values that are no contact, in order (for the second pass to read as written);
-    and the schema of the records set aside."""
-    sql = _first_pass_sql()
-    code = re.sub(r"--[^\n]*", "", sql)
-    used = {name: value for name, value in params.items() if re.search(rf"\${name}\b", code)}
-    reader = con.sql(sql, params=used).to_arrow_reader(FETCH_ROWS)
-    contacts, wanted = [], []
-    for batch in reader:  # batches of FETCH_ROWS rows, not rows
-        batch = _numbered(batch)
-        contact = pc.and_(pc.is_null(batch["reason"]), pc.equal(batch["kind"], "conversation"))
-        contacts.append(batch.filter(contact).select(ROW_COLUMNS))
-        wanted.append(batch["source_row"].filter(pc.invert(contact)).to_numpy())
-    schema = _numbered_schema(reader.schema)
-    return (_table(contacts, schema, ROW_COLUMNS),
-            np.sort(np.concatenate(wanted)) if wanted else np.zeros(0, dtype=np.int64),
-            pa.schema([schema.field(n) for n in SET_ASIDE_COLUMNS]))
-
-
-def _at_lines(table: pa.Table, lines: pa.Array) -> pa.Table:
-    """Rows of the second pass (source_row: the row's place in the file of chosen lines) at their
-    lines in the file."""
-    index = table.schema.get_field_index("source_row")
-    return table.set_column(index, "source_row", pc.take(lines, pc.subtract(table["source_row"], 1)))
 
 
 def _utf8_copy(path: Path, work: Path) -> Path:
