@@ -36,7 +36,6 @@ class Backtest:
     seconds: dict[str, float]  # time each candidate took
     lead_days: int  # leads 0..lead_days are scored
     failed: dict[str, str] = field(default_factory=dict)  # candidates that could not be fitted, why
-    combination: object = None  # the combination fitted to these rows (cxdash.forecast.combine), if any
 
     def table(self) -> pd.DataFrame:
         """One row per candidate: WAPE, MAPE, bias overall and by lead (same day, day ahead, week

@@ -20,6 +20,7 @@ from cxdash.forecast.models import (
     INTRADAY_WINDOW_WEEKS,
     LEVEL,
     Candidate,
+    Prediction,
     candidates,
     model_label,
 )
@@ -64,9 +65,8 @@ def load_grids(store, request: Request) -> tuple[Grid, Grid | None]:
 
 def make_forecast(store, request: Request, progress: Progress | None = None,
                   models: list[Candidate] | None = None) -> Forecast:
-    """Backtest every candidate (default: the grain's), combine them as the backtest supports
-    (cxdash.forecast.combine) and forecast with the combination; its 80% interval comes from its own
-    backtest errors at each lead."""
+    """Backtest every candidate (default: the grain's) and forecast with their combination
+    (cxdash.forecast.combine); its 80% interval comes from its own backtest errors."""
     report = progress or (lambda fraction, message: None)
     started = time.perf_counter()
     report(0.0, f"Reading the history of {request.label()}")
@@ -76,21 +76,24 @@ def make_forecast(store, request: Request, progress: Progress | None = None,
     combination = combined_backtest(tested, models)
     stop = len(grid.times)
     leads = grid.day[grid.n_history:] - grid.day[grid.n_history]
-    predictions: dict[str, np.ndarray] = {}
-    for name in dict.fromkeys([*combination.models, *tested.ranked()]):
+    predictions: dict[str, Prediction] = {}
+
+    def forecast_with(name: str) -> bool:
         candidate = next((c for c in models if c.name == name), None)
         if candidate is None:
-            continue
-        if name not in combination.models and combine.ANCHOR in predictions:
-            break  # every member has forecast; the others are only a fallback for a missing average
+            return False
         report(0.9, f"Forecasting with {candidate.label}")
         try:
             candidate.start(grid, grid.n_history, days)
             predictions[name] = candidate.forecast(grid.n_history, stop)
         except (ValueError, ArithmeticError, np.linalg.LinAlgError) as error:
             tested.failed[name] = f"{type(error).__name__}: {error} (when forecasting)"
-        if name not in combination.models and name in predictions:
-            break
+        return name in predictions
+
+    for name in combination.models:
+        forecast_with(name)
+    if not predictions:  # the caller's own candidates, none combined: the best that can forecast
+        next((name for name in tested.ranked() if forecast_with(name)), None)
     if combine.ANCHOR in predictions:
         # a member that could not forecast leaves its groups to the others
         mean = combination.apply({name: p.mean for name, p in predictions.items()}, leads)
@@ -125,7 +128,6 @@ def combined_backtest(tested: Backtest, models: list[Candidate]) -> combine.Comb
     tested.rows = pd.concat([candidates_rows, combine.backtest_rows(combination, candidates_rows)],
                             ignore_index=True)
     tested.seconds.setdefault(combine.NAME, 0.0)
-    tested.combination = combination
     return combination
 
 

@@ -154,7 +154,7 @@ def combination_text(groups: list[dict] | None) -> str | None:
         models = [forecast.model_label(name) for name in group["models"]]
         if len(models) <= 1:
             lines.append(f"- **{group['group'].capitalize()}**: {', '.join(models) or 'nothing'} alone (the "
-                         "mean ran more than 20% behind it in the backtest)")
+                         f"mean ran more than {forecast.combine.GUARD - 1:.0%} behind it in the backtest)")
         else:
             lines.append(f"- **{group['group'].capitalize()}**: the mean of {', '.join(models)}")
     return ("The forecast is the equal-weight mean of the 4-week average and the regressions, for each lead "
