@@ -81,14 +81,18 @@ def _drop_snapshot(root: Path, handle) -> None:
 class Store:
     """Prepared data of one folder, ready for the queries of sql/."""
 
-    def __init__(self, folder: Path, settings: Settings, report: PrepareReport, resident: bool = True):
+    def __init__(self, folder: Path, settings: Settings, report: PrepareReport, resident: bool = True,
+                 teams: tuple[str, ...] | None = None):
         self.folder = folder
+        # a team lead's store: every relation the queries read holds these teams' rows only (see _scope)
+        self.teams = tuple(teams) if teams is not None else None
         self.resident = resident
         self.settings = settings
         self.report = report
         self.path = report.store or store_path(folder)  # the prepared store: DATA/.cxdash, or elsewhere
         self._lock = threading.Lock()
         self._memo: dict[tuple, object] = {}
+        self._views: dict[str, str] = {}  # the query behind each view over prepared files
         self.cost_source = COSTS_TABLE
         self._scratch_dir: tempfile.TemporaryDirectory | None = None
         self._release_snapshot: weakref.finalize | None = None
@@ -96,13 +100,15 @@ class Store:
         self._register()
 
     @classmethod
-    def open(cls, folder: Path, progress: Progress | None = None, resident: bool = True) -> Store:
+    def open(cls, folder: Path, progress: Progress | None = None, resident: bool = True,
+             teams: tuple[str, ...] | None = None) -> Store:
         """Prepare the folder and open its store. resident: the daily and hourly rollups are loaded
         into memory, which the app's many queries repay; without, they are views of the prepared
-        files, so a command that runs a query or two reads only the days it asks for."""
+        files, so a command that runs a query or two reads only the days it asks for. teams: a store
+        scoped to these teams (a team lead's), which holds no other team's rows at all."""
         settings = load_settings(folder)
         report = prepare(folder, settings, progress)
-        return cls(folder, settings, report, resident)
+        return cls(folder, settings, report, resident, teams)
 
     def _summary(self, name: str, query: str, paths: list[Path]) -> None:
         """The table `name` as sql/QUERY.sql makes it from prepared files ($paths): in memory when the
@@ -112,8 +118,7 @@ class Store:
             self._db.execute(f"create or replace table {name} as " + load_sql(query),
                              {"paths": [str(p) for p in paths]})
         else:
-            self._db.execute(f"create or replace view {name} as " +
-                             load_sql(query).replace("$paths", _listed(paths)))
+            self._view(name, load_sql(query).replace("$paths", _listed(paths)))
 
     def _take_snapshot(self) -> Path:
         """Hard links to every prepared file as they are now, which this store's views read: a
@@ -152,8 +157,7 @@ class Store:
                 continue  # made below, from the daily rollup
             clean = store / name / "clean"
             if clean.is_dir() and any(clean.glob("*.parquet")):
-                con.execute(f"create or replace view {name} as select * from read_parquet("
-                            f"{_literal(str(clean / '*.parquet'))})")
+                self._view(name, f"select * from read_parquet({_literal(str(clean / '*.parquet'))})")
             else:
                 con.execute(create_table_sql(name, (*spec.columns, SOURCE_FILE)))
         rejected = sorted(store.glob("*/rejected/*.parquet"))
@@ -192,7 +196,7 @@ class Store:
         details = store / "interactions" / "detail"
         source = str(details / "*.parquet") if any(details.glob("*.parquet")) else \
             str(self._empty_rollup())
-        con.execute(f"create or replace view quality as select * from read_parquet({_literal(source)})")
+        self._view("quality", f"select * from read_parquet({_literal(source)})")
         for name, columns in DERIVED_COLUMNS.items():
             # customer_outcomes is written in parts by cohort month, order_months in one file
             path = store / "derived" / name
@@ -209,6 +213,48 @@ class Store:
             con.execute("create or replace table costs as " + load_sql("modeled_costs"),
                         self.settings.cost_model.parameters())
             self.cost_source = COST_MODEL
+        if self.teams is not None:
+            self._scope()
+
+    def _scope(self) -> None:
+        """Narrow every relation to the store's teams, in place, so that no query of sql/, whatever
+        its parameters, can read another team's rows: the rollups and interactions keep their teams'
+        rows (an empty list of teams keeps none); QA results keep their interactions'; what has no team
+        (costs, booked per channel; the hourly and interval summaries; orders and customers; rows set
+        aside) is emptied. Each relation is replaced, not renamed: no unscoped one is left on this
+        connection for any query to reach."""
+        con = self._db
+        con.execute("create or replace table scope_teams as select unnest($teams::varchar[]) as team",
+                    {"teams": list(self.teams)})
+        in_scope = "coalesce(team, '(none)') in (select team from scope_teams)"
+        for name in ("interactions", "quality", "daily"):
+            if name in self._views:  # the same files read, their other teams' rows left out
+                con.execute(f"create or replace view {name} as select * from ({self._views[name]}) "
+                            f"where {in_scope}")
+            else:  # a table: in memory (the daily rollup), or empty
+                con.execute(f"delete from {name} where not {in_scope}")
+        con.execute("create or replace view daily_days as select day from daily")
+        theirs = "interaction_id in (select interaction_id from interactions)"
+        if "qa" in self._views:
+            con.execute(f"create or replace view qa as select * from ({self._views['qa']}) where {theirs}")
+        else:
+            con.execute(f"delete from qa where not {theirs}")
+        emptied = ["costs", "orders", "hourly", "intervals", "set_aside", *DERIVED_COLUMNS]
+        for name in emptied:
+            con.execute(f"create or replace table scoped_{name} as select * from {name} limit 0")
+            con.execute(f"drop {self._kind(name)} {name}")
+            con.execute(f"alter table scoped_{name} rename to {name}")
+
+    def _kind(self, name: str) -> str:
+        """Whether `name` is a view or a table on this store's connection."""
+        [(views,)] = self._db.execute("select count(*) from duckdb_views() where view_name = $name "
+                                      "and not internal", {"name": name}).fetchall()
+        return "view" if views else "table"
+
+    def _view(self, name: str, select: str) -> None:
+        """A view over prepared files, its query kept so that a scoped store can narrow it."""
+        self._views[name] = select
+        self._db.execute(f"create or replace view {name} as {select}")
 
     def _empty_rollup(self) -> Path:
         """A detailed rollup with no rows, for a folder without interactions (columns, no data); in

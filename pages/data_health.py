@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cxdash import ui
+from cxdash.access import for_browser
 from cxdash.views.data_health import ALL_FILES, data_health_page, set_aside_rows
 
 store, _, _ = ui.context()
@@ -40,7 +41,7 @@ if not shown.files_with_rows_set_aside:
     st.caption("No rows were set aside.")
 else:
     chosen = st.selectbox("File", [ALL_FILES, *shown.files_with_rows_set_aside], key="set_aside_file")
-    rows = set_aside_rows(store, chosen)
+    rows = for_browser(set_aside_rows(store, chosen), ui.access())  # never a customer id
     st.dataframe(rows, hide_index=True)
     ui.download_csv(rows, "set_aside_rows.csv", "Download set-aside rows (CSV)")
 

@@ -19,15 +19,13 @@ monthly = shown.report
 # the report as one HTML file and its tables as a workbook, made only when clicked
 downloads = st.container(horizontal=True)
 stem = f"cxdash_monthly_report_{monthly.month:%Y-%m}"
-downloads.download_button("Download the report (HTML)", lambda: report.to_html(monthly, store.folder.name),
-                          file_name=f"{stem}.html", mime="text/html", on_click="ignore",
-                          icon=":material/summarize:", key="download-report", type="primary",
-                          help="One file that works offline: summary, KPIs against targets, cost per "
-                               "contact, lifetime value and returns, with interactive charts.")
-downloads.download_button("Download the tables (Excel)", lambda: report.to_excel(monthly),
-                          file_name=f"{stem}.xlsx", on_click="ignore", icon=":material/table:",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          key="download-report-tables", help="Every table of the report, a sheet each.")
+ui.download(downloads, "Download the report (HTML)", lambda: report.to_html(monthly, store.folder.name),
+            f"{stem}.html", "text/html", "download-report", icon=":material/summarize:", type="primary",
+            help="One file that works offline: summary, KPIs against targets, cost per contact, lifetime "
+                 "value and returns, with interactive charts.")
+ui.download(downloads, "Download the tables (Excel)", lambda: report.to_excel(monthly), f"{stem}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "download-report-tables",
+            icon=":material/table:", help="Every table of the report, a sheet each.")
 
 st.markdown(shown.summary)
 tab_kpis, tab_costs, tab_value, tab_returns = st.tabs(

@@ -3,9 +3,11 @@
 import streamlit as st
 
 from cxdash import quality, ui
+from cxdash.access import for_browser
 from cxdash.views.quality import quality_page, segment_drill, unit_drill
 
 store, period, filters = ui.context()
+who = ui.access()  # agent by agent only for the roles that may see it
 ui.page_start(store, "Quality")
 
 left, middle, _ = st.columns([2, 2, 3])
@@ -43,8 +45,9 @@ at = st.selectbox(f"{grain.capitalize()} to break down (its first day)", list(la
                   placeholder="Click a point on the chart, or pick one here")
 if at:
     st.caption(labels[at])
-    by = (st.segmented_control("Break down by", [d.capitalize() for d in quality.DIMENSIONS],
-                               default="Team", key="by", bind="query-params") or "Team").lower()
+    dimensions = [d.capitalize() for d in quality.DIMENSIONS if who.agent_level or d != "agent"]
+    by = (st.segmented_control("Break down by", dimensions, default="Team", key="by",
+                               bind="query-params") or "Team").lower()
     drill = unit_drill(store, shown.chart, filters, at, by)
     st.caption(drill.caption)
     st.dataframe(drill.table, hide_index=True, key=f"movers-{at}-{by}",
@@ -59,7 +62,7 @@ if at:
                             bind="query-params")
         behind = segment_drill(store, drill.unit, filters, by, segment, rated)
         st.markdown(behind.heading)
-        st.dataframe(behind.rows, hide_index=True)
+        st.dataframe(for_browser(behind.rows, who), hide_index=True)
         ui.download_csv(behind.rows, f"interactions_{at}_{by}_{segment}.csv", "Download interactions (CSV)",
                         key="download-interactions")
 
@@ -85,7 +88,8 @@ with qa:
             st.caption(shown.qa.note)
         st.plotly_chart(shown.qa.coverage_chart, key="qa-coverage")
         st.plotly_chart(shown.qa.items_chart, key="qa-items")
-        ui.download_csv(shown.qa.agents, f"qa_agents_{period.start}_{period.end}.csv", key="download-qa")
+        if who.agent_level:
+            ui.download_csv(shown.qa.agents, f"qa_agents_{period.start}_{period.end}.csv", key="download-qa")
 with tiers:
     st.dataframe(shown.escalations, hide_index=True, column_config={
         "metric": None, "share_pct": st.column_config.NumberColumn("share", format="%.1f%%"),
@@ -93,4 +97,5 @@ with tiers:
         "status": st.column_config.TextColumn("against target")})
     st.plotly_chart(shown.tiers_chart, key="tiers")
     ui.download_csv(shown.tiers, f"tiers_{period.start}_{period.end}.csv", key="download-tiers")
-st.caption("Agents are shown by their pseudonymous id; customer identifiers are never shown.")
+st.caption(("Agents are shown by their pseudonymous id" if who.agent_level else
+            "Results are shown by team, queue and channel") + "; customer identifiers are never shown.")

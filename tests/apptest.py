@@ -81,3 +81,11 @@ def checking(run):
 
     checked.__wrapped__ = run
     return checked
+
+
+OPEN_MODE_ICON = ":material/lock_open:"  # the open-mode banner at the top of every page (cxdash.ui.signin)
+
+
+def page_warnings(at: AppTest) -> list:
+    """The warnings a page drew, without the open-mode banner the frame puts above every page."""
+    return [warning for warning in at.warning if warning.icon != OPEN_MODE_ICON]

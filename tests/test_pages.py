@@ -11,11 +11,12 @@ import pytest
 
 from cxdash import cli
 from cxdash.safe import plain
-from tests.apptest import run
+from tests.apptest import page_warnings, run
 from tests.builders import write_costs, write_interactions, write_settings
 
 PAGES = ["pages/overview.py", "pages/quality.py", "pages/monthly_report.py", "pages/seasonality.py",
-         "pages/forecast.py", "pages/staffing.py", "pages/data_health.py", "pages/data_import.py"]
+         "pages/forecast.py", "pages/staffing.py", "pages/data_health.py", "pages/data_import.py",
+         "pages/audit.py"]
 
 
 _run = run  # the harness's run: every page failure fails the test
@@ -34,15 +35,16 @@ def test_every_page_listed_in_the_frame_exists_and_is_listed():
     frame = (Path(__file__).resolve().parent.parent / "app.py").read_text()
     on_disk = sorted(p.as_posix() for p in Path("pages").glob("*.py"))
     assert sorted(PAGES) == on_disk
-    for page in PAGES:
-        assert f'"{page}"' in frame
+    for page in PAGES:  # app.py names each page by its URL path, the file's stem
+        assert f'("{Path(page).stem}", ' in frame
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_the_demo_without_an_exception(app_test, demo_folder, page):
     at = _run(app_test(demo_folder), page)
     assert at.title and at.title[0].value in ("Overview", "Quality", "Monthly report", "Seasonality",
-                                             "Forecast", "Staffing", "Data health", "Import")
+                                             "Forecast", "Staffing", "Data health", "Import",
+                                             "Audit trail")
     assert not at.error
 
 
@@ -588,7 +590,7 @@ def test_staffing_page_staffs_a_stored_forecast_with_erlang_c_and_a(app_test, pl
     assert inputs == Inputs(80, 20, 85, 30)  # the page starts at the seed's 80/20, 85% and 30%
     expected = staffing_page(chosen, inputs).result
     at = _run(app_test(planning_folder, {"run": run_id}), "pages/staffing.py")
-    assert not at.warning  # phone alone: a live channel, no Erlang warning
+    assert not page_warnings(at)  # phone alone: a live channel, no Erlang warning
     tiles = {metric.label: metric.value for metric in at.metric}
     assert tiles["Peak agents on the phones"] == str(expected["agents"].max())
     assert tiles["Agent-hours on the phones"] == hours_text(expected["agents"].sum() * 0.5)

@@ -12,7 +12,7 @@ import logging
 import math
 import os
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,11 +21,12 @@ import pandas as pd
 import streamlit as st
 
 from cxdash import kpis
+from cxdash.access import OPEN, Access, for_browser
 from cxdash.ingest import TABLES, prepare, source_files, store_path, store_signature
 from cxdash.safe import code, csv_bytes, plain, plain_join
 from cxdash.settings import SETTINGS_FILE, data_dir, demo_scale, load_settings
 from cxdash.store import Store
-from cxdash.ui import streamlit_internals
+from cxdash.ui import signin, streamlit_internals
 from cxdash.views import Tile
 
 log = logging.getLogger("cxdash")
@@ -65,8 +66,15 @@ def _open_store(folder: str, signature: tuple) -> Store:
     return Store.open(Path(folder))
 
 
-def store() -> Store:
-    """The prepared store of the data folder; makes the demo first when there are no interactions."""
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _open_scoped_store(folder: str, signature: tuple, teams: tuple[str, ...]) -> Store:
+    """A team lead's store: the same prepared files, holding their teams' rows only."""
+    return Store.open(Path(folder), teams=teams)
+
+
+def store(teams: tuple[str, ...] | None = None) -> Store:
+    """The prepared store of the data folder (scoped to `teams` when given: a team lead's); makes the
+    demo first when there are no interactions."""
     folder = data_dir()
     # one slot drawn on every run, whether or not it shows progress: an element that appears on one
     # run only shifts every later element, and bound widgets then stop updating the URL
@@ -95,6 +103,8 @@ def store() -> Store:
             _NOTES[str(folder)] = report.notes
         signature = _signature(folder, report.store)
         _PREPARED[str(folder)] = signature
+    if teams is not None:
+        return _open_scoped_store(str(folder), signature, tuple(sorted(teams)))
     return _open_store(str(folder), signature)
 
 
@@ -241,12 +251,45 @@ def _tile(cell, tile: Tile) -> None:
         st.caption(tile.caption)
 
 
-def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None):
-    """A CSV download of the frame, its text cells neutralised (a cell is never a formula); the CSV is
-    made when the button is clicked, not on every run of the page."""
-    st.download_button(label, lambda: csv_bytes(frame), file_name=file_name,
-                       mime="text/csv", key=key or f"download-{file_name}", on_click="ignore",
-                       icon=":material/download:")
+def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None,
+                 details: dict | None = None):
+    """A CSV download of the frame as this person may see it (cxdash.access.for_browser), its text
+    cells neutralised (a cell is never a formula); the CSV is made when the button is clicked, not on
+    every run of the page, and the download is noted in the audit trail (with the page's own filters,
+    `details`, beside the shared ones)."""
+    shown = for_browser(frame, access())
+    download(st, label, lambda: csv_bytes(shown), file_name, "text/csv", key=key or f"download-{file_name}",
+             details=details, icon=":material/download:")
+
+
+def download(where, label: str, make: Callable[[], bytes | str], file_name: str, mime: str, key: str,
+             details: dict | None = None, **button) -> None:
+    """A download button in `where` (st, or a container) whose file is made when clicked; each
+    download goes in the audit trail with the person, the page, the file and the filters in effect."""
+    who = access()
+    event = {"page": _page_path(), "target": file_name, "folder": data_dir(),
+             "details": {**_filters_now(), **(details or {})}}
+
+    def made():
+        data = make()
+        signin.record(who, "download", **event)
+        return data
+
+    where.download_button(label, made, file_name=file_name, mime=mime, key=key, on_click="ignore", **button)
+
+
+def _page_path() -> str:
+    url = st.context.url or ""
+    return url.rstrip("/").rsplit("/", 1)[-1] if "/" in url else ""
+
+
+def _filters_now() -> dict:
+    """The shared filters of this run and the link's other values, for the audit trail."""
+    details: dict = {key: st.query_params.get_all(key) for key in st.query_params}
+    if "_cxdash_context" in st.session_state:
+        _, period, filters = st.session_state["_cxdash_context"][:3]
+        details.update(period=[str(period.start), str(period.end)], **filters.params())
+    return details
 
 
 def run_page(page) -> None:
@@ -280,9 +323,16 @@ def show_failure(sentence: str) -> None:
         st.code(traceback.format_exc())
 
 
-def set_context(store: Store, period: kpis.Period, filters: kpis.Filters) -> None:
-    """What the frame decided this run (store and filters), for the page that runs next."""
+def set_context(store: Store, period: kpis.Period, filters: kpis.Filters, who: Access = OPEN) -> None:
+    """What the frame decided this run (store, filters, who is signed in), for the page that runs
+    next."""
     st.session_state["_cxdash_context"] = (store, period, filters)
+    st.session_state["_cxdash_access"] = who
+
+
+def access() -> Access:
+    """Who this session is, as the frame decided this run (open mode until it has)."""
+    return st.session_state.get("_cxdash_access", OPEN)
 
 
 def navigation_only() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from cxdash.access import for_browser
 from cxdash.importers.uploads import (
     LIMITS,
     MB,
@@ -35,7 +36,7 @@ from cxdash.importers.uploads import (
 )
 from cxdash.safe import plain as escape_markdown  # file names and messages quoting them are data
 from cxdash.store import Store
-from cxdash.ui import download_csv
+from cxdash.ui import access, download_csv, signin
 
 log = logging.getLogger("cxdash")
 
@@ -179,7 +180,10 @@ def show_check(result: Check) -> None:
         st.dataframe(result.problems, hide_index=True)
     if result.set_aside:
         st.markdown(f"**{noun}s that would be set aside** ({result.set_aside:,})")
-        st.dataframe(result.set_aside_rows, hide_index=True)
+        st.dataframe(for_browser(result.set_aside_rows, access()), hide_index=True)  # no raw records
+        st.caption("The raw records, which can hold customer identifiers, are not shown in the browser: "
+                   "an import keeps them, with these reasons, in the data folder's imports/<source>/ "
+                   "folder on the server.")
         download_csv(result.set_aside_rows, "set_aside_records.csv", "Download the set-aside records (CSV)",
                      key="download-import-set-aside")
 
@@ -213,6 +217,9 @@ def confirm_button(store: Store, source: str, held: dict) -> None:
     except Exception as error:  # noqa: BLE001 - a failed import is said in words, the page stays up
         st.error(escape_markdown(problem_text(", ".join(result.files), error)), icon=":material/error:")
         return
+    signin.record(access(), "import", page="data_import", target=", ".join(result.files), folder=store.folder,
+                  details={"source": source, "records_read": result.read, "new": result.new,
+                           "updated": result.updated, "set_aside": result.set_aside})
     remove_upload(store.folder, upload.directory)
     st.session_state.pop("import_upload", None)
     st.session_state["import_round"] = st.session_state.get("import_round", 0) + 1  # empties the uploader
