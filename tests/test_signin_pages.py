@@ -5,15 +5,19 @@ the link asks; nobody is shown customer ids; the audit trail notes sign-ins and 
 from __future__ import annotations
 
 import shutil
+import tomllib
+from pathlib import Path
 
 import pytest
 
 from cxdash import audit
 from cxdash.safe import plain
+from cxdash.ui import signin
 from tests.apptest import run
 
-AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-secret",
-        "client_id": "cxdash", "client_secret": "secret",
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "a-test-secret-of-more-than-32-characters", "client_id": "cxdash",
+        "client_secret": "secret",
         "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
 ROLES = """
 [people]
@@ -114,3 +118,18 @@ def test_a_director_is_not_offered_agent_level_results(app_test, folder):
     quality = run(signed_in(app_test, folder, "quinn@livingwell.example", {"at": "2026-10-05"}),
                   "pages/quality.py")
     assert "Agent" in str([o for c in quality.get("button_group") for o in getattr(c, "options", [])])
+
+
+@pytest.mark.parametrize("secret", ["", "short", next(iter(signin.PLACEHOLDERS))])
+def test_sign_in_with_a_weak_cookie_secret_is_refused_before_anything_is_shown(app_test, folder, secret):
+    at = signed_in(app_test, folder, "ada@livingwell.example")
+    at.secrets["auth"] = {**AUTH, "cookie_secret": secret}
+    run(at)
+    assert "cookie_secret" in at.error[0].value
+    assert not at.metric and not at.button
+
+
+def test_xsrf_protection_stays_on_and_the_server_listens_on_loopback_by_default():
+    config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit/config.toml").read_text())
+    assert config["server"].get("enableXsrfProtection", True) is True
+    assert config["server"]["address"] == "127.0.0.1"

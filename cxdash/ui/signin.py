@@ -23,6 +23,9 @@ from cxdash.settings import data_dir
 
 log = logging.getLogger("cxdash")
 
+# the sign-in cookie is signed with [auth] cookie_secret: a short or published one is refused
+MIN_SECRET = 32
+PLACEHOLDERS = frozenset({"change-me-to-a-long-random-value-of-at-least-32-characters"})
 SIGNED_IN_KEY = "_cxdash_signed_in"  # the session's sign-in, recorded once in the audit trail
 
 
@@ -78,6 +81,13 @@ def who() -> Access:
                    "page, so cxdash serves this computer only. Before you share it, configure sign-in "
                    "with your identity provider (README, \"Sign-in\").", icon=":material/lock_open:")
         return OPEN
+    secret = str(st.secrets["auth"].get("cookie_secret") or "")
+    if len(secret) < MIN_SECRET or secret in PLACEHOLDERS:
+        st.error("Sign-in is configured, but its cookie_secret (in .streamlit/secrets.toml, [auth]) is "
+                 f"missing, the README's example or shorter than {MIN_SECRET} characters: the sign-in "
+                 "cookie would be easy to forge. Set it to a long random value (README, \"Sign-in\").",
+                 icon=":material/key_off:")
+        st.stop()
     if not st.user.is_logged_in:
         st.title("cxdash")
         st.write("Sign in with your organisation's account to see the dashboard.")
