@@ -442,6 +442,27 @@ def _import_stages(source: str, stream=None, after: float = 1.0):
         timer.cancel()
 
 
+def _audit_import(folder: Path, args: argparse.Namespace, summary) -> None:
+    """The import in the audit trail, under the account that ran the command; a trail that cannot be
+    written is said on stderr, the import stands."""
+    import getpass
+
+    from cxdash import audit
+
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = f"uid {os.getuid()}"
+    try:
+        audit.record(folder, user, "command line", "import", page="command line",
+                     target=", ".join(path.name for path in args.paths),
+                     details={"source": args.source, "records_read": summary.records_read,
+                              "new": summary.new, "updated": summary.updated,
+                              "set_aside": summary.set_aside, "deleted": summary.deleted})
+    except OSError as error:  # AuditError is one: its text is a sentence without a path
+        print(f"{args.source}: imported, but {error}", file=sys.stderr)
+
+
 def _import(folder: Path, args: argparse.Namespace) -> int:
     import tomllib
 
@@ -470,6 +491,8 @@ def _import(folder: Path, args: argparse.Namespace) -> int:
     except ValueError as error:  # a mapping or export that cannot be used at all, a month file that
         print(f"{args.source}: {error}", file=sys.stderr)  # cannot be read, another import still running
         return 1
+    if not args.preview:  # who imported what, in the audit trail: on the command line, the account
+        _audit_import(folder, args, summary)
     if args.json:
         print(json.dumps(summary.to_dict(), default=str))
     else:

@@ -339,3 +339,23 @@ def test_preparing_the_data_folder_never_reads_the_trail_as_data(tmp_path):
 def test_every_action_is_documented():
     assert list(audit.ACTIONS) == ["sign-in", "download", "import", "refused", "settings"]
     assert all(meaning for meaning in audit.ACTIONS.values())
+
+
+def test_an_import_on_the_command_line_is_noted_under_the_account_that_ran_it(tmp_path, capsys):
+    import getpass
+
+    from cxdash import cli
+    from tests.test_import_amazon_connect import EXPORT
+
+    assert cli.main(["import", "amazon-connect", str(EXPORT), "--data", str(tmp_path), "--preview"]) == 0
+    assert not (tmp_path / "audit").exists()  # a preview imports nothing, so notes nothing
+    assert cli.main(["import", "amazon-connect", str(EXPORT), "--data", str(tmp_path), "--json"]) == 0
+    trail = audit.read(tmp_path)
+    assert len(trail) == 1
+    line = trail.iloc[0]
+    assert (line["user"], line["role"], line["action"], line["target"]) == (
+        getpass.getuser(), "command line", "import", EXPORT.name)
+    details = json.loads(line["details"])
+    assert (details["source"], details["records_read"], details["new"], details["set_aside"]) == (
+        "amazon-connect", 13, 7, 4)  # 13 = 7 + 1 superseded + 1 merged + 4
+    assert audit.verify(tmp_path) == []
