@@ -72,9 +72,10 @@ PAUSE = 1.0  # how long the held import waits for the other one to finish (it ca
 
 
 def _held_import(folder: Path, hook: str, reached, other_done) -> None:
-    """Import batch "a", stopping at the first pq.write_table (or os.replace) until the other import
-    has finished or PAUSE has passed: the moment two imports overlapped in the report."""
-    module = pq if hook == "write_table" else os
+    """Import batch "a", stopping as its first month file is opened for writing (pq.ParquetWriter) or
+    replaced (os.replace) until the other import has finished or PAUSE has passed: the moments two
+    imports overlapped in the report. The hook must be reached (`reached`), or the test fails."""
+    module = pq if hook == "ParquetWriter" else os
     original = getattr(module, hook)
     calls = []
 
@@ -90,12 +91,12 @@ def _held_import(folder: Path, hook: str, reached, other_done) -> None:
 
 
 def _second_import(folder: Path, reached, done) -> None:
-    reached.wait(30)
+    assert reached.wait(30), "the first import never reached the hook"
     store(folder, batch("b", 3_000), Settings(), ["b.csv"])
     done.set()
 
 
-@pytest.mark.parametrize("hook", ["write_table", "replace"])
+@pytest.mark.parametrize("hook", ["ParquetWriter", "replace"])
 def test_two_imports_into_one_month_at_once_keep_every_row(tmp_path, hook):
     """Held before writing, the first import used to overwrite the second's rows (lost rows); held
     before replacing, the second took its temporary file and the first died (FileNotFoundError)."""
@@ -168,11 +169,11 @@ def test_a_failed_write_leaves_no_temporary_file_and_releases_the_lock(tmp_path,
     store(folder, batch("old", 100), Settings(), ["old.csv"])
     before = (core.source_dir(folder, SOURCE) / f"{MONTH}.parquet").read_bytes()
 
-    def broken(table, where, **kwargs):
-        Path(where).write_bytes(b"half a file")
+    def broken(where, parts):  # the disk fills after the first part of the month file
+        Path(where).write_bytes(next(iter(parts)).num_rows * b"x")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(core.pq, "write_table", broken)
+    monkeypatch.setattr(core, "_write_parts", broken)
     with pytest.raises(OSError, match="No space left"):
         store(folder, batch("b", 50), Settings(), ["b.csv"])
     monkeypatch.undo()
@@ -436,3 +437,23 @@ def test_soak_imports_and_page_loads_at_once_leave_the_folder_consistent(tmp_pat
     for path in (folder / ".cxdash").rglob("*.parquet"):
         pq.read_metadata(path)  # every prepared file readable
     assert time.monotonic() - started < 60
+
+
+def test_month_files_written_in_batches_hold_each_months_rows_in_time_order(tmp_path, monkeypatch):
+    """Months are written from one stream of batches (core.MONTH_BATCH_ROWS rows each); batches that
+    straddle two months are split at the boundary."""
+    monkeypatch.setattr(core, "MONTH_BATCH_ROWS", 7)
+    parsed = batch("m", 60)
+    # 20 contacts in each of February, March and April (local time), shuffled
+    arrived = pd.Series(pd.to_datetime(["2026-02-10 18:00", "2026-03-10 18:00", "2026-04-10 18:00"] * 20,
+                                       utc=True)) + pd.to_timedelta(np.arange(60), unit="min")
+    rows = parsed.rows.assign(arrived_at=arrived, answered_at=arrived + pd.Timedelta(seconds=20),
+                              ended_at=arrived + pd.Timedelta(seconds=300)).sample(frac=1, random_state=3)
+    summary = store(tmp_path, Parsed(SOURCE, rows, records_read=60), Settings(), ["m.csv"])
+    assert summary.months_written == ["2026-02", "2026-03", "2026-04"]
+    for month, first in (("2026-02", 0), ("2026-03", 1), ("2026-04", 2)):
+        stored = pq.read_table(core.source_dir(tmp_path, SOURCE) / f"{month}.parquet").to_pandas()
+        expected = parsed.rows.iloc[first::3]  # that month's ids, in arrival order
+        assert list(stored["interaction_id"]) == list(expected["interaction_id"])
+        assert stored["arrived_at"].is_monotonic_increasing
+        assert pq.ParquetFile(core.source_dir(tmp_path, SOURCE) / f"{month}.parquet").num_row_groups >= 3

@@ -492,9 +492,10 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
             "reason": problems["reason"].to_numpy(dtype=object),
             "record": problems["record"].to_numpy(dtype=object)})) if len(frame)]
         con.execute("create temp table checked as " + load_sql("import_checked"))
-        # the checks' tables are not needed any more: their memory goes to the merge
+        # the checks' tables and the parsed rows are not needed any more: their memory goes to the merge
         con.execute("drop view staged_raw; drop table staged_typed; drop table staged_problems; "
                     "drop table if exists staged_column_problems")
+        con.unregister("imported")
         summary.superseded = len(parsed.rows) - len(problems) - _count(con, "checked") + parsed.superseded
         summary.deleted = len(parsed.deletions)
         deletions = _latest_deletions(parsed.deletions)
@@ -526,15 +527,14 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
             written = _merge(con, folder, parsed, settings, summary)
             directory = source_dir(folder, parsed.source)
             months = len(written.counts)
-            for number, (month, table) in enumerate(_month_tables(con, written), start=1):
+            for number, (month, parts) in enumerate(_month_tables(con, written), start=1):
                 tell(f"Writing month {number} of {months} ({month})", 0.5 + 0.5 * (number - 1) / months)
                 target = directory / f"{month}.parquet"
-                if table is None:
+                if parts is None:
                     target.unlink(missing_ok=True)
                     continue
                 directory.mkdir(parents=True, exist_ok=True)
-                _write_atomically(target, lambda temporary, table=table: pq.write_table(
-                    table, temporary, compression="zstd"))
+                _write_atomically(target, lambda temporary, parts=parts: _write_parts(temporary, parts))
 
             moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%f")  # two imports a second apart
             if len(set_aside_frame):
@@ -549,20 +549,40 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
     return summary
 
 
-def _month_tables(con: duckdb.DuckDBPyConnection, written: Written) -> Iterator[tuple[str, pa.Table | None]]:
-    """The new content of each changed month file (None: no rows left, remove the file): fetched once,
-    in time order within each month (a day's scan skips the rest), as Arrow in the month files' schema;
-    each month a slice of it."""
+MONTH_BATCH_ROWS = 262_144  # rows of a month file held at once while it is written (a row group each)
+
+
+def _month_tables(con: duckdb.DuckDBPyConnection, written: Written) -> Iterator[tuple[str, Iterator | None]]:
+    """The new content of each changed month file (None: no rows left, remove the file), in time order
+    within each month (a day's scan skips the rest), as Arrow tables in the month files' schema of at
+    most MONTH_BATCH_ROWS rows each: one query streams every month in turn, so an import holds one
+    batch of its rows in Python, not all of them. Each month's parts must be read before the next
+    month's."""
     changed = written.counts
     query = f"select {_COLUMNS} from ({written.query}) order by month, arrived_at, interaction_id"
-    table = con.sql(query, params=written.params).to_arrow_table() if any(changed.values()) else None
-    offset = 0
+    reader = con.sql(query, params=written.params).fetch_record_batch(MONTH_BATCH_ROWS) \
+        if any(changed.values()) else None
+    schema = import_schema()
+    left_over: list[pa.RecordBatch] = []  # the rest of a batch that began in the month before
+
+    def parts(count: int) -> Iterator[pa.Table]:
+        while count:
+            batch = left_over.pop() if left_over else reader.read_next_batch()
+            if batch.num_rows > count:
+                left_over.append(batch.slice(count))
+                batch = batch.slice(0, count)
+            count -= batch.num_rows
+            yield pa.Table.from_batches([batch]).cast(schema)
+
     for month in sorted(changed):
-        if not changed[month]:
-            yield month, None
-            continue
-        yield month, table.slice(offset, changed[month]).cast(import_schema())
-        offset += changed[month]
+        yield month, parts(changed[month]) if changed[month] else None
+
+
+def _write_parts(path: Path, parts: Iterator[pa.Table]) -> None:
+    """One month file from its parts, a row group each."""
+    with pq.ParquetWriter(path, import_schema(), compression="zstd") as writer:
+        for part in parts:
+            writer.write_table(part)
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -648,6 +668,8 @@ def _merge(con: duckdb.DuckDBPyConnection, folder: Path, parsed: Parsed, setting
     counts = dict(con.execute(f"select month, count(*) from ({written.query}) group by month",
                               written.params).fetchall())
     written.counts = {m: counts.get(m, 0) for m in changed_months}
+    # what the months are written from is `incoming` and the stored files: the rest goes
+    con.execute("drop table checked; drop table stored_rows; drop table stored_keys")
     return written
 
 
