@@ -92,6 +92,7 @@ class Store:
         self.path = report.store or store_path(folder)  # the prepared store: DATA/.cxdash, or elsewhere
         self._lock = threading.Lock()
         self._memo: dict[tuple, object] = {}
+        self._pending: dict[tuple, threading.Lock] = {}  # the keys being computed, each with its lock
         self._views: dict[str, str] = {}  # the query behind each view over prepared files
         self.cost_source = COSTS_TABLE
         self._scratch_dir: tempfile.TemporaryDirectory | None = None
@@ -288,21 +289,27 @@ class Store:
         """A query's result for these parameters, computed once: a store's data never changes.
         Parameter values must be hashable (dates, numbers, text, tuples)."""
         key = (name, tuple(sorted(params.items())))
-        with self._lock:
-            if key not in self._memo:
-                self._memo[key] = self.query(name, **{k: list(v) if isinstance(v, tuple) else v
-                                                      for k, v in params.items()})
-            return self._memo[key].copy()
+        return self.remember(key, lambda: self.query(name, **{k: list(v) if isinstance(v, tuple) else v
+                                                               for k, v in params.items()})).copy()
 
     def remember(self, key: tuple, compute):
         """A value derived from this store's data, computed once (the data never changes) and kept
-        with the store, so it goes when the store does."""
+        with the store, so it goes when the store does. Callers asking for the same key at once (many
+        visitors opening the same page) wait for the first one's computation rather than repeat it;
+        other keys do not wait. A computation that fails is left to the next caller."""
         with self._lock:
             if key in self._memo:
                 return self._memo[key]
-        value = compute()  # outside the lock: another view's fit need not wait for this one
-        with self._lock:
-            return self._memo.setdefault(key, value)
+            pending = self._pending.setdefault(key, threading.Lock())
+        with pending:
+            with self._lock:
+                if key in self._memo:
+                    return self._memo[key]
+            value = compute()
+            with self._lock:
+                self._memo[key] = value
+                self._pending.pop(key, None)
+            return value
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self._db.cursor()

@@ -128,3 +128,40 @@ def test_a_store_scoped_to_no_team_holds_nothing(two_teams):
     period = kpis.Period(date(2024, 1, 10), date(2024, 1, 10))
     with Store.open(two_teams, teams=()) as nobody:
         assert kpis.kpi_values(nobody, period)["contacts"] == 0
+
+
+def test_visitors_asking_for_the_same_figures_at_once_compute_them_once(two_teams):
+    """Store.remember: callers of one key wait for the first computation (20 visitors opening the
+    Overview at once compute it once); another key does not wait; a failure is left to the next."""
+    import threading
+    import time
+
+    with Store.open(two_teams) as store:
+        calls: list[str] = []
+
+        def slow(name):
+            def compute():
+                calls.append(name)
+                time.sleep(0.3)
+                return name.upper()
+            return compute
+
+        results: list[str] = []
+        workers = [threading.Thread(target=lambda: results.append(store.remember(("page",), slow("page"))))
+                   for _ in range(8)]
+        started = time.monotonic()
+        for worker in workers:
+            worker.start()
+        other = store.remember(("other",), slow("other"))  # not held up by the page's computation
+        other_done = time.monotonic() - started
+        for worker in workers:
+            worker.join()
+        assert results == ["PAGE"] * 8 and other == "OTHER"
+        assert sorted(calls) == ["other", "page"]
+        assert other_done < 0.55
+
+        def broken():
+            raise RuntimeError("no")
+        with pytest.raises(RuntimeError):
+            store.remember(("flaky",), broken)
+        assert store.remember(("flaky",), lambda: 1) == 1
