@@ -15,7 +15,7 @@ PAGES = {
     "Reports": [("overview", "Overview", "dashboard"), ("quality", "Quality", "sentiment_satisfied"),
                 ("monthly_report", "Monthly report", "summarize")],
     "Planning": [("seasonality", "Seasonality", "calendar_month"), ("forecast", "Forecast", "insights"),
-                 ("staffing", "Staffing", "groups")],
+                 ("staffing", "Staffing", "groups"), ("schedule", "Schedule", "calendar_view_week")],
     "Data": [("data_health", "Data health", "health_and_safety"), ("data_import", "Import", "upload_file"),
              ("audit", "Audit trail", "policy")],
 }

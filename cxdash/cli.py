@@ -145,6 +145,29 @@ def _parser() -> argparse.ArgumentParser:
     staffing.add_argument("--patience-seconds", type=number(0),
                           help="mean caller patience: switches to Erlang A, which adds abandonment")
     staffing.add_argument("--json", action="store_true", help="print one JSON object")
+
+    schedule = with_data(commands.add_parser(
+        "schedule", help="a week's shifts, breaks and roster from a stored interval forecast (CP-SAT); "
+                         "kept in DATA/schedules/"))
+    schedule.add_argument("--forecast", required=True, metavar="RUN", help="a run id of the forecast record")
+    schedule.add_argument("--week", type=_date, required=True, metavar="DATE",
+                          help="the first of the seven local days to schedule")
+    team = schedule.add_mutually_exclusive_group()
+    team.add_argument("--agents", type=int, metavar="N",
+                      help="headcount, all full time (default: [schedule] agents in cxdash.toml)")
+    team.add_argument("--roster", type=Path, metavar="FILE",
+                      help="CSV of agent, contract_hours, days, earliest, latest")
+    schedule.add_argument("--safety", type=int, metavar="PCT",
+                          help="plan each interval for the contacts it stays under with this chance, 50-99 "
+                               "(default 50: the forecast)")
+    schedule.add_argument("--time-limit", type=number(0), metavar="SECONDS",
+                          help="the solver's time limit (default: [schedule] time_limit_seconds, 10)")
+    schedule.add_argument("--erlang-a", action="store_true",
+                          help="Erlang A with the customers' patience the data shows, instead of Erlang C")
+    schedule.add_argument("--out", type=Path, metavar="FILE",
+                          help="write the shifts (agent, date, start, end, paid hours, breaks) as .csv "
+                               "or .xlsx")
+    schedule.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -189,6 +212,8 @@ def _run(args: argparse.Namespace, folder: Path | None) -> int:
         return _forecast(folder, args)
     if args.command == "import":
         return _import(folder, args)
+    if args.command == "schedule":
+        return _schedule(folder, args)
     return _kpis(folder, args)
 
 
@@ -399,6 +424,117 @@ def _forecast(folder: Path, args: argparse.Namespace) -> int:
     if args.out is not None:
         print(f"{args.out}: {len(rows):,} rows")
     return 0
+
+
+def _schedule(folder: Path, args: argparse.Namespace) -> int:
+    """A week's schedule from a stored forecast, kept in the record; the figures as text or JSON."""
+    from cxdash import record
+    from cxdash.forecast import GRAINS
+    from cxdash.safe import csv_bytes, excel_writer, neutralise_formulas
+    from cxdash.schedule import Plan, RulesError, keep, make_schedule
+    from cxdash.schedule.roster import read_roster
+    from cxdash.schedule.rules import rules_from
+    from cxdash.settings import load_settings
+
+    if args.out is not None and args.out.suffix.lower() not in (".csv", ".xlsx"):
+        print("--out must end in .csv or .xlsx", file=sys.stderr)
+        return 2
+    if args.safety is not None and not 50 <= args.safety <= 99:
+        print("--safety must be a whole percent from 50 to 99", file=sys.stderr)
+        return 2
+    if args.agents is not None and not 1 <= args.agents <= 5000:
+        print("--agents must be from 1 to 5000", file=sys.stderr)
+        return 2
+    settings = load_settings(folder)
+    _warn_settings(settings)
+    try:
+        meta = record.metadata(folder, args.forecast)
+    except (OSError, ValueError):
+        print(f"{folder}: no forecast run {args.forecast!r} in the record (see the Forecast page or "
+              "`python -m cxdash forecast`)", file=sys.stderr)
+        return 1
+    if meta.get("grain") not in GRAINS or meta["grain"] == "day":
+        print(f"{args.forecast}: a schedule needs a 15- or 30-minute forecast, not one by day",
+              file=sys.stderr)
+        return 1
+    roster = None
+    try:
+        rules = rules_from(settings.schedule)
+        if args.roster is not None:
+            roster, problems, _ = read_roster(args.roster.read_bytes(), args.roster.name, rules)
+            for line in problems:
+                print(f"warning: {line}", file=sys.stderr)
+        patience = None
+        if args.erlang_a:
+            from cxdash import staffing
+            from cxdash.store import Store
+
+            request = record.request_of(meta)
+            with Store.open(folder) as store:
+                patience = staffing.patience_seconds(store, request.channels, request.queues, request.as_of)
+            if patience is None:
+                print("warning: too few abandons to tell the customers' patience: Erlang C used",
+                      file=sys.stderr)
+        plan = Plan(args.week, agents=args.agents, roster=None if roster is None else tuple(roster),
+                    safety_pct=args.safety, time_limit=args.time_limit, erlang_a=patience is not None)
+        rows = record.rows(folder, args.forecast, settings.timezone)
+        made = make_schedule(rows, args.forecast, GRAINS[meta["grain"]], plan, settings, patience)
+    except RulesError as error:
+        print(f"{folder}: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        if args.roster is not None and error.filename == str(args.roster):
+            print(f"{args.roster}: the roster could not be read ({error.strerror})", file=sys.stderr)
+            return 2
+        raise
+    schedule_id = keep.save(folder, made)
+    if made.shifts is not None and args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        with _naming(args.out):
+            if args.out.suffix.lower() == ".csv":
+                args.out.write_bytes(csv_bytes(made.shifts))
+            else:
+                with excel_writer(args.out) as writer:
+                    neutralise_formulas(made.roster).to_excel(writer, sheet_name="Roster", index=False)
+                    neutralise_formulas(made.shifts).to_excel(writer, sheet_name="Shifts", index=False)
+    document = {"schedule_id": schedule_id, **keep.summary(made)}
+    if args.json:
+        print(json.dumps(document, default=str))
+        return 0 if made.shifts is not None else 1
+    for line in made.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    if made.shifts is None:
+        print(f"{folder}: {made.solution.message}", file=sys.stderr)
+        return 1
+    _print_schedule(document, args)
+    return 0
+
+
+def _print_schedule(document: dict, args: argparse.Namespace) -> None:
+    solver, week, inputs = document["solver"], document["week"], document["inputs"]
+    print(f"Schedule {document['schedule_id']}: week from {inputs['week']}, {inputs['agents']} agents, "
+          f"forecast {inputs['forecast_run']} at {inputs['safety_pct']}% safety")
+    print(f"Solver (CP-SAT)        {document['status']} in {solver['seconds']:.1f} s; shortfall "
+          f"{solver['shortfall_contacts']:,.1f} contacts (gap {100 * solver['shortfall_gap']:.1f}%), "
+          f"paid hours gap {100 * solver['gap']:.1f}%")
+    asa = "overloaded" if week["asa_seconds"] is None else f"{week['asa_seconds']:.1f} s"
+    print(f"Service level          {100 * week['service_level']:.1f}% within {inputs['target_seconds']:g} s "
+          f"(target {inputs['service_level_pct']}%)")
+    print(f"ASA                    {asa}")
+    print(f"Occupancy              {100 * week['occupancy']:.1f}%")
+    print(f"Abandon rate           {100 * week['abandon_rate']:.1f}%")
+    print(f"Paid hours             {week['paid_hours']:,.1f} (${week['cost_usd']:,.0f} at "
+          f"${inputs['loaded_hourly_rate_usd']:g}/h)")
+    print(f"Understaffed           {week['intervals_under']} of {week['intervals']} intervals "
+          f"({week['understaffed_agent_intervals']:.1f} agent-intervals)")
+    for line in document["understaffed"]:
+        print(f"  {line}")
+    print(f"Overstaffed            {week['intervals_over']} intervals "
+          f"({week['overstaffed_agent_intervals']:.1f} agent-intervals)")
+    for line in document["overstaffed"]:
+        print(f"  {line}")
+    if args.out is not None:
+        print(f"{args.out}: the shifts")
 
 
 @contextmanager

@@ -102,6 +102,54 @@ STAFFING_RANGES = {"service_level_target_pct": (50, 99), "max_occupancy_pct": (5
 
 
 @dataclass(frozen=True)
+class BreakRule:
+    """A break every shift of at least `min_shift_hours` takes, `minutes` long, starting between
+    window_hours[0] and window_hours[1] after the shift starts; paid or not (an unpaid meal)."""
+
+    name: str
+    minutes: int
+    paid: bool
+    window_hours: tuple[float, float]
+    min_shift_hours: float = 0.0
+
+
+@dataclass(frozen=True)
+class ScheduleDefaults:
+    """The shift rules of the Schedule page and `python -m cxdash schedule` (defaults: the seed
+    documents where they say, common practice where they do not)."""
+
+    agents: int = 24  # seed: 24 frontline agents in 3 shifts (when no roster file is given)
+    part_time_agents: int = 0  # of those agents, how many work part time
+    shift_hours: tuple[float, ...] = (8.5, 6.0, 4.0)  # start to end, the unpaid meal included
+    start_grid_minutes: int = 30  # shifts start on the hour and the half hour
+    breaks: tuple[BreakRule, ...] = (
+        BreakRule("break", 15, True, (1.0, 2.5), 4.0),
+        BreakRule("meal", 30, False, (3.0, 5.0), 6.5),
+        BreakRule("second break", 15, True, (5.5, 7.0), 8.0))
+    max_days_per_week: int = 5
+    consecutive_days_off: int = 2
+    min_rest_hours: float = 11.0  # between the end of one shift and the start of the next
+    full_time_hours: tuple[float, float] = (40.0, 40.0)  # paid hours a week, least and most
+    part_time_hours: tuple[float, float] = (20.0, 30.0)
+    # seed: phone and chat Mon-Fri 07:00-22:00, Sat-Sun 09:00-18:00 (weekday -> open ranges, minutes)
+    opening_hours: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=lambda: {
+        **{day: ((420, 1320),) for day in WEEKDAY_KEYS[:5]},
+        **{day: ((540, 1080),) for day in WEEKDAY_KEYS[5:]}})
+    # paid time off the phones that the schedule does not place (absence, training, coaching): the
+    # seed's 30% shrinkage less the paid breaks placed here (30 of 480 minutes): 1 - 0.7 / 0.9375
+    shrinkage_pct: int = 25
+    safety_pct: int = 50  # the chance each interval meets the target (50: staff to the forecast)
+    safety_share_pct: int = 90  # the share of intervals that must meet it with that chance
+    time_limit_seconds: float = 10.0
+
+
+# the whole numbers each schedule default may take
+SCHEDULE_RANGES = {"agents": (1, 5000), "part_time_agents": (0, 5000), "start_grid_minutes": (15, 240),
+                   "max_days_per_week": (1, 7), "consecutive_days_off": (0, 6), "shrinkage_pct": (0, 80),
+                   "safety_pct": (50, 99), "safety_share_pct": (50, 100)}
+
+
+@dataclass(frozen=True)
 class SpecialDay:
     """A day or run of days of the user's own that moves contact volume: a sale, a launch, an outage."""
 
@@ -137,6 +185,7 @@ class Settings:
     business_hours: dict[str, dict[str, tuple[tuple[int, int], ...]]] = field(default_factory=dict)
     closed_dates: tuple[date, ...] = ()
     staffing: StaffingDefaults = field(default_factory=StaffingDefaults)
+    schedule: ScheduleDefaults = field(default_factory=ScheduleDefaults)
     # the plausibility window of every timestamp read ([validation] earliest/latest): a row outside it
     # (.NET's DateTime.MinValue 0001-01-01, Unix time 0, a year-9999 "never") is set aside
     earliest: date = date(1980, 1, 1)
@@ -148,7 +197,8 @@ class Settings:
         relevant = {k: v for k, v in asdict(self).items()
                     if k not in ("targets", "problems", "cost_model", "coaching_queues", "holiday_country",
                                  "holiday_subdivision", "special_days", "peak_hours",
-                                 "business_hours", "closed_dates", "earliest", "latest", "staffing")}
+                                 "business_hours", "closed_dates", "earliest", "latest", "staffing",
+                                 "schedule")}
         return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -188,7 +238,7 @@ LATEST_DATE = date(2262, 1, 1)
 # cxdash.metrics, each a table of TARGET_KEYS)
 KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "": ("timezone", "metrics", "targets", "calendar", "forecast", "cost_model", "lifetime_value",
-         "validation", "staffing"),
+         "validation", "staffing", "schedule"),
     "metrics": ("service_level_seconds", "short_abandon_seconds", "service_level_abandons", "csat_method",
                 "live_channels", "async_channels", "first_response_seconds"),
     "calendar": ("country", "subdivision", "peak_hours", "special_days"),
@@ -197,6 +247,7 @@ KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "lifetime_value": ("coaching_queues",),
     "validation": ("earliest", "latest"),
     "staffing": tuple(StaffingDefaults.__dataclass_fields__),
+    "schedule": tuple(ScheduleDefaults.__dataclass_fields__),
 }
 TARGET_KEYS = ("good", "warn", "low", "high", "warn_low", "warn_high")
 SPECIAL_DAY_KEYS = ("name", "start", "end")
@@ -414,6 +465,8 @@ def _read(raw, source: str, problems: list[str]) -> dict:
         changes.update(_validation(raw["validation"], source, problems))
     if "staffing" in raw:
         changes["staffing"] = _staffing(raw["staffing"], source, problems)
+    if "schedule" in raw:
+        changes["schedule"] = _schedule(raw["schedule"], source, problems)
     if "targets" in raw:
         changes["targets"] = _targets(raw["targets"], source, problems)
     return changes
@@ -484,6 +537,108 @@ def _staffing(raw, source: str, problems: list[str]) -> StaffingDefaults:
         else:
             problems.append(f"{source}: staffing.{key} = {_show(value)} must be a whole number of percent "
                             f"in {low}..{high}; default {getattr(default, key)} used")
+    return replace(default, **changes)
+
+
+def _quarters(value, low: float, high: float) -> float | None:
+    """A number of hours within low..high on the quarter hour (the schedule's 15-minute grid), else None."""
+    number = _number(value, low, high)
+    return number if number is not None and (number * 4).is_integer() else None
+
+
+def _schedule_value(key: str, value):
+    """One [schedule] value as ScheduleDefaults holds it, or None when it is not one."""
+    if key in SCHEDULE_RANGES:
+        low, high = SCHEDULE_RANGES[key]
+        number = _number(value, low, high)
+        ok = number is not None and number.is_integer() and (key != "start_grid_minutes" or number % 15 == 0)
+        return int(number) if ok else None
+    if key in ("min_rest_hours", "time_limit_seconds"):
+        return _quarters(value, 0, 24) if key == "min_rest_hours" else _number(value, 1, 600)
+    if key == "shift_hours":
+        hours = [_quarters(v, 1, 16) for v in value] if isinstance(value, list) and 0 < len(value) <= 8 \
+            else [None]
+        return None if None in hours else tuple(sorted(set(hours), reverse=True))
+    if key in ("full_time_hours", "part_time_hours"):
+        pair = [value, value] if not isinstance(value, list) else value
+        hours = [_number(v, 0, 168) for v in pair] if len(pair) == 2 else [None]
+        return None if None in hours or hours[0] > hours[1] else (hours[0], hours[1])
+    if key == "breaks":
+        if not isinstance(value, list) or len(value) > 6:
+            return None
+        rules = [_break_rule(item) for item in value]
+        return None if None in rules else tuple(rules)
+    return _opening_hours(value)
+
+
+def _break_rule(item) -> BreakRule | None:
+    """A [[schedule.breaks]] entry: name, minutes (a multiple of 15 up to 120), paid (true or false),
+    window_hours [earliest, latest] after the shift starts, and min_shift_hours (default 0)."""
+    if not isinstance(item, dict) or set(item) - set(BreakRule.__dataclass_fields__):
+        return None
+    name, minutes, paid = item.get("name"), _number(item.get("minutes"), 15, 120), item.get("paid")
+    window = item.get("window_hours")
+    window = [_quarters(v, 0, 16) for v in window] if isinstance(window, list) and len(window) == 2 else None
+    shortest = _number(item.get("min_shift_hours", 0), 0, 24)
+    if not (isinstance(name, str) and 0 < len(name.strip()) <= 40 and minutes is not None
+            and minutes % 15 == 0 and isinstance(paid, bool) and window and None not in window
+            and window[0] <= window[1] and shortest is not None):
+        return None
+    return BreakRule(name.strip(), int(minutes), paid, (window[0], window[1]), shortest)
+
+
+def _opening_hours(value) -> dict[str, tuple[tuple[int, int], ...]] | None:
+    """Opening hours by weekday (keys daily, weekdays, weekend, mon..sun; "07:00-22:00" or "closed"),
+    each time on the quarter hour; a day not named is closed."""
+    if not isinstance(value, dict) or not value or not set(value) <= set(DAY_GROUPS):
+        return None
+    week: dict[str, tuple[tuple[int, int], ...]] = {day: () for day in WEEKDAY_KEYS}
+    try:
+        for group, text in value.items():
+            for day in DAY_GROUPS[group]:
+                week[day] = _hours(text)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    minutes = [m for ranges in week.values() for pair in ranges for m in pair]
+    return week if minutes and all(m % 15 == 0 for m in minutes) else None
+
+
+SCHEDULE_SHAPES = {
+    "shift_hours": "a list of up to 8 shift lengths in hours (1..16, on the quarter hour)",
+    "start_grid_minutes": "a whole number of minutes, a multiple of 15, in 15..240",
+    "breaks": "a list of up to 6 tables { name, minutes (15..120, a multiple of 15), paid (true or "
+              "false), window_hours = [earliest, latest] (hours after the start, on the quarter hour), "
+              "min_shift_hours }",
+    "min_rest_hours": "a number of hours in 0..24 on the quarter hour",
+    "full_time_hours": "paid hours a week, one number or [least, most], in 0..168",
+    "part_time_hours": "paid hours a week, one number or [least, most], in 0..168",
+    "opening_hours": "a table of daily, weekdays, weekend or mon..sun with hours like \"07:00-22:00\" "
+                     "or \"closed\", on the quarter hour, open on some day",
+    "time_limit_seconds": "a number of seconds in 1..600",
+}
+
+
+def _schedule(raw, source: str, problems: list[str]) -> ScheduleDefaults:
+    """The [schedule] table: shift rules, each checked for its type and range; a bad one keeps its
+    default, named in a problem."""
+    default = ScheduleDefaults()
+    raw = _table(raw, "schedule", source, problems, KNOWN_KEYS["schedule"])
+    changes: dict = {}
+    for key, value in raw.items():
+        parsed = _schedule_value(key, value)
+        if parsed is not None:
+            changes[key] = parsed
+            continue
+        shape = SCHEDULE_SHAPES.get(key)
+        if shape is None:
+            low, high = SCHEDULE_RANGES[key]
+            shape = f"a whole number in {low}..{high}"
+        problems.append(f"{source}: schedule.{key} = {_show(value)} must be {shape}; default used")
+    agents = changes.get("agents", default.agents)
+    if changes.get("part_time_agents", default.part_time_agents) > agents:
+        problems.append(f"{source}: schedule.part_time_agents ({changes['part_time_agents']}) must not "
+                        f"exceed schedule.agents ({agents}); default {default.part_time_agents} used")
+        changes.pop("part_time_agents")
     return replace(default, **changes)
 
 

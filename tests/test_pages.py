@@ -16,7 +16,7 @@ from tests.builders import write_costs, write_interactions, write_settings
 
 PAGES = ["pages/overview.py", "pages/quality.py", "pages/monthly_report.py", "pages/seasonality.py",
          "pages/forecast.py", "pages/staffing.py", "pages/data_health.py", "pages/data_import.py",
-         "pages/audit.py"]
+         "pages/audit.py", "pages/schedule.py"]
 
 
 _run = run  # the harness's run: every page failure fails the test
@@ -44,7 +44,7 @@ def test_page_renders_on_the_demo_without_an_exception(app_test, demo_folder, pa
     at = _run(app_test(demo_folder), page)
     assert at.title and at.title[0].value in ("Overview", "Quality", "Monthly report", "Seasonality",
                                              "Forecast", "Staffing", "Data health", "Import",
-                                             "Audit trail")
+                                             "Audit trail", "Schedule")
     assert not at.error
 
 
