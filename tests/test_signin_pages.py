@@ -133,3 +133,21 @@ def test_xsrf_protection_stays_on_and_the_server_listens_on_loopback_by_default(
     config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit/config.toml").read_text())
     assert config["server"].get("enableXsrfProtection", True) is True
     assert config["server"]["address"] == "127.0.0.1"
+
+
+def test_a_role_without_data_health_gets_the_data_problem_banner_without_a_link_to_it(app_test, folder):
+    """A row set aside puts a banner on every page; its link to Data health (a page a team lead or a
+    planner does not have) failed the page."""
+    from tests.builders import write_interactions
+
+    write_interactions(folder, [dict(interaction_id="BAD-1", channel="phone", arrived_at="2026-10-14 18:00",
+                                     talk_seconds=-5.0, team="Team Day", customer_id="C1")],
+                       name="interactions/bad.parquet")
+    try:
+        for email in ("lee@livingwell.example", "pat@livingwell.example", "quinn@livingwell.example"):
+            at = run(signed_in(app_test, folder, email))
+            assert "breaks the data contract" in texts(at), email
+            links = [link.label for link in at.get("page_link")]
+            assert links == (["Open Data health"] if email.startswith("quinn") else []), email
+    finally:
+        (folder / "interactions" / "bad.parquet").unlink()

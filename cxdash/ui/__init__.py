@@ -218,12 +218,14 @@ def data_problem_banner(store: Store) -> None:
     named = "; ".join(f"{code(f.path)} ({trouble(f)})" for f in troubled[:3])
     more = f"; and {len(troubled) - 3} more files" if len(troubled) > 3 else ""
     st.warning(f"Some data breaks the data contract and is not used: {named}{more}. "
-               "Rows set aside are kept, not lost: see them on the Data health page.",
+               "Rows set aside are kept, not lost: see them on the Data health page"
+               + ("." if access().may_see("data_health") else " (ask whoever looks after cxdash)."),
                icon=":material/warning:")
     with st.expander("Which columns, and how many rows"):
         for line in report.messages():
             st.markdown(f"- {plain(line)}")
-    st.page_link("pages/data_health.py", label="Open Data health", icon=":material/health_and_safety:")
+    if access().may_see("data_health"):  # a link to a page the role does not have would fail the page
+        st.page_link("pages/data_health.py", label="Open Data health", icon=":material/health_and_safety:")
 
 
 def tiles(shown: Sequence[Tile], columns: int | list[float] | None = None) -> None:
