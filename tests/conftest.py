@@ -119,6 +119,18 @@ def _serve(folder: Path, log_name: str):
     log.close()
 
 
+def _serve_with(folder: Path, log_name: str, extra_args: list[str], env: dict):
+    """As _serve, with more `streamlit run` arguments and environment (sign-in's secrets file)."""
+    from tests import oidc
+
+    try:
+        process, url = oidc.start_streamlit(folder, ARTIFACTS / log_name, extra_args, env)
+    except oidc.StartFailed as error:
+        pytest.fail(str(error))
+    yield url
+    oidc.stop(process)
+
+
 @pytest.fixture(scope="session")
 def served_app(demo_folder):
     """The app over the small demo; yields its base URL."""
@@ -153,3 +165,54 @@ def page(browser):
     tab.set_default_timeout(60_000)
     yield tab
     context.close()
+
+
+# --- sign-in (issue 18): a real OpenID Connect provider on the loopback address, and the app using it --
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """oidc-provider-mock on a free loopback port, started by the suite; yields its base URL. It not
+    starting fails the test with its log's path (never a skip)."""
+    from tests import oidc
+
+    try:
+        process, url = oidc.start_provider(ARTIFACTS / "oidc_provider.log")
+    except oidc.StartFailed as error:
+        pytest.fail(str(error))
+    yield url
+    oidc.stop(process)
+
+
+@pytest.fixture(scope="session")
+def signed_in_folder(demo_folder, tmp_path_factory) -> Path:
+    """A copy of the small demo with the design's DATA/roles.toml (tests/oidc.py ROLES_TOML), and two
+    rows set aside that carry known customer ids (C7777777 of Team Day, C7777778 of Team Evening):
+    the rows the Data health page lists, which no role may see the customer id of."""
+    import shutil
+
+    from tests import oidc
+    from tests.builders import write_interactions
+
+    folder = tmp_path_factory.mktemp("signed_in") / "data"
+    shutil.copytree(demo_folder, folder)
+    (folder / "roles.toml").write_text(oidc.ROLES_TOML, encoding="utf-8")
+    write_interactions(folder, [
+        dict(interaction_id="PLANTED-1", channel="phone", arrived_at="2026-10-14 17:00", queue="orders",
+             answered_at="2026-10-14 17:01", ended_at="2026-10-14 17:06", talk_seconds=300.0,
+             agent_id="agent_003", team="Team Day", tier=1, csat_score=9, customer_id="C7777777"),
+        dict(interaction_id="PLANTED-2", channel="phone", arrived_at="2026-10-14 18:00", queue="orders",
+             answered_at="2026-10-14 18:01", ended_at="2026-10-14 18:06", talk_seconds=-5.0,
+             agent_id="agent_004", team="Team Evening", tier=1, customer_id="C7777778"),
+    ], name="interactions/month=2026-10-01/planted.parquet")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def served_signed_in_app(signed_in_folder, oidc_provider, tmp_path_factory):
+    """The app over signed_in_folder with sign-in on against oidc_provider (a generated secrets file,
+    random cookie secret), everyone of tests/oidc.py PEOPLE registered; yields its base URL."""
+    from tests import oidc
+
+    oidc.add_people(oidc_provider)
+    secrets = oidc.write_secrets(tmp_path_factory.mktemp("secrets") / "secrets.toml", oidc_provider)
+    yield from _serve_with(signed_in_folder, "streamlit_signed_in.log", ["--secrets.files", str(secrets)], {})

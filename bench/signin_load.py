@@ -1,0 +1,360 @@
+"""Twenty people at once: each signs in through a real OpenID Connect provider and opens the Overview
+and one other page of their role, in Debian's Chromium (one browser, a context each), against one
+person at a time on the same server in the same run (issue 18).
+
+The provider (oidc-provider-mock) and the app (`streamlit run app.py`, sign-in on, a generated secrets
+file) are started by this script on the loopback address; the browser reaches nothing else. The data
+is a copy of DATA_DIR (default: a fresh demo at --scale) with a roles file naming the people: four
+each of director, quality, planner, team lead (Team Day or Team Evening) and admin.
+
+Per person, three times:
+- sign-in: from opening the app until the Overview's tiles are drawn after the provider's form
+  (the app, the provider's page, the token exchange, the first run for the new session);
+- overview: a fresh load of the Overview, from the navigation until every tile value has text,
+  read in the page (performance.now() when a predicate polled every 100 ms holds);
+- other page: a page of their role (director Monthly report, quality and team lead Quality, planner
+  Seasonality, admin Data health), from the navigation until its title is drawn and the run is over.
+Every page must render without an error (no exception, no "Something went wrong", no traceback).
+
+Order: one uncounted warm-up person per role (caches and each team's store), then each role's person
+alone, one after another (--single-rounds times), then all twenty at once: the twenty sign in at the
+same moment, wait for each other, and load the Overview at the same moment. Goal: the twenty's median
+overview time is at most 3x the single visitors' median.
+
+The browser runs on the same machine as the server: the CPU time each side used (app, provider,
+browser, and the machine's other programs) is printed for both phases, so that a ratio can be read
+for what it is (on two cores the twenty browsers take most of the machine). --still draws the pages
+without CSS animations, alone and at once alike.
+
+    .venv/bin/python bench/signin_load.py [DATA_DIR] [--scale 0.03] [--people 20] [--still] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import oidc  # noqa: E402 - the provider and the sign-in, as the tests use them
+from tests.conftest import CHROMIUM_ARGS  # noqa: E402
+
+LOGS = ROOT / "bench" / "out" / "signin_load"
+CHROMIUM = Path(os.environ.get("CXDASH_CHROMIUM", "/usr/bin/chromium"))
+GOAL = 3.0  # the twenty's median overview time / a single visitor's, at most
+STEP_MS = 300_000  # the longest any one step may take
+# how often a page checks whether it has drawn (in the page; an animation-frame poll in twenty pages
+# at once costs the browser more than the resolution is worth)
+POLL_MS = 100
+ROLES = ("director", "quality", "planner", "team_lead", "admin")
+OTHER_PAGE = {"director": ("monthly_report", "Monthly report"), "quality": ("quality", "Quality"),
+              "planner": ("seasonality", "Seasonality"), "team_lead": ("quality", "Quality"),
+              "admin": ("data_health", "Data health")}
+
+# every tile value has text: returns the time since the navigation started, in the frame it holds
+TILES_DRAWN = """(count) => {
+  let filled = 0;
+  for (const value of document.querySelectorAll('[data-testid="stMetric"] [data-testid="stMetricValue"]'))
+    if (value.textContent.trim()) filled++;
+  return filled >= count ? performance.now() : false;
+}"""
+IDLE = oidc.APP_DRAWN
+# --still: no CSS animation or transition in the pages (Streamlit's running indicator and skeletons
+# animate while a run lasts; twenty of them in one software-rendered browser compete with the server
+# for the same cores, which twenty people on their own computers would not)
+STILL = """document.addEventListener('DOMContentLoaded', () => {
+  const style = document.createElement('style');
+  style.textContent = '*, *::before, *::after { animation: none !important; transition: none !important; }';
+  document.head.appendChild(style);
+});"""
+ERROR = """() => {
+  if (document.querySelector('[data-testid="stException"]')) return 'an exception';
+  const text = document.body.innerText;
+  if (text.includes('Something went wrong')) return '"Something went wrong"';
+  if (text.includes('Traceback')) return 'a traceback';
+  return '';
+}"""
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU time (user + system, every core) used so far: by each named process and its descendants,
+    by every other descendant of this script and the script itself ("browser": Chromium and
+    Playwright), and by the rest of the machine ("others"). Linux /proc only. A process's children
+    that have ended count in its own figure (their time goes to the parent that reaps them)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents, used = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        used[pid] = sum(int(x) for x in fields[11:15]) / tick  # utime, stime, cutime, cstime
+
+    def under(pid: int, root: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parents.get(pid, 1)
+        return False
+
+    totals = dict.fromkeys([*pids, "browser"], 0.0)
+    for pid, seconds in used.items():
+        named = next((name for name, root in pids.items() if under(pid, root)), None)
+        if named:
+            totals[named] += seconds
+        elif pid != os.getpid() and under(pid, os.getpid()):
+            totals["browser"] += seconds
+    own = [int(x) for x in Path(f"/proc/{os.getpid()}/stat").read_text().rsplit(")", 1)[1].split()[11:13]]
+    totals["browser"] += sum(own) / tick
+    cpu = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
+    busy = (sum(cpu[:3]) + sum(cpu[5:8])) / tick  # user, nice, system, irq, softirq, steal
+    totals["others"] = busy - sum(totals.values())
+    return totals
+
+
+def people(count: int) -> list[tuple[str, str, list[str]]]:
+    """(email, role, teams): the roles in turn; team leads alternate between two teams."""
+    found = []
+    for number in range(count):
+        role = ROLES[number % len(ROLES)]
+        teams = [("Team Day", "Team Evening")[(number // len(ROLES)) % 2]] if role == "team_lead" else []
+        found.append((f"{role.replace('_', '')}{number + 1:02d}@livingwell.example", role, teams))
+    return found
+
+
+def roles_toml(everyone: list[tuple[str, str, list[str]]]) -> str:
+    lines = ['default = "none"', 'groups_claim = "groups"', "", "[people]"]
+    for email, role, teams in everyone:
+        value = f'{{ role = "team_lead", teams = {json.dumps(teams)} }}' if teams else f'"{role}"'
+        lines.append(f'"{email}" = {value}')
+    return "\n".join(lines) + "\n"
+
+
+def prepare(data: Path | None, scale: float, workdir: Path, everyone) -> Path:
+    """The data folder the app serves: a copy of DATA_DIR, or a fresh demo, with the roles file."""
+    from cxdash.demo import write_demo
+    from cxdash.store import Store
+
+    folder = workdir / "data"
+    if data is None:
+        write_demo(folder, end=date(2026, 10, 31), scale=scale, seed=7)
+    else:
+        shutil.copytree(data, folder)
+    (folder / "roles.toml").write_text(roles_toml(everyone), encoding="utf-8")
+    Store.open(folder).close()  # validated and rolled up before any timing
+    return folder
+
+
+async def check(page, where: str, errors: list[str]) -> None:
+    await page.wait_for_function(IDLE, polling=POLL_MS, timeout=STEP_MS)
+    found = await page.evaluate(ERROR)
+    if found:
+        errors.append(f"{where}: {found}")
+
+
+async def visit(browser, app: str, person, tiles: dict[str, int], together=None, still=False) -> dict:
+    """One person: sign in, load the Overview, open their other page. `together` (twenty at once):
+    a pair of (arrived, go) the person reports to after signing in and waits on before the Overview."""
+    email, role, _ = person
+    result = {"email": email, "role": role, "errors": []}
+    context = await browser.new_context(viewport={"width": 1440, "height": 1000},
+                                        reduced_motion="reduce" if still else "no-preference")
+    if still:
+        await context.add_init_script(STILL)
+    await oidc.keep_to_loopback_async(context)
+    page = await context.new_page()
+    page.set_default_timeout(STEP_MS)
+    try:
+        started = time.perf_counter()
+        await oidc.sign_in_async(page, app, email, STEP_MS)
+        await page.wait_for_function(TILES_DRAWN, arg=tiles.get(role, 1), polling=POLL_MS, timeout=STEP_MS)
+        result["signin_ms"] = (time.perf_counter() - started) * 1000
+        await check(page, "after sign-in", result["errors"])
+        tiles.setdefault(role, await page.locator('[data-testid="stMetric"]').count())
+    except Exception as error:  # noqa: BLE001 - a person failing is a figure of the run, not its end
+        result["errors"].append(f"sign-in: {type(error).__name__}: {str(error).splitlines()[0][:160]}")
+    if together is not None:
+        arrived, go = together
+        arrived()
+        await go.wait()
+    try:
+        if not result["errors"]:
+            await page.goto(app, wait_until="commit", timeout=STEP_MS)
+            drawn = await page.wait_for_function(TILES_DRAWN, arg=tiles[role], polling=POLL_MS,
+                                                 timeout=STEP_MS)
+            result["overview_ms"] = await drawn.json_value()
+            await check(page, "overview", result["errors"])
+            path, title = OTHER_PAGE[role]
+            started = time.perf_counter()
+            await page.goto(f"{app}/{path}", timeout=STEP_MS)
+            await page.get_by_role("heading", name=title).first.wait_for(timeout=STEP_MS)
+            await page.wait_for_function(IDLE, polling=POLL_MS, timeout=STEP_MS)
+            result["other_ms"] = (time.perf_counter() - started) * 1000
+            result["other_page"] = path
+            await check(page, path, result["errors"])
+    except Exception as error:  # noqa: BLE001
+        result["errors"].append(f"{type(error).__name__}: {str(error).splitlines()[0][:160]}")
+    finally:
+        await context.close()
+    return result
+
+
+async def all_at_once(browser, app: str, everyone, tiles: dict[str, int], still: bool) -> list[dict]:
+    """Everyone signs in at the same moment; once all have, everyone loads the Overview together."""
+    go = asyncio.Event()
+    waiting = [len(everyone)]
+
+    def arrived() -> None:
+        waiting[0] -= 1
+        if waiting[0] == 0:
+            go.set()
+
+    return list(await asyncio.gather(*(visit(browser, app, person, tiles, (arrived, go), still)
+                                       for person in everyone)))
+
+
+def figures(results: list[dict], key: str) -> dict:
+    values = [r[key] for r in results if key in r]
+    return {"n": len(values), "median_ms": statistics.median(values) if values else None,
+            "max_ms": max(values) if values else None}
+
+
+async def run(app: str, everyone, single_rounds: int, pids: dict[str, int], still: bool, say) -> dict:
+    from playwright.async_api import async_playwright
+
+    tiles: dict[str, int] = {}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                                   args=CHROMIUM_ARGS)
+        try:
+            first_of_role = [next(p for p in everyone if p[1] == role) for role in ROLES]
+            for person in first_of_role:  # warm-up: uncounted
+                warm = await visit(browser, app, person, tiles, still=still)
+                problems = "; ".join(warm["errors"])
+                say(f"  warm-up   {person[1]:<9} sign-in {warm.get('signin_ms', 0) / 1000:5.2f} s, "
+                    f"{tiles.get(person[1], 0)} tiles{'; ' + problems if problems else ''}")
+            single, cpu = [], {}
+            before = cpu_seconds(pids)
+            for _ in range(single_rounds):
+                for person in first_of_role:
+                    alone = await visit(browser, app, person, tiles, still=still)
+                    single.append(alone)
+                    say(f"  alone     {person[1]:<9} overview {alone.get('overview_ms', 0) / 1000:5.2f} s"
+                        f"{'; ' + '; '.join(alone['errors']) if alone['errors'] else ''}")
+            after = cpu_seconds(pids)
+            cpu["alone"] = {name: after[name] - before[name] for name in after}
+            say(f"  {len(everyone)} at once ...")
+            started = time.perf_counter()
+            crowd = await all_at_once(browser, app, everyone, tiles, still)
+            elapsed = time.perf_counter() - started
+            cpu["at once"] = {name: seconds - after[name] for name, seconds in cpu_seconds(pids).items()}
+            say(f"  {len(everyone)} at once done in {elapsed:.1f} s")
+        finally:
+            await browser.close()
+    return {"tiles": tiles, "single": single, "crowd": crowd, "cpu_seconds": cpu,
+            "load_average": os.getloadavg()}
+
+
+def summarise(result: dict) -> dict:
+    single, crowd = result["single"], result["crowd"]
+    summary = {what: {"single": figures(single, key), "crowd": figures(crowd, key)}
+               for what, key in (("sign-in to tiles", "signin_ms"), ("overview tiles", "overview_ms"),
+                                 ("other page", "other_ms"))}
+    overview = summary["overview tiles"]
+    one, many = overview["single"]["median_ms"], overview["crowd"]["median_ms"]
+    ratio = many / one if one and many else None
+    errors = [f"{r['email']} ({r['role']}): {e}" for r in single + crowd for e in r["errors"]]
+    met = ratio is not None and ratio <= GOAL and not errors
+    return {"figures": summary, "cpu_seconds": result["cpu_seconds"], "ratio": ratio, "goal": GOAL,
+            "met": met, "errors": errors}
+
+
+def print_summary(summary: dict, people_count: int, say=print) -> None:
+    say(f"{people_count} people at once against one at a time (seconds; same server, same run):")
+    say(f"  {'':<18} {'alone: n':>8} {'median':>7} {'max':>6}   {'at once: n':>10} {'median':>7} {'max':>6}")
+    for what, sides in summary["figures"].items():
+        cells = []
+        for side in ("single", "crowd"):
+            f = sides[side]
+            median = f"{f['median_ms'] / 1000:7.2f}" if f["median_ms"] is not None else "      -"
+            most = f"{f['max_ms'] / 1000:6.2f}" if f["max_ms"] is not None else "     -"
+            cells.append((f["n"], median, most))
+        say(f"  {what:<18} {cells[0][0]:>8} {cells[0][1]} {cells[0][2]}   {cells[1][0]:>10} {cells[1][1]} "
+            f"{cells[1][2]}")
+    ratio = summary["ratio"]
+    say(f"  overview tiles, median at once / median alone: "
+        f"{f'{ratio:.2f}x' if ratio else 'n/a'} (goal <= {GOAL:g}x)")
+    for phase, used in summary["cpu_seconds"].items():
+        say(f"  CPU seconds used {phase:<8}: " + ", ".join(f"{name} {seconds:.0f}" for name, seconds in
+                                                        used.items()))
+    say(f"  pages with an error: {len(summary['errors']) or 'none'}")
+    for error in summary["errors"]:
+        say(f"    {error}")
+    say(f"  goal {'met' if summary['met'] else 'NOT met'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data", type=Path, nargs="?", help="a data folder to copy (default: a fresh demo)")
+    parser.add_argument("--scale", type=float, default=0.03, help="the demo's scale (default 0.03)")
+    parser.add_argument("--people", type=int, default=20, help="how many at once (default 20)")
+    parser.add_argument("--single-rounds", type=int, default=2,
+                        help="rounds of one person per role alone (default 2)")
+    parser.add_argument("--timeout", type=float, default=1800, help="the whole run at most, seconds")
+    parser.add_argument("--still", action="store_true",
+                        help="pages without CSS animations (alone and at once alike)")
+    parser.add_argument("--json", type=Path, help="write every figure to this file")
+    args = parser.parse_args()
+    if not CHROMIUM.exists():
+        raise SystemExit(f"{CHROMIUM} is missing")
+    everyone = people(args.people)
+    LOGS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="cxdash_signin_load_") as workdir:
+        started = time.perf_counter()
+        folder = prepare(args.data, args.scale, Path(workdir), everyone)
+        print(f"data: {args.data or f'demo at scale {args.scale:g}'} (prepared in "
+              f"{time.perf_counter() - started:.0f} s); pages {'without' if args.still else 'with'} "
+              f"animations; logs in {LOGS}")
+        provider_process, provider = oidc.start_provider(LOGS / "provider.log")
+        app_process = None
+        try:
+            for email, _, _ in everyone:
+                oidc.add_user(provider, email, email.split("@")[0], ["everyone"])
+            secrets = oidc.write_secrets(Path(workdir) / "secrets.toml", provider)
+            app_process, app = oidc.start_streamlit(folder, LOGS / "streamlit.log",
+                                                    ["--secrets.files", str(secrets)])
+            print(f"provider {provider}, app {app}")
+            pids = {"app": app_process.pid, "provider": provider_process.pid}
+            print(f"load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
+                  f"({os.cpu_count()} cores)")
+            result = asyncio.run(asyncio.wait_for(run(app, everyone, args.single_rounds, pids, args.still,
+                                                      print),
+                                                  timeout=args.timeout))
+            print(f"load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        finally:
+            if app_process is not None:
+                oidc.stop(app_process)
+            oidc.stop(provider_process)
+    summary = summarise(result)
+    print_summary(summary, args.people)
+    if args.json:
+        args.json.write_text(json.dumps({**summary, "still": args.still, "people": args.people,
+                                         "runs": result}, indent=1, default=str))
+    raise SystemExit(0 if summary["met"] else 1)
+
+
+if __name__ == "__main__":
+    main()
