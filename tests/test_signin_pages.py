@@ -149,5 +149,7 @@ def test_a_role_without_data_health_gets_the_data_problem_banner_without_a_link_
             assert "breaks the data contract" in texts(at), email
             links = [link.label for link in at.get("page_link")]
             assert links == (["Open Data health"] if email.startswith("quinn") else []), email
+            # a team lead is not told the whole operation's files and counts
+            assert ("bad.parquet" in texts(at)) == (not email.startswith("lee")), email
     finally:
         (folder / "interactions" / "bad.parquet").unlink()

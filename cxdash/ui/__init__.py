@@ -209,6 +209,10 @@ def data_problem_banner(store: Store) -> None:
         st.warning("Settings: " + plain_join(store.settings.problems, " "))
     if report.clean:
         return
+    if store.teams is not None:  # a team lead's: the files and counts are the whole operation's
+        st.warning("Some of the operation's data breaks the data contract and is not used; whoever looks "
+                   "after cxdash sees which on the Data health page.", icon=":material/warning:")
+        return
     troubled = [f for f in report.files if f.unreadable or f.rows_set_aside]
     def trouble(file) -> str:
         if file.unreadable:
