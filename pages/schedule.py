@@ -32,15 +32,7 @@ store, _, _ = ui.context()
 ui.page_start(store, "Schedule", "No interactions yet: there is nothing to schedule.")
 settings = store.settings
 labels = forecasts(store)
-if not labels:
-    st.info("A schedule works from an interval forecast, and none is in the record yet: run a 30- or "
-            "15-minute forecast on the Forecast page.", icon=":material/calendar_clock:")
-    st.page_link("pages/forecast.py", label="Open the Forecast page", icon=":material/insights:")
-    st.stop()
-if st.query_params.get("run") in labels:  # a link may name the run by its id, as the record does
-    st.session_state["run"] = st.query_params["run"]
-run_id = st.selectbox("Forecast", list(labels), format_func=labels.get, key="run", bind="query-params",
-                      help="An interval forecast from the record (newest first).")
+run_id = ui.pick_forecast_run(labels, "A schedule", ":material/calendar_clock:")
 chosen = forecast_to_schedule(store, run_id)
 
 ui.link_numbers(SCHEDULE_INPUTS)

@@ -26,15 +26,7 @@ store, _, _ = ui.context()
 ui.page_start(store, "Staffing", "No interactions yet: there is nothing to staff.")
 settings = store.settings
 labels = forecasts(store)
-if not labels:
-    st.info("Staffing works from an interval forecast, and none is in the record yet: run a 30- or "
-            "15-minute forecast on the Forecast page.", icon=":material/groups:")
-    st.page_link("pages/forecast.py", label="Open the Forecast page", icon=":material/insights:")
-    st.stop()
-if st.query_params.get("run") in labels:  # a link may name the run by its id, as the record does
-    st.session_state["run"] = st.query_params["run"]
-run_id = st.selectbox("Forecast", list(labels), format_func=labels.get, key="run", bind="query-params",
-                      help="An interval forecast from the record (newest first).")
+run_id = ui.pick_forecast_run(labels, "Staffing", ":material/groups:")
 chosen = forecast_to_staff(store, run_id)
 if chosen.warning is not None:
     st.warning(chosen.warning, icon=":material/warning:")

@@ -14,19 +14,12 @@ from cxdash import audit
 from cxdash.safe import plain
 from cxdash.ui import signin
 from tests.apptest import run
+from tests.oidc import ROLES_TOML
 
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback",
         "cookie_secret": "a-test-secret-of-more-than-32-characters", "client_id": "cxdash",
         "client_secret": "secret",
         "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
-ROLES = """
-[people]
-"dana@livingwell.example" = "director"
-"quinn@livingwell.example" = "quality"
-"pat@livingwell.example" = "planner"
-"ada@livingwell.example" = "admin"
-"lee@livingwell.example" = { role = "team_lead", teams = ["Team Day"] }
-"""
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +27,7 @@ def folder(demo_folder, tmp_path_factory):
     """The demo with a roles file, in a copy of its own (the trail is written into it)."""
     copy = tmp_path_factory.mktemp("signin") / "data"
     shutil.copytree(demo_folder, copy)
-    (copy / "roles.toml").write_text(ROLES)
+    (copy / "roles.toml").write_text(ROLES_TOML)
     return copy
 
 

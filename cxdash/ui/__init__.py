@@ -374,6 +374,21 @@ def demo_notice() -> None:
         st.info(st.session_state["demo_made"], icon=":material/science:")
 
 
+def pick_forecast_run(labels: dict[str, str], needs: str, icon: str) -> str:
+    """The picker of a stored interval forecast (run id -> label, newest first) that the Staffing and
+    Schedule pages start from, kept in the URL (`?run=`, which may name the run by its id); with none
+    in the record, says so (`needs`: what works from it), links to the Forecast page and stops."""
+    if not labels:
+        st.info(f"{needs} works from an interval forecast, and none is in the record yet: run a 30- or "
+                "15-minute forecast on the Forecast page.", icon=icon)
+        st.page_link("pages/forecast.py", label="Open the Forecast page", icon=":material/insights:")
+        st.stop()
+    if st.query_params.get("run") in labels:  # a link may name the run by its id, as the record does
+        st.session_state["run"] = st.query_params["run"]
+    return st.selectbox("Forecast", list(labels), format_func=labels.get, key="run", bind="query-params",
+                        help="An interval forecast from the record (newest first).")
+
+
 def pick_from_chart(chart_key: str, target: str):
     """An on_select callback: the first selected point's customdata[0] becomes widget `target`'s value."""
     def pick() -> None:
