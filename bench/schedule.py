@@ -40,6 +40,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +50,7 @@ from cxdash import record  # noqa: E402
 from cxdash.schedule.demand import Targets, week_demand  # noqa: E402
 from cxdash.schedule.evaluate import evaluate  # noqa: E402
 from cxdash.schedule.model import Problem, solve  # noqa: E402
-from cxdash.schedule.rules import Agent, rules_from, shift_options, team  # noqa: E402
+from cxdash.schedule.rules import SLOT_MINUTES, Agent, rules_from, shift_breaks, shift_options, team  # noqa: E402
 from cxdash.settings import ScheduleDefaults  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "schedule"
@@ -131,6 +132,38 @@ def pyworkforce_run(scheduler_class, demand: pd.DataFrame, rules, **extra) -> tu
         solution["status"]
 
 
+def with_meals(shifts: pd.DataFrame, demand: pd.DataFrame, rules, shrinkage: float) -> pd.DataFrame:
+    """pyworkforce's shifts with their unpaid meal placed: the shrinkage is a share of paid time, so a
+    shift's unpaid meal is off the phones on top of it, as in cxdash's shifts. pyworkforce places no
+    breaks; here each meal goes, one shift at a time, inside its window where the phones can spare it
+    best (the most agents on the phones above the requirement): generous to the peer."""
+    meals = {}
+    for minutes in {int(m) for m in shifts["end"] - shifts["start"]}:
+        meals[minutes] = [b for b in (shift_breaks(rules, minutes) or ()) if not b.rule.paid]
+    slots_a_day = 1440 // SLOT_MINUTES
+    step = 30 // SLOT_MINUTES
+    spare = np.zeros((7, slots_a_day))
+    required = np.zeros((7, slots_a_day))
+    for row in demand.itertuples():
+        first = row.minute // SLOT_MINUTES
+        required[row.day, first:first + step] = row.required
+    for row in shifts.itertuples():
+        spare[row.day, row.start // SLOT_MINUTES: row.end // SLOT_MINUTES] += 1 - shrinkage
+    spare -= required
+    placed = []
+    for row in shifts.itertuples():
+        breaks = []
+        for meal in meals[row.end - row.start]:
+            first = row.start // SLOT_MINUTES
+            room = [spare[row.day, first + p: first + p + meal.slots].min()
+                    for p in range(meal.first_slot, meal.last_slot + 1)]
+            best = meal.first_slot + int(np.argmax(room))
+            spare[row.day, first + best: first + best + meal.slots] -= 1 - shrinkage
+            breaks.append((meal.rule.name, row.start + best * SLOT_MINUTES, meal.rule.minutes, False))
+        placed.append(tuple(breaks))
+    return shifts.assign(breaks=placed)
+
+
 def paid_weights(rules) -> dict[str, int]:
     return {f"{s.start}+{s.minutes}": s.paid_minutes // 30 for w in range(7) for s in shift_options(rules, w)}
 
@@ -159,7 +192,9 @@ def peer_comparison(rows: pd.DataFrame, pyworkforce_path: str | None, seconds: f
                                    ("pyworkforce MinRequiredResources", MinRequiredResources,
                                     {"cost_dict": paid_weights(rules)})):
         shifts, took, status = pyworkforce_run(scheduler, demand, rules, **extra)
-        results.append(judged(name, shifts, demand, SEED_SHRINKAGE, took, status))
+        results.append(judged(name, with_meals(shifts, demand, rules, SEED_SHRINKAGE), demand, SEED_SHRINKAGE,
+                              took, status))
+        results.append(judged(f"{name}, meals on the phones", shifts, demand, SEED_SHRINKAGE, took, status))
     pools = {"cxdash, flexible contracts (4-40 h)": flexible_pool(POOL_FLEXIBLE),
              "cxdash, seed contracts (40 h; 20-30 h)": tuple(team(rules, POOL_FULL_TIME + POOL_PART_TIME,
                                                                    POOL_PART_TIME))}

@@ -15,7 +15,7 @@ from cxdash import staffing
 from cxdash.schedule import Plan, keep, make_schedule, risk_curve
 from cxdash.schedule.demand import Targets, chance_of_target, planning_contacts, service, week_demand
 from cxdash.schedule.evaluate import evaluate
-from cxdash.schedule.model import Problem, coverage, solve
+from cxdash.schedule.model import Problem, coverage, solve, week_patterns, weeks_of
 from cxdash.schedule.roster import read_roster
 from cxdash.schedule.rules import Agent, Rules, RulesError, rules_from, shift_options
 from cxdash.settings import BreakRule, ScheduleDefaults, Settings
@@ -92,6 +92,88 @@ def test_optional_agents_the_fewest_paid_hours_that_leave_no_shortfall():
     assert solution.status == "optimal"
     assert worked(solution) == [(480, 600)]
     assert solution.shortfall == 0 and solution.paid_hours == 2 and solution.paid_hours_bound == 2
+
+
+def test_the_weeks_an_agent_can_follow_keep_the_days_off_and_the_contract():
+    every_day = set(range(7))
+    # five 8-hour days of 40 hours, two consecutive days off: the days off are one of 7 pairs
+    full = week_patterns(every_day, 5, 2, [480], 2400, 2400)
+    assert sorted(full) == sorted(127 & ~(1 << d | 1 << (d + 1) % 7) for d in range(7))
+    # no days off asked: all seven days is a week too; at most 5 days leaves it out again
+    assert 127 in week_patterns(every_day, 7, 0, [480], 480, 7 * 480)
+    assert 127 not in week_patterns(every_day, 5, 0, [480], 480, 7 * 480)
+    # 20-30 hours of 4- and 8-hour shifts: 3 to 5 days (3 x 8 = 24; 5 x 4 = 20; 2 x 8 = 16 is too few)
+    part = week_patterns(every_day, 5, 2, [240, 480], 1200, 1800)
+    assert {bin(m).count("1") for m in part} == {3, 4, 5}
+    # only the days an agent is available
+    assert all(m & 0b1100000 == 0 for m in week_patterns(set(range(5)), 5, 2, [480], 480, 2400))
+
+
+def test_a_part_time_week_says_how_many_days_of_each_length_keep_the_contract():
+    lengths = {d: {240, 480} for d in range(7)}
+    weeks = weeks_of(lengths, 5, 2, 1200, 1800)
+    three_days = {mix for mask, mix in weeks if bin(mask).count("1") == 3}
+    # 3 days within 20-30 h: three 8s (24) or a 4 and two 8s (20); two 4s and an 8 make only 16
+    assert three_days == {((480, 3),), ((240, 1), (480, 2))}
+    five_days = {mix for mask, mix in weeks if bin(mask).count("1") == 5}
+    # 5 days within 20-30 h: five 4s (20), four 4s and an 8 (24), three 4s and two 8s (28)
+    assert five_days == {((240, 5),), ((240, 4), (480, 1)), ((240, 3), (480, 2))}
+    # full time, 8-hour shifts only: the days alone settle the contract
+    assert {mix for _, mix in weeks_of({d: {480} for d in range(7)}, 5, 2, 2400, 2400)} == {None}
+
+
+def relaxation_shortfall(problem: Problem) -> float:
+    """The shortfall the model without agents finds optimal (it bounds every schedule's)."""
+    import time
+
+    from cxdash.schedule import model
+
+    built = model._Builder(problem, aggregate=True)
+    now = time.monotonic()
+    answer = model._two_solves(built, None, now + 5, now + 9, 1)
+    assert answer.first == model.cp_model.OPTIMAL
+    return answer.shortfall / model.PENALTY_SCALE
+
+
+def open_days(days: tuple[int, ...], hours: tuple[int, int] = (480, 720)) -> dict:
+    keys = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    return {key: ((hours,) if d in days else ()) for d, key in enumerate(keys)}
+
+
+def test_two_consecutive_days_off_leave_one_of_four_alternate_days_bare_and_the_bound_knows_it():
+    # contacts on Monday, Wednesday, Friday and Sunday; one agent, at most 5 days, 2 consecutive days off:
+    # every pair of consecutive days (Sunday-Monday included) holds one of those days, so one of them stays
+    # bare. Counting days alone (4 <= 5) would claim all four; the weeks of days the bound uses do not.
+    rules = replace(tiny_rules(), days_off=2, opening=open_days((0, 2, 4, 6)), shift_minutes=(240,))
+    contacts = {(day, m): 2.0 for day in (0, 2, 4, 6) for m in range(480, 720, 30)}
+    demand = week_demand(forecast_rows(contacts), MONDAY, 30, Targets())
+    problem = Problem(demand, 30, rules, (Agent("A", 0, 4 * 240),), Targets())
+    solution = solve(problem, time_limit=10)
+    assert solution.status == "optimal"
+    assert len(solution.shifts) == 3
+    one_day = solve(replace(problem, demand=demand[demand["day"] == 0].reset_index(drop=True)), 10)
+    assert one_day.shortfall == 0
+    bare_day = solve(replace(problem, agents=()), 10).shortfall / 4  # each day's shortfall, nobody on
+    assert solution.shortfall == pytest.approx(bare_day, abs=0.01)
+    assert solution.shortfall_bound == pytest.approx(solution.shortfall, abs=0.01)
+    assert relaxation_shortfall(problem) == pytest.approx(solution.shortfall, abs=0.01)
+
+
+def test_rest_between_a_late_close_and_an_early_open_holds_in_the_bound_too():
+    # Monday 18:00-22:00 and Tuesday 07:00-11:00 need one agent each; one agent and 11 hours' rest: only
+    # 9 hours separate them, so one of the two stays bare, and the bound says so (proven optimal)
+    keys = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    opening = {key: () for key in keys} | {"mon": ((1080, 1320),), "tue": ((420, 660),)}
+    rules = replace(tiny_rules(), shift_minutes=(240,), opening=opening, min_rest=660)
+    contacts = {**{(0, m): 2.0 for m in range(1080, 1320, 30)}, **{(1, m): 2.0 for m in range(420, 660, 30)}}
+    demand = week_demand(forecast_rows(contacts), MONDAY, 30, Targets())
+    problem = Problem(demand, 30, rules, (Agent("A", 240, 480),), Targets())
+    solution = solve(problem, time_limit=10)
+    assert solution.status == "optimal" and len(solution.shifts) == 1
+    assert solution.shortfall > 0 and solution.shortfall_bound == pytest.approx(solution.shortfall, abs=0.01)
+    assert relaxation_shortfall(problem) == pytest.approx(solution.shortfall, abs=0.01)
+    rested = solve(replace(problem, rules=replace(rules, min_rest=540)), 10)  # 9 hours are enough
+    assert len(rested.shifts) == 2 and rested.shortfall == 0
 
 
 def test_a_break_inside_a_half_hour_takes_half_an_agent_off_the_phones():

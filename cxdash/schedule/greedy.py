@@ -9,6 +9,7 @@ penalties make its first solutions hard to reach), but improves a complete one q
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from dataclasses import replace
 
 import numpy as np
@@ -150,6 +151,52 @@ def first_schedule(built, seconds: float = 2.0, plan: dict | None = None) -> dic
             greedy.take_out(a)
             greedy.place(a)
     return _hint(built, greedy)
+
+
+def plan_hint(relaxed, seconds: float) -> dict:
+    """A start for the model without agents (cxdash.schedule.model's plan): the greedy schedule, agents
+    placed one at a time and placed again for `seconds`, read as counts (shifts per kind and day, weeks
+    per kind, breaks). CP-SAT proves the plan's bound at once but can take seconds to find a plan as
+    good as this one on its own."""
+    started = time.monotonic()
+    greedy = _Greedy(relaxed)
+    agents = range(len(relaxed.problem.agents))
+    for a in agents:
+        greedy.place(a)
+    for _ in range(ROUNDS):
+        for a in agents:
+            if time.monotonic() - started > seconds:
+                break
+            greedy.take_out(a)
+            greedy.place(a)
+    problem, options = relaxed.problem, relaxed.options
+    hint = {var: 0 for var in [*relaxed.plan.values(), *relaxed.patterns.values(),
+                               *relaxed.break_counts.values(), *relaxed.tables.values()]}
+    for (_, d, s), starts in greedy.breaks.items():
+        for k, p in enumerate(starts):
+            hint[relaxed.break_counts[d, s, k, p]] += 1
+    for a, week in greedy.weeks.items():
+        kind = problem.agents[a].kind()
+        mask = sum(1 << d for d, _ in week)
+        lengths = defaultdict(int)
+        for d, s in week:
+            hint[relaxed.plan[kind, d, s]] += 1
+            lengths[options[d][s].paid_minutes] += 1
+        mix = tuple(sorted(lengths.items()))
+        key = (kind, (mask, mix)) if (kind, (mask, mix)) in relaxed.patterns else (kind, (mask, None))
+        if key not in relaxed.patterns:
+            continue  # not a week of the plan's (it cannot be: the greedy keeps every rule)
+        hint[relaxed.patterns[key]] += 1
+        if key[1][1] is not None:
+            for d, s in week:
+                hint[relaxed.tables[kind, key[1], d, options[d][s].paid_minutes]] += 1
+    for (d, s), count in relaxed.counts.items():
+        hint[count] = sum(1 for week in greedy.weeks.values() if (d, s) in week)
+    for t, (short, late) in enumerate(relaxed.hulls):
+        hint[relaxed.coverage[t]] = int(greedy.covered[t])
+        hint[relaxed.shortfall[t]] = _at_least(short, greedy.covered[t])
+        hint[relaxed.late[t]] = _at_least(late, greedy.covered[t])
+    return hint
 
 
 def _hint(built, greedy: _Greedy) -> dict:

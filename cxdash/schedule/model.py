@@ -17,8 +17,12 @@ those the fewest contacts answered late overall (surplus agents go where they he
 penalties are convex in the agents on the phones (their lower convex envelope: exact where the
 service level is concave), written as cuts, which keeps the relaxation tight and the gap small.
 
-Steps (solve): the same model without agents first (a relaxation: a plan and bounds), agents assigned
-to the plan (cxdash.schedule.greedy), then the full model from that schedule.
+Steps (solve): the same model without agents first: how many agents of each kind work each shift each
+day and which weeks of working days they follow, with the rest rule as counts on each pair of days (a
+relaxation: a plan, and bounds on both objectives). Each agent is then given a week and shifts of that
+plan (cxdash.schedule.assign); when every agent can keep their rules with it, the plan is the schedule
+and its bounds are the schedule's gap. Otherwise the full model starts from the agents' weeks
+(cxdash.schedule.greedy) and improves them in the time left.
 """
 
 from __future__ import annotations
@@ -32,16 +36,18 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from cxdash.schedule.assign import assign
 from cxdash.schedule.demand import Targets, service_levels
-from cxdash.schedule.greedy import first_schedule
+from cxdash.schedule.greedy import first_schedule, plan_hint
 from cxdash.schedule.rules import SLOT_MINUTES, Agent, Rules, Shift, clock, shift_options
 
 PENALTY_SCALE = 100  # the shortfall in hundredths of a contact
 LATE_SCALE = 10  # contacts answered late, in tenths
 SURPLUS_AGENTS = 8  # the overall lateness is followed this many agents beyond the requirement
-PLAN_SHARE = (0.1, 0.25)  # of the time limit: the plan's shortfall solve ends by 10%, its paid by 25%
-GREEDY_SHARE = 0.15  # of the time limit, at most, for the first schedule the full model starts from
-FIRST_SOLVE_SHARE = 0.7  # of the time limit: by then the full model's shortfall solve ends
+PLAN_SHARE = (0.45, 0.85)  # of the time limit: the plan's shortfall solve ends by 45%, its paid by 85%
+ASSIGN_SHARE = 0.95  # of the time limit: by then the agents are given the plan's weeks and shifts
+GREEDY_SHARE = 0.1  # of the time limit (of the time left, after the plan), at most, for a greedy start
+FIRST_SOLVE_SHARE = 0.7  # of the time left after the plan: by then the full model's shortfall solve ends
 RULE_NAMES = {"contract": "contracted hours", "days": "at most {max_days} working days a week",
               "days_off": "{days_off} consecutive days off a week", "rest": "{rest_hours:g} hours of rest "
               "between shifts", "availability": "the agent's available days and times"}
@@ -142,6 +148,54 @@ def _penalty(model: cp_model.CpModel, name: str, coverage, points: list[tuple[in
     return variable, hull
 
 
+def week_patterns(days: set[int], max_days: int, days_off: int, lengths: list[int], least: int,
+                  most: int) -> list[int]:
+    """The weeks of working days an agent can follow, as bit masks of the 7 days: only days in `days`,
+    at most `max_days` of them, `days_off` consecutive days off (Sunday and Monday are consecutive),
+    and some shifts of the given paid lengths, one a day, within the contract (least..most minutes)."""
+    out = []
+    for mask in range(128):
+        worked = [d for d in range(7) if mask >> d & 1]
+        if not set(worked) <= days or len(worked) > max_days:
+            continue
+        off_run = any(all(not mask >> ((d + j) % 7) & 1 for j in range(days_off)) for d in range(7))
+        if days_off and not off_run:
+            continue
+        totals = {0}
+        for _ in worked:
+            totals = {t + m for t in totals for m in lengths if t + m <= most}
+        if any(least <= t <= most for t in totals):
+            out.append(mask)
+    return out
+
+
+# a week: its working days (a mask) and, where the contract needs it, how many days of each paid length
+Week = tuple[int, tuple[tuple[int, int], ...] | None]
+
+
+def weeks_of(days: dict[int, set[int]], max_days: int, days_off: int, least: int, most: int) -> list[Week]:
+    """The weeks an agent of one kind can work, given the paid lengths open to them each day (`days`):
+    the days alone (None) when any shifts on those days keep the contract; otherwise also how many
+    days of each paid length, each mix that keeps it (part time: 20-30 hours of 4-, 6- and 8-hour
+    shifts), so that a plan of such weeks keeps every agent's contract."""
+    lengths = sorted(set().union(*days.values())) if days else []
+    out: list[Week] = []
+    for mask in week_patterns(set(days), max_days, days_off, lengths, least, most):
+        worked = [d for d in range(7) if mask >> d & 1]
+        open_lengths = sorted(set().union(*(days[d] for d in worked))) if worked else []
+        if least <= sum(min(days[d]) for d in worked) and sum(max(days[d]) for d in worked) <= most:
+            out.append((mask, None))
+            continue
+        mixes = [()]
+        for length in open_lengths:
+            mixes = [m + ((length, n),) for m in mixes
+                     for n in range(len(worked) - sum(k for _, k in m) + 1)]
+        for mix in mixes:
+            if sum(n for _, n in mix) == len(worked) and least <= sum(n * m for m, n in mix) <= most:
+                out.append((mask, tuple((m, n) for m, n in mix if n)))
+    return out
+
+
 class _Builder:
     """The CP-SAT model of a problem; `relax` names rule families to leave out (for diagnosis)."""
 
@@ -232,39 +286,109 @@ class _Builder:
                 model.Add(paid <= most)
 
     def _plan_only(self) -> None:
-        """The relaxation without agents: how many agents of each kind work each shift option each
-        day, within the agent-days and paid hours each kind has (each agent's own weekly rules left
-        out). Solved first, it gives the full model a plan to assign and a bound on both objectives."""
-        model, rules = self.model, self.problem.rules
+        """The model without agents: how many agents of each kind work each shift option each day, and
+        how many of them follow each week of working days (a pattern: at most max_days days, with
+        days_off consecutive days off, within the contract). Each agent's own rest between shifts is
+        kept as a count: on two following days, the agents working both must be able to pair their
+        late ends with the next day's starts (Hall's condition, for every end time). What it leaves out
+        (each agent's own hours, rest across three days) makes it a relaxation: solved first, it bounds
+        both objectives, and its plan is what the agents are then given (cxdash.schedule.assign)."""
         kinds: dict[tuple, list[Agent]] = defaultdict(list)
         for agent in self.problem.agents:
             kinds[agent.kind()].append(agent)
         self.plan: dict[tuple[tuple, int, int], cp_model.IntVar] = {}
         self.plan_caps: dict[tuple[int, int], int] = defaultdict(int)
+        self.patterns: dict[tuple[tuple, Week], cp_model.IntVar] = {}
+        self.tables: dict[tuple[tuple, Week, int, int], cp_model.IntVar] = {}  # (kind, week, day, paid)
+        for a, agent in enumerate(self.problem.agents):  # what each agent may work (for the greedy start)
+            self.by_agent[a] = [(d, s, None) for d, options in enumerate(self.options)
+                                for s, shift in enumerate(options) if self._allowed(agent, d, shift)]
         for kind, members in kinds.items():
-            agent, size = members[0], len(members)
-            used = model.NewIntVar(0 if self.problem.optional_agents else size, size, f"used{len(self.plan)}")
-            mine = []
-            for day, options in enumerate(self.options):
-                on_day = []
-                for s, shift in enumerate(options):
-                    if self._allowed(agent, day, shift):
-                        self.plan[kind, day, s] = var = model.NewIntVar(0, size, f"plan{len(self.plan)}")
-                        self.plan_caps[day, s] += size
-                        on_day.append(var)
-                model.Add(sum(on_day) <= used)
-                mine += on_day
-            paid = sum(var * (self.options[d][s].paid_minutes // SLOT_MINUTES)
-                       for (k, d, s), var in self.plan.items() if k == kind)
-            if isinstance(paid, int):
-                continue
-            model.Add(sum(mine) <= used * min(rules.max_days, 7))
-            model.Add(paid <= used * (agent.max_minutes // SLOT_MINUTES))
-            model.Add(paid >= used * -(-agent.min_minutes // SLOT_MINUTES))
-            self.paid.append(paid)
+            self._plan_kind(kind, members[0], len(members))
         self.plan_counts = {}
         for (_, d, s), var in self.plan.items():
             self.plan_counts.setdefault((d, s), []).append(var)
+
+    def _plan_kind(self, kind: tuple, agent: Agent, size: int) -> None:
+        model, rules = self.model, self.problem.rules
+        days: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
+        for day, options in enumerate(self.options):
+            for s, shift in enumerate(options):
+                if self._allowed(agent, day, shift):
+                    self.plan[kind, day, s] = var = model.NewIntVar(0, size, f"plan{len(self.plan)}")
+                    self.plan_caps[day, s] += size
+                    days.setdefault(day, []).append((s, var))
+        paid_on = {d: {self.options[d][s].paid_minutes for s, _ in on_day} for d, on_day in days.items()}
+        weeks = weeks_of(paid_on, rules.max_days, rules.days_off, agent.min_minutes, agent.max_minutes)
+        follow = {}
+        for week in weeks:
+            follow[week] = self.patterns[kind, week] = model.NewIntVar(0, size, f"week{len(self.patterns)}")
+        total = sum(follow.values())
+        if self.problem.optional_agents:
+            model.Add(total <= size)
+        else:
+            model.Add(total == size)
+        slot = SLOT_MINUTES
+        every = set().union(*paid_on.values())
+        shortest, longest = min(every, default=0), max(every, default=0)
+        least = most = 0
+        on_length: dict[tuple[int, int], list] = defaultdict(list)  # (day, paid) -> agents of mixed weeks
+        for (mask, mix), var in follow.items():
+            worked = [d for d in range(7) if mask >> d & 1]
+            if mix is None:
+                if mask:
+                    least += var * max(-(-agent.min_minutes // slot), len(worked) * shortest // slot)
+                    most += var * min(agent.max_minutes // slot, len(worked) * longest // slot)
+                continue
+            least += var * (sum(m * n for m, n in mix) // slot)
+            most += var * (sum(m * n for m, n in mix) // slot)
+            # how many of these agents work each day at each length: each day one length, each length
+            # its number of days; a whole-number table of these splits into one week per agent (Konig)
+            table = {(d, m): model.NewIntVar(0, size, "") for d in worked for m, _ in mix if m in paid_on[d]}
+            for (d, m), v in table.items():
+                self.tables[kind, (mask, mix), d, m] = v
+            for d in worked:
+                model.Add(sum(v for (e, _), v in table.items() if e == d) == var)
+            for m, n in mix:
+                model.Add(sum(v for (_, k), v in table.items() if k == m) == n * var)
+            for (d, m), v in table.items():
+                on_length[d, m].append(v)
+        paid_slots = sum(var * (self.options[d][s].paid_minutes // slot) for d, on_day in days.items()
+                         for s, var in on_day)
+        model.Add(paid_slots >= least)
+        model.Add(paid_slots <= most)
+        self.paid.append(paid_slots)
+        working = {}
+        for day in range(7):
+            working[day] = sum(var for (mask, _), var in follow.items() if mask >> day & 1)
+            model.Add(sum(var for _, var in days.get(day, [])) == working[day])
+            for length in paid_on.get(day, ()):  # the mixed weeks' days of each length get shifts of it
+                if on_length.get((day, length)):
+                    model.Add(sum(var for s, var in days[day] if self.options[day][s].paid_minutes == length)
+                              >= sum(on_length[day, length]))
+        if "rest" in self.relax:
+            return
+        rest = rules.min_rest
+        for day in range(7):
+            after = (day + 1) % 7
+            both = [var for (mask, _), var in follow.items() if mask >> day & 1 and mask >> after & 1]
+            if not both or day not in days or after not in days:
+                continue
+            today = [(self.options[day][s].end, var) for s, var in days[day]]
+            tomorrow = [(self.options[after][s].start, var) for s, var in days[after]]
+            for end in sorted({e for e, _ in today}):
+                early = [var for start, var in tomorrow if start + 1440 - end < rest]
+                if not early:
+                    continue
+                late = [var for e, var in today if e >= end]
+                # the agents working both days who end at `end` or later today, and those who start too
+                # soon after it tomorrow, are different agents: at least as many as the day's late (early)
+                # shifts less the agents not working the other day
+                ends = model.NewIntVar(0, size, "")
+                starts = model.NewIntVar(0, size, "")
+                model.Add(ends >= sum(late) - working[day] + sum(both))
+                model.Add(starts >= sum(early) - working[after] + sum(both))
+                model.Add(ends + starts <= sum(both))
 
     def _rest(self, a: int) -> None:
         """For each end time e on a day: a shift ending at e or later that day and a shift the next
@@ -372,9 +496,9 @@ class _Answer:
 
 
 def _two_solves(built: _Builder, hint: dict | None, first_until: float, second_until: float,
-                workers: int, late: bool = True) -> _Answer:
+                workers: int) -> _Answer:
     """Minimise the shortfall until `first_until` (monotonic seconds); then, keeping it, the paid slots
-    (and among equals, with `late`, the contacts answered late overall) until `second_until`."""
+    and among equals the contacts answered late overall, from the first answer, until `second_until`."""
     model = built.model
     for var, value in (hint or {}).items():
         model.AddHint(var, value)
@@ -385,44 +509,69 @@ def _two_solves(built: _Builder, hint: dict | None, first_until: float, second_u
     if first not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _Answer(first)
     best = round(solver.ObjectiveValue())
-    answer = _Answer(first, shortfall=best, shortfall_bound=solver.BestObjectiveBound(),
+    answer = _Answer(first, shortfall=best, shortfall_bound=math.ceil(solver.BestObjectiveBound() - 1e-6),
                      paid=solver.Value(paid_slots), solver=solver)
     model.ClearHints()
-    if late:  # the full model: start from the first answer (the plan's solver does better without)
-        for index in range(len(model.Proto().variables)):
-            var = model.GetIntVarFromProtoIndex(index)
-            model.AddHint(var, solver.Value(var))
+    for index in range(len(model.Proto().variables)):
+        var = model.GetIntVarFromProtoIndex(index)
+        model.AddHint(var, solver.Value(var))
     model.Add(sum(built.shortfall) <= best)
-    weight = built.late_upper + 1 if late else 1
-    model.Minimize(weight * paid_slots + sum(built.late) if late else paid_slots)
+    model.Minimize(paid_slots)
     second_solver = _solver(second_until - time.monotonic(), workers)
     answer.second = second_solver.Solve(model)
-    if answer.second in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        answer.solver = second_solver
-        answer.paid = second_solver.Value(paid_slots)
-        answer.paid_bound = math.floor(second_solver.BestObjectiveBound() / weight + 1e-9)
+    if answer.second not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return answer
+    answer.solver = second_solver
+    answer.paid = second_solver.Value(paid_slots)
+    answer.paid_bound = math.ceil(second_solver.BestObjectiveBound() - 1e-6)  # a whole number of slots
+    if answer.second == cp_model.OPTIMAL and second_until - time.monotonic() > 0.2:
+        # the paid slots proven least: among schedules with them, surplus agents where they help most
+        model.ClearHints()
+        for index in range(len(model.Proto().variables)):
+            var = model.GetIntVarFromProtoIndex(index)
+            model.AddHint(var, second_solver.Value(var))
+        model.Add(paid_slots <= answer.paid)
+        model.Minimize(sum(built.late))
+        third = _solver(second_until - time.monotonic(), workers)
+        if third.Solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            answer.solver = third
     return answer
 
 
 def solve(problem: Problem, time_limit: float = 10.0, workers: int = 2) -> Solution:
-    """The schedule, in three steps within the time limit: the plan without agents (how many work each
-    shift each day: a relaxation, which also bounds both objectives), agents assigned to it one at a
-    time (cxdash.schedule.greedy), then the full model from there: the shortfall solve, then the
-    paid-hours solve keeping its shortfall. Rules no agent can keep give status "infeasible" and a
-    message naming the rule (see diagnose)."""
+    """The schedule within the time limit. First the model without agents (how many agents of each kind
+    work each shift each day, and which weeks of days they follow): its shortfall solve, then its paid
+    solve keeping that shortfall; this bounds both objectives. Then each agent is given a week and
+    shifts of that plan (cxdash.schedule.assign). When the plan holds for every agent, it is the
+    schedule, and the bounds are the plan's. When it does not, the full model with agents takes the
+    agents' weeks as a start (cxdash.schedule.greedy) and improves them in the time left. Rules no
+    agent can keep give status "infeasible" and a message naming the rule (see diagnose)."""
     started = time.monotonic()
     why = diagnose(problem)
     if why is not None:
         return Solution("infeasible", why, seconds=time.monotonic() - started)
     relaxed = _Builder(problem, aggregate=True)
-    plan = _two_solves(relaxed, None, started + PLAN_SHARE[0] * time_limit,
-                       started + PLAN_SHARE[1] * time_limit, workers, late=False)
+    start = plan_hint(relaxed, GREEDY_SHARE * time_limit)
+    plan = _two_solves(relaxed, start, started + PLAN_SHARE[0] * time_limit,
+                       started + PLAN_SHARE[1] * time_limit, workers)
     planned = None
     if plan.solver is not None:
         planned = {key: plan.solver.Value(var) for key, var in relaxed.plan.items()}
+        weeks = {key: plan.solver.Value(var) for key, var in relaxed.patterns.items()}
+        given = assign(problem.agents, relaxed.options, problem.rules.min_rest, planned, weeks,
+                       started + ASSIGN_SHARE * time_limit - time.monotonic(), workers)
+        if given is not None and given.moved == 0:
+            return _planned_solution(problem, relaxed, plan, given, started)
+        if given is not None:  # the weeks the agents could be given, as the full model's start
+            planned = defaultdict(int)
+            for a, week in given.weeks.items():
+                for d, s in week:
+                    planned[problem.agents[a].kind(), d, s] += 1
     built = _Builder(problem)
-    hint = first_schedule(built, GREEDY_SHARE * time_limit, planned)
-    answer = _two_solves(built, hint, started + FIRST_SOLVE_SHARE * time_limit, started + time_limit, workers)
+    left = started + time_limit - time.monotonic()
+    hint = first_schedule(built, GREEDY_SHARE * left, planned)
+    answer = _two_solves(built, hint, started + time_limit - (1 - FIRST_SOLVE_SHARE) * left,
+                         started + time_limit, workers)
     value = answer.solver.Value if answer.solver is not None else hint.get
     if answer.solver is None:  # no time left for the solver: the first schedule, as it is
         answer.shortfall = sum(hint[var] for var in built.shortfall)
@@ -439,32 +588,52 @@ def solve(problem: Problem, time_limit: float = 10.0, workers: int = 2) -> Solut
     status = "optimal" if proven else "feasible"
     if answer.shortfall <= shortfall_bound and answer.paid <= paid_bound:
         status = "optimal"  # proven by the bounds together
-    return Solution(status, None, _extract(built, value), answer.shortfall / PENALTY_SCALE,
-                    min(shortfall_bound, answer.shortfall) / PENALTY_SCALE, answer.paid * slot_hours,
-                    min(paid_bound, answer.paid) * slot_hours, time.monotonic() - started,
-                    (STATUS_WORDS[answer.first], STATUS_WORDS[answer.second]))
-
-
-def _extract(built: _Builder, value) -> pd.DataFrame:
-    """The shifts worked: agent, day, start, end (minutes of the day), paid_minutes and breaks (a tuple
-    of (name, start minute, minutes, paid)), the breaks of each shift option handed to its agents in
-    turn."""
     on_shift = defaultdict(list)
     for (a, d, s), var in built.x.items():
         if value(var):
             on_shift[d, s].append(a)
+    return Solution(status, None, _extract(problem, built.options, on_shift, built.break_counts, value),
+                    answer.shortfall / PENALTY_SCALE, min(shortfall_bound, answer.shortfall) / PENALTY_SCALE,
+                    answer.paid * slot_hours, min(paid_bound, answer.paid) * slot_hours,
+                    time.monotonic() - started, (STATUS_WORDS[answer.first], STATUS_WORDS[answer.second]))
+
+
+def _planned_solution(problem: Problem, relaxed: _Builder, plan: _Answer, given, started: float) -> Solution:
+    """The plan as the schedule: every agent keeps their rules with the plan's shifts, so the plan's
+    figures are the schedule's, and its bounds (a relaxation's) bound the schedule."""
+    on_shift = defaultdict(list)
+    for a, week in sorted(given.weeks.items()):
+        for d, s in week:
+            on_shift[d, s].append(a)
+    slot_hours = SLOT_MINUTES / 60
+    paid_bound = plan.paid_bound if plan.second in (cp_model.OPTIMAL, cp_model.FEASIBLE) else 0
+    if not problem.optional_agents:
+        paid_bound = max(paid_bound, sum(-(-agent.min_minutes // SLOT_MINUTES) for agent in problem.agents))
+    proven = plan.shortfall <= plan.shortfall_bound and plan.paid <= paid_bound
+    shifts = _extract(problem, relaxed.options, on_shift, relaxed.break_counts, plan.solver.Value)
+    return Solution("optimal" if proven else "feasible", None, shifts, plan.shortfall / PENALTY_SCALE,
+                    min(plan.shortfall_bound, plan.shortfall) / PENALTY_SCALE, plan.paid * slot_hours,
+                    min(paid_bound, plan.paid) * slot_hours, time.monotonic() - started,
+                    (STATUS_WORDS[plan.first], STATUS_WORDS[plan.second]))
+
+
+def _extract(problem: Problem, options, on_shift: dict[tuple[int, int], list[int]], break_counts: dict,
+             value) -> pd.DataFrame:
+    """The shifts worked: agent, day, start, end (minutes of the day), paid_minutes and breaks (a tuple
+    of (name, start minute, minutes, paid)), the breaks of each shift option handed to its agents in
+    turn."""
     rows = []
     for (d, s), agents in sorted(on_shift.items()):
-        shift = built.options[d][s]
+        shift = options[d][s]
         starts = []
         for k, brk in enumerate(shift.breaks):
             taken = [p for p in range(brk.first_slot, brk.last_slot + 1)
-                     for _ in range(value(built.break_counts[d, s, k, p]))]
+                     for _ in range(value(break_counts[d, s, k, p]))]
             starts.append(taken)
         for i, a in enumerate(agents):
             breaks = tuple((brk.rule.name, shift.start + starts[k][i] * SLOT_MINUTES, brk.rule.minutes,
                             brk.rule.paid) for k, brk in enumerate(shift.breaks))
-            rows.append({"agent": built.problem.agents[a].name, "day": d, "start": shift.start,
+            rows.append({"agent": problem.agents[a].name, "day": d, "start": shift.start,
                          "end": shift.end, "paid_minutes": shift.paid_minutes, "breaks": breaks})
     frame = pd.DataFrame(rows, columns=["agent", "day", "start", "end", "paid_minutes", "breaks"])
     return frame.sort_values(["agent", "day"]).reset_index(drop=True)
