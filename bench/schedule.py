@@ -195,11 +195,13 @@ def peer_comparison(rows: pd.DataFrame, pyworkforce_path: str | None, seconds: f
         results.append(judged(name, with_meals(shifts, demand, rules, SEED_SHRINKAGE), demand, SEED_SHRINKAGE,
                               took, status))
         results.append(judged(f"{name}, meals on the phones", shifts, demand, SEED_SHRINKAGE, took, status))
-    pools = {"cxdash, flexible contracts (4-40 h)": flexible_pool(POOL_FLEXIBLE),
-             "cxdash, seed contracts (40 h; 20-30 h)": tuple(team(rules, POOL_FULL_TIME + POOL_PART_TIME,
-                                                                   POOL_PART_TIME))}
-    for name, pool in pools.items():
-        problem = Problem(demand, 30, rules, pool, Targets(), optional_agents=True, weekdays=tuple(range(7)))
+    seed_pool = tuple(team(rules, POOL_FULL_TIME + POOL_PART_TIME, POOL_PART_TIME))
+    pools = {"cxdash, flexible contracts (4-40 h)": (flexible_pool(POOL_FLEXIBLE), Targets()),
+             "cxdash, seed contracts (40 h; 20-30 h)": (seed_pool, Targets()),
+             "cxdash, flexible contracts, 90% of intervals": (flexible_pool(POOL_FLEXIBLE),
+                                                              Targets(share=0.9))}
+    for name, (pool, targets) in pools.items():
+        problem = Problem(demand, 30, rules, pool, targets, optional_agents=True, weekdays=tuple(range(7)))
         solution = solve(problem, seconds)
         row = judged(name, solution.shifts, demand, rules.shrinkage, solution.seconds,
                      f"{solution.status}, paid-hours gap {solution.gap:.1%}")

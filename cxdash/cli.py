@@ -160,6 +160,10 @@ def _parser() -> argparse.ArgumentParser:
     schedule.add_argument("--safety", type=int, metavar="PCT",
                           help="plan each interval for the contacts it stays under with this chance, 50-99 "
                                "(default 50: the forecast)")
+    schedule.add_argument("--share", type=int, metavar="PCT",
+                          help="the share of intervals with contacts planned with that safety, 50-100; below "
+                               "100 the costliest others may be left short (default: [schedule] "
+                               "safety_share_pct)")
     schedule.add_argument("--time-limit", type=number(0), metavar="SECONDS",
                           help="the solver's time limit (default: [schedule] time_limit_seconds, 10)")
     schedule.add_argument("--erlang-a", action="store_true",
@@ -442,6 +446,9 @@ def _schedule(folder: Path, args: argparse.Namespace) -> int:
     if args.safety is not None and not 50 <= args.safety <= 99:
         print("--safety must be a whole percent from 50 to 99", file=sys.stderr)
         return 2
+    if args.share is not None and not 50 <= args.share <= 100:
+        print("--share must be a whole percent from 50 to 100", file=sys.stderr)
+        return 2
     if args.agents is not None and not 1 <= args.agents <= 5000:
         print("--agents must be from 1 to 5000", file=sys.stderr)
         return 2
@@ -476,7 +483,8 @@ def _schedule(folder: Path, args: argparse.Namespace) -> int:
                 print("warning: too few abandons to tell the customers' patience: Erlang C used",
                       file=sys.stderr)
         plan = Plan(args.week, agents=args.agents, roster=None if roster is None else tuple(roster),
-                    safety_pct=args.safety, time_limit=args.time_limit, erlang_a=patience is not None)
+                    safety_pct=args.safety, share_pct=args.share, time_limit=args.time_limit,
+                    erlang_a=patience is not None)
         rows = record.rows(folder, args.forecast, settings.timezone)
         made = make_schedule(rows, args.forecast, GRAINS[meta["grain"]], plan, settings, patience)
     except RulesError as error:

@@ -26,6 +26,7 @@ from cxdash.views.schedule import (
 SCHEDULE_INPUTS = {"agents": ("Agents", *SCHEDULE_RANGES["agents"]),
                    "shrinkage": ("Shrinkage beyond breaks %", *SCHEDULE_RANGES["shrinkage_pct"]),
                    "safety": ("Safety %", *SCHEDULE_RANGES["safety_pct"]),
+                   "share": ("Intervals %", *SCHEDULE_RANGES["safety_share_pct"]),
                    "seconds": ("Solver seconds", 1, 120)}
 
 store, _, _ = ui.context()
@@ -37,7 +38,7 @@ chosen = forecast_to_schedule(store, run_id)
 
 ui.link_numbers(SCHEDULE_INPUTS)
 start = default_inputs(settings, chosen.weeks[0])
-row = st.columns([2.2, 1, 1.2, 2.2, 1, 1.2, 1])
+row = st.columns([2.2, 1, 1.2, 2.2, 1, 1, 1.2, 1])
 if st.session_state.get("week") not in chosen.weeks:  # another forecast covers other weeks
     st.session_state.pop("week", None)
 week = row[0].selectbox("Week", list(chosen.weeks), format_func=week_label, key="week")
@@ -54,9 +55,13 @@ lengths = row[3].multiselect("Shift lengths (hours)", choices, default=list(star
 safety = row[4].number_input(*SCHEDULE_INPUTS["safety"], start.safety_pct, key="safety", bind="query-params",
                              help="Plan each interval for the contacts it stays under with this chance "
                                   "(50: the forecast itself).")
-model = row[5].selectbox("Model", list(chosen.models), key="model",
+share = row[5].number_input(*SCHEDULE_INPUTS["share"], start.share_pct, key="share", bind="query-params",
+                            help="The share of intervals with contacts planned with that safety; below 100 "
+                                 "the solver may leave the costliest others short, each still with an "
+                                 "agent on the phones.")
+model = row[6].selectbox("Model", list(chosen.models), key="model",
                          help="Erlang A adds callers who hang up, with the patience the data shows.")
-seconds = row[6].number_input(*SCHEDULE_INPUTS["seconds"], min(int(start.seconds), 120), key="seconds",
+seconds = row[7].number_input(*SCHEDULE_INPUTS["seconds"], min(int(start.seconds), 120), key="seconds",
                               bind="query-params",
                               help="The solver's time limit; the gap it reaches is shown.")
 
@@ -75,7 +80,7 @@ if upload is not None:
     st.caption(caption)
 
 inputs = Inputs(week, int(agents), int(shrink), tuple(sorted(lengths, reverse=True)), int(safety), model,
-                float(seconds))
+                float(seconds), int(share))
 memo_key = (run_id, inputs, hashlib.sha256(upload.getvalue()).hexdigest() if upload is not None else None)
 memo = st.session_state.get("_schedule_memo")
 if memo is not None and memo[0] == memo_key:
@@ -113,8 +118,9 @@ if buttons[2].button("Keep this schedule", key="keep", icon=":material/save:"):
     st.success(f"Kept as {keep_schedule(store, shown)} in the data folder's schedules.")
 
 st.subheader("The cost of safety")
-st.caption("For each step, the fewest paid hours that plan every interval for the contacts it stays under "
-           "with that chance (the team may go partly unused, and up to half as many again may be added).")
+st.caption("For each step, the fewest paid hours that plan the chosen share of intervals for the contacts "
+           "they stay under with that chance (the team may go partly unused, and up to half as many again "
+           "may be added).")
 if st.button("Show the cost of each step of safety", key="curve"):
     bar = st.progress(0.0, text="Solving each step…")
     curve, figure = safety_curve(chosen, inputs, settings, roster,

@@ -60,6 +60,7 @@ def test_json_gives_the_schedule_its_figures_and_keeps_it_in_the_record(capsys, 
     assert document["status"] in ("optimal", "feasible")
     assert document["inputs"]["agents"] == 10 and document["inputs"]["forecast_run"] == RUN
     assert document["inputs"]["shrinkage_pct"] == 25 and document["inputs"]["safety_pct"] == 50
+    assert document["inputs"]["share_pct"] == 90  # the settings' default
     week = document["week"]
     assert week["paid_hours"] == 400.0  # ten full-time agents at 40 hours
     assert week["cost_usd"] == pytest.approx(400 * 35.0)
@@ -70,6 +71,13 @@ def test_json_gives_the_schedule_its_figures_and_keeps_it_in_the_record(capsys, 
     meta, shifts = keep.load(tmp_path, document["schedule_id"])
     assert meta["week"]["paid_hours"] == 400.0 and shifts["paid_hours"].sum() == 400.0
     assert set(shifts["agent"]) == {f"Agent {n:02d}" for n in range(1, 11)}
+
+
+def test_share_reaches_the_solver_and_the_kept_inputs(capsys, tmp_path):
+    store_forecast(tmp_path)
+    code, out, err = schedule(capsys, tmp_path, "--agents", "10", "--share", "60", "--json")
+    assert code == 0, err
+    assert json.loads(out)["inputs"]["share_pct"] == 60
 
 
 def test_text_names_the_figures_and_the_csv_holds_every_shift(capsys, tmp_path):
@@ -106,6 +114,7 @@ def test_rules_that_cannot_be_met_are_named_and_exit_1(capsys, tmp_path):
 @pytest.mark.parametrize(("extra", "message"), [
     (("--out", "roster.txt"), "--out must end in .csv or .xlsx"),
     (("--safety", "40"), "--safety must be a whole percent from 50 to 99"),
+    (("--share", "101"), "--share must be a whole percent from 50 to 100"),
     (("--agents", "0"), "--agents must be from 1 to 5000"),
     (("--agents", "3", "--roster", "team.csv"), "not allowed with argument"),
 ])

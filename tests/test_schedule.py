@@ -176,6 +176,22 @@ def test_rest_between_a_late_close_and_an_early_open_holds_in_the_bound_too():
     assert len(rested.shifts) == 2 and rested.shortfall == 0
 
 
+def test_a_share_below_every_interval_leaves_the_costliest_short_each_with_an_agent():
+    # 08:00-09:00 needs 2 agents (10 contacts), 09:00-12:00 one (2 contacts). Every interval planned:
+    # two agents on 08-10 and one on 10-12, 6 paid hours. With 75% of the 8 intervals, two may be left
+    # short: 08:00 and 08:30, each still with one agent: 08-10 and 10-12, 4 paid hours.
+    contacts = {(0, m): 10.0 if m < 540 else 2.0 for m in range(480, 720, 30)}
+    every = solve(tiny_problem(contacts, 3, optional=True), time_limit=10)
+    assert every.status == "optimal" and every.paid_hours == 6 and every.shortfall == 0
+    problem = tiny_problem(contacts, 3, optional=True)
+    most = solve(replace(problem, targets=replace(problem.targets, share=0.75)), time_limit=10)
+    assert most.status == "optimal" and most.paid_hours == 4 and most.shortfall == 0
+    assert worked(most) == [(480, 600), (600, 720)]
+    # 90% of 8 intervals leaves none short (0.8 of an interval rounds down)
+    strict = solve(replace(problem, targets=replace(problem.targets, share=0.9)), time_limit=10)
+    assert strict.paid_hours == 6
+
+
 def test_a_break_inside_a_half_hour_takes_half_an_agent_off_the_phones():
     rules = replace(tiny_rules(), breaks=(BreakRule("break", 15, True, (0.5, 0.5)),))
     (shift, *_) = shift_options(rules, 0)

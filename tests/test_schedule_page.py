@@ -76,6 +76,17 @@ def test_a_stored_forecast_gives_a_week_and_the_headcount_changes_it(app_test, p
     assert any(kept.iloc[0]["schedule_id"] in s.value for s in at.success)
 
 
+def test_the_share_of_intervals_comes_from_the_url_and_is_kept_with_the_schedule(app_test, planning_folder):
+    run_id = stored_forecast(planning_folder)
+    at = run(app_test(planning_folder, {"run": run_id, "seconds": "3", "share": "70"}), PAGE)
+    assert at.number_input(key="share").value == 70
+    goal = next(m for m in at.metric if m.label.startswith("Intervals meeting the target"))
+    assert "goal 70%" in str(goal.proto.delta)
+    at.button(key="keep").click().run()
+    meta, _ = keep.load(planning_folder, keep.schedules(planning_folder).iloc[0]["schedule_id"])
+    assert meta["inputs"]["share_pct"] == 70
+
+
 def test_rules_that_cannot_be_met_are_named_on_the_page(app_test, planning_folder):
     run_id = stored_forecast(planning_folder)
     at = run(app_test(planning_folder, {"run": run_id, "seconds": "3"}), PAGE)

@@ -23,14 +23,17 @@ from cxdash.forecast import LEVEL
 @dataclass(frozen=True)
 class Targets:
     """The service the schedule plans for: share answered within target_seconds, the occupancy cap,
-    Erlang A's patience (None: Erlang C) and the safety (the chance each interval's contacts stay
-    within what the schedule is planned for: 0.5 plans for the forecast itself)."""
+    Erlang A's patience (None: Erlang C), the safety (the chance each interval's contacts stay
+    within what the schedule is planned for: 0.5 plans for the forecast itself) and the share of the
+    intervals with contacts that must be planned so (1: every one; below 1 the solver may leave the
+    costliest others short, each still with an agent on the phones)."""
 
     service_level: float = 0.8
     target_seconds: float = 20.0
     max_occupancy: float = 0.85
     patience_seconds: float | None = None
     safety: float = 0.5
+    share: float = 1.0
 
 
 def spread(rows: pd.DataFrame) -> np.ndarray:

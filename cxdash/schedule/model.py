@@ -135,14 +135,18 @@ def penalty_points(row, interval_minutes: int, shrinkage: float, targets: Target
     return shortfall, late
 
 
-def _penalty(model: cp_model.CpModel, name: str, coverage, points: list[tuple[int, float]], scale: int):
+def _penalty(model: cp_model.CpModel, name: str, coverage, points: list[tuple[int, float]], scale: int,
+             excused=None):
     """A variable at least the convex envelope of the points (scaled to whole numbers, then the hull
-    taken, so that no segment, extended, rises above the value at no coverage), and at least 0."""
+    taken, so that no segment, extended, rises above the value at no coverage), and at least 0; with
+    `excused` (a Boolean), only where it is false."""
     hull = _hull([(k, round(value * scale)) for k, value in points])
     variable = model.NewIntVar(0, hull[0][1], name)
     for (k1, v1), (k2, v2) in zip(hull, hull[1:], strict=False):
         # (k2 - k1) * variable >= (k2 - k1) * v1 + (v2 - v1) * (coverage - k1)
-        model.Add((k2 - k1) * variable >= (k2 - k1) * v1 + (v2 - v1) * (coverage - k1))
+        cut = model.Add((k2 - k1) * variable >= (k2 - k1) * v1 + (v2 - v1) * (coverage - k1))
+        if excused is not None:
+            cut.OnlyEnforceIf(excused.Not())
     if len(hull) == 1:
         model.Add(variable >= hull[0][1])
     return variable, hull
@@ -451,6 +455,9 @@ class _Builder:
                 model.Add(sum(taken) >= count)  # more only lowers coverage: never chosen
         self.shortfall, self.late, self.late_upper, self.hulls, self.coverage = [], [], 0, [], []
         targets = problem.targets
+        busy = int((problem.demand["contacts"] > 0).sum())
+        spare = math.floor(round((1 - targets.share) * busy, 9))  # intervals that may be left short
+        self.excused = []
         for row in problem.demand.itertuples():
             first = row.minute // SLOT_MINUTES
             terms = [t for slot in range(first, first + step) for t in slot_terms.get((row.day, slot), [])]
@@ -461,12 +468,21 @@ class _Builder:
             self.coverage.append(coverage)
             shortfall, late = penalty_points(row, problem.interval_minutes, problem.rules.shrinkage, targets,
                                              SURPLUS_AGENTS)
-            short, short_hull = _penalty(model, f"short{row.Index}", coverage, shortfall, PENALTY_SCALE)
+            excused = None
+            if spare and row.contacts > 0:
+                # left short, an interval still has an agent on shift and off break throughout
+                excused = model.NewBoolVar(f"excused{row.Index}")
+                model.Add(coverage >= step).OnlyEnforceIf(excused)
+                self.excused.append(excused)
+            short, short_hull = _penalty(model, f"short{row.Index}", coverage, shortfall, PENALTY_SCALE,
+                                         excused)
             lateness, late_hull = _penalty(model, f"late{row.Index}", coverage, late, LATE_SCALE)
             self.late_upper += late_hull[0][1]
             self.hulls.append((short_hull, late_hull))
             self.shortfall.append(short)
             self.late.append(lateness)
+        if self.excused:
+            model.Add(sum(self.excused) <= spare)
 
 
 def _solver(seconds: float, workers: int) -> cp_model.CpSolver:

@@ -54,8 +54,10 @@ class Schedule:
 def targets_of(settings: Settings, plan: Plan, patience: float | None) -> Targets:
     staffing, schedule = settings.staffing, settings.schedule
     safety = schedule.safety_pct if plan.safety_pct is None else plan.safety_pct
+    share = schedule.safety_share_pct if plan.share_pct is None else plan.share_pct
     return Targets(staffing.service_level_target_pct / 100, settings.service_level_seconds,
-                   staffing.max_occupancy_pct / 100, patience if plan.erlang_a else None, safety / 100)
+                   staffing.max_occupancy_pct / 100, patience if plan.erlang_a else None, safety / 100,
+                   share / 100)
 
 
 def resolve(settings: Settings, plan: Plan) -> tuple[Rules, tuple[Agent, ...]]:
@@ -130,12 +132,12 @@ def _inputs(run_id: str, plan: Plan, rules: Rules, agents: tuple[Agent, ...], ta
 def risk_curve(rows: pd.DataFrame, interval_minutes: int, plan: Plan, settings: Settings,
                patience: float | None = None, steps: tuple[int, ...] = SAFETY_STEPS,
                seconds_per_step: float = 4.0, progress=None) -> pd.DataFrame:
-    """The cost of each step of safety: for each, the fewest paid hours that plan every interval for
-    the contacts it stays under with that chance. The team's agents may go unused and up to half as
-    many again full-time agents may be added (how many does each step need?). One row per step:
-    safety_pct, paid_hours, cost_usd, agents_used, shortfall (contacts answered late against the
-    requirement), weekly service_level at the forecast, share_meeting (intervals whose chance of
-    meeting the target is at least the step's)."""
+    """The cost of each step of safety: for each, the fewest paid hours that plan the plan's share of
+    intervals (cxdash.schedule.demand.Targets.share) for the contacts they stay under with that chance.
+    The team's agents may go unused and up to half as many again full-time agents may be added (how
+    many does each step need?). One row per step: safety_pct, paid_hours, cost_usd, agents_used,
+    shortfall (contacts answered late against the requirement), weekly service_level at the forecast,
+    share_meeting (intervals whose chance of meeting the target is at least the step's)."""
     rules, agents = resolve(settings, plan)
     extra = team(rules, max(1, round(len(agents) * CURVE_EXTRA_SHARE)))
     pool = agents + tuple(replace(a, name=f"Extra {a.name.split()[-1]}") for a in extra)

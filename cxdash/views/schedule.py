@@ -35,7 +35,7 @@ SHIFT_LENGTH_CHOICES = (4.0, 5.0, 6.0, 7.0, 8.0, 8.5, 9.0, 10.0)
 @dataclass(frozen=True)
 class Inputs:
     """The planner's what-if: headcount, shrinkage beyond breaks, shift lengths, safety (percent), the
-    model and the solver's seconds."""
+    model, the solver's seconds and the share of intervals planned with that safety (percent)."""
 
     week: date
     agents: int
@@ -44,12 +44,13 @@ class Inputs:
     safety_pct: int
     model: str = ERLANG_C
     seconds: float = 10.0
+    share_pct: int = 100
 
 
 def default_inputs(settings: Settings, week: date) -> Inputs:
     schedule = settings.schedule
     return Inputs(week, schedule.agents, schedule.shrinkage_pct, schedule.shift_hours, schedule.safety_pct,
-                  ERLANG_C, schedule.time_limit_seconds)
+                  ERLANG_C, schedule.time_limit_seconds, schedule.safety_share_pct)
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def schedule_page(chosen: ScheduleForecast, inputs: Inputs, settings: Settings,
     """The week solved for the inputs (and the roster's agents when one is given)."""
     plan = Plan(inputs.week, agents=inputs.agents, roster=roster, shrinkage_pct=inputs.shrinkage_pct,
                 shift_hours=tuple(inputs.shift_hours), safety_pct=inputs.safety_pct,
-                time_limit=inputs.seconds, erlang_a=inputs.model == ERLANG_A)
+                share_pct=inputs.share_pct, time_limit=inputs.seconds, erlang_a=inputs.model == ERLANG_A)
     if not inputs.shift_hours:
         return SchedulePage(None, "Choose at least one shift length.")
     try:
@@ -188,7 +189,8 @@ def safety_curve(chosen: ScheduleForecast, inputs: Inputs, settings: Settings, r
                  progress=None) -> tuple[pd.DataFrame, Figure]:
     """The cost of each step of safety for these inputs (cxdash.schedule.risk_curve) and its chart."""
     plan = Plan(inputs.week, agents=inputs.agents, roster=roster, shrinkage_pct=inputs.shrinkage_pct,
-                shift_hours=tuple(inputs.shift_hours), erlang_a=inputs.model == ERLANG_A)
+                shift_hours=tuple(inputs.shift_hours), share_pct=inputs.share_pct,
+                erlang_a=inputs.model == ERLANG_A)
     curve = risk_curve(chosen.rows, chosen.interval_minutes, plan, settings, chosen.patience_seconds,
                        seconds_per_step=max(2.0, inputs.seconds / 3), progress=progress)
     return curve, cost_curve_chart(curve)
