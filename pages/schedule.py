@@ -38,32 +38,33 @@ chosen = forecast_to_schedule(store, run_id)
 
 ui.link_numbers(SCHEDULE_INPUTS)
 start = default_inputs(settings, chosen.weeks[0])
-row = st.columns([2.2, 1, 1.2, 2.2, 1, 1, 1.2, 1])
+row = st.columns([2.2, 1, 2.4, 1.4])
+more = st.columns(4)
 if st.session_state.get("week") not in chosen.weeks:  # another forecast covers other weeks
     st.session_state.pop("week", None)
 week = row[0].selectbox("Week", list(chosen.weeks), format_func=week_label, key="week")
 agents = row[1].number_input(*SCHEDULE_INPUTS["agents"], start.agents, key="agents", bind="query-params",
                              help="Headcount, full time unless [schedule] part_time_agents says otherwise "
                                   "(a roster file below replaces it).")
-shrink = row[2].number_input(*SCHEDULE_INPUTS["shrinkage"], start.shrinkage_pct, key="shrinkage",
-                             bind="query-params",
-                             help="Paid time off the phones the schedule does not place (absence, training, "
-                                  "coaching); the breaks it places itself come on top.")
-choices = sorted(set(SHIFT_LENGTH_CHOICES) | set(start.shift_hours))
-lengths = row[3].multiselect("Shift lengths (hours)", choices, default=list(start.shift_hours), key="lengths",
-                             help="Start to end, an unpaid meal included where the break rules give one.")
-safety = row[4].number_input(*SCHEDULE_INPUTS["safety"], start.safety_pct, key="safety", bind="query-params",
-                             help="Plan each interval for the contacts it stays under with this chance "
-                                  "(50: the forecast itself).")
-share = row[5].number_input(*SCHEDULE_INPUTS["share"], start.share_pct, key="share", bind="query-params",
-                            help="The share of intervals with contacts planned with that safety; below 100 "
-                                 "the solver may leave the costliest others short, each still with an "
-                                 "agent on the phones.")
-model = row[6].selectbox("Model", list(chosen.models), key="model",
-                         help="Erlang A adds callers who hang up, with the patience the data shows.")
-seconds = row[7].number_input(*SCHEDULE_INPUTS["seconds"], min(int(start.seconds), 120), key="seconds",
+shrink = more[0].number_input(*SCHEDULE_INPUTS["shrinkage"], start.shrinkage_pct, key="shrinkage",
                               bind="query-params",
-                              help="The solver's time limit; the gap it reaches is shown.")
+                              help="Paid time off the phones the schedule does not place (absence, training, "
+                                   "coaching); the breaks it places itself come on top.")
+choices = sorted(set(SHIFT_LENGTH_CHOICES) | set(start.shift_hours))
+lengths = row[2].multiselect("Shift lengths (hours)", choices, default=list(start.shift_hours), key="lengths",
+                             help="Start to end, an unpaid meal included where the break rules give one.")
+safety = more[1].number_input(*SCHEDULE_INPUTS["safety"], start.safety_pct, key="safety", bind="query-params",
+                              help="Plan each interval for the contacts it stays under with this chance "
+                                   "(50: the forecast itself).")
+share = more[2].number_input(*SCHEDULE_INPUTS["share"], start.share_pct, key="share", bind="query-params",
+                             help="The share of intervals with contacts planned with that safety; below 100 "
+                                  "the solver may leave the costliest others short, each still with an "
+                                  "agent on the phones.")
+model = row[3].selectbox("Model", list(chosen.models), key="model",
+                         help="Erlang A adds callers who hang up, with the patience the data shows.")
+seconds = more[3].number_input(*SCHEDULE_INPUTS["seconds"], min(int(start.seconds), 120), key="seconds",
+                               bind="query-params",
+                               help="The solver's time limit; the gap it reaches is shown.")
 
 upload = st.file_uploader("Roster (optional): CSV of agent, contract_hours, days, earliest, latest",
                           type=["csv"], key="roster", max_upload_size=5,

@@ -60,7 +60,7 @@ def test_json_gives_the_schedule_its_figures_and_keeps_it_in_the_record(capsys, 
     assert document["status"] in ("optimal", "feasible")
     assert document["inputs"]["agents"] == 10 and document["inputs"]["forecast_run"] == RUN
     assert document["inputs"]["shrinkage_pct"] == 25 and document["inputs"]["safety_pct"] == 50
-    assert document["inputs"]["share_pct"] == 90  # the settings' default
+    assert document["inputs"]["share_pct"] == 100  # the settings' default: every interval
     week = document["week"]
     assert week["paid_hours"] == 400.0  # ten full-time agents at 40 hours
     assert week["cost_usd"] == pytest.approx(400 * 35.0)

@@ -138,17 +138,21 @@ def penalty_points(row, interval_minutes: int, shrinkage: float, targets: Target
 def _penalty(model: cp_model.CpModel, name: str, coverage, points: list[tuple[int, float]], scale: int,
              excused=None):
     """A variable at least the convex envelope of the points (scaled to whole numbers, then the hull
-    taken, so that no segment, extended, rises above the value at no coverage), and at least 0; with
-    `excused` (a Boolean), only where it is false."""
+    taken, so that no segment, extended, rises above the value at no coverage), and at least 0. With
+    `excused` (a Boolean), each cut is lowered by that value at no coverage when it is true, which
+    leaves only "at least 0" (coverage is never below 0): a tight big-M, so that the relaxation still
+    bounds the shortfall well when some intervals may be left short."""
     hull = _hull([(k, round(value * scale)) for k, value in points])
-    variable = model.NewIntVar(0, hull[0][1], name)
+    top = hull[0][1]
+    variable = model.NewIntVar(0, top, name)
     for (k1, v1), (k2, v2) in zip(hull, hull[1:], strict=False):
         # (k2 - k1) * variable >= (k2 - k1) * v1 + (v2 - v1) * (coverage - k1)
-        cut = model.Add((k2 - k1) * variable >= (k2 - k1) * v1 + (v2 - v1) * (coverage - k1))
+        rhs = (k2 - k1) * v1 + (v2 - v1) * (coverage - k1)
         if excused is not None:
-            cut.OnlyEnforceIf(excused.Not())
+            rhs -= (k2 - k1) * top * excused
+        model.Add((k2 - k1) * variable >= rhs)
     if len(hull) == 1:
-        model.Add(variable >= hull[0][1])
+        model.Add(variable >= top - (top * excused if excused is not None else 0))
     return variable, hull
 
 
@@ -463,7 +467,7 @@ class _Builder:
             terms = [t for slot in range(first, first + step) for t in slot_terms.get((row.day, slot), [])]
             # one variable per interval, so that each cut below has two terms, not the whole sum
             most = step * len(problem.agents)
-            coverage = model.NewIntVar(-most, most, f"cov{row.Index}")
+            coverage = model.NewIntVar(0, most, f"cov{row.Index}")
             model.Add(coverage == sum(c * v for c, v in terms))
             self.coverage.append(coverage)
             shortfall, late = penalty_points(row, problem.interval_minutes, problem.rules.shrinkage, targets,
@@ -472,7 +476,7 @@ class _Builder:
             if spare and row.contacts > 0:
                 # left short, an interval still has an agent on shift and off break throughout
                 excused = model.NewBoolVar(f"excused{row.Index}")
-                model.Add(coverage >= step).OnlyEnforceIf(excused)
+                model.Add(coverage >= step * excused)
                 self.excused.append(excused)
             short, short_hull = _penalty(model, f"short{row.Index}", coverage, shortfall, PENALTY_SCALE,
                                          excused)
