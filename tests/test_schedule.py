@@ -192,6 +192,15 @@ def test_a_share_below_every_interval_leaves_the_costliest_short_each_with_an_ag
     assert strict.paid_hours == 6
 
 
+def test_an_optional_agent_with_no_open_shift_is_left_out_and_the_others_scheduled():
+    contacts = {(0, m): 2.0 for m in range(480, 720, 30)}
+    problem = tiny_problem(contacts, 2, optional=True)
+    tuesdays = Agent("Tue", 0, 240, days=frozenset({1}))  # the tiny week opens on Mondays only
+    solution = solve(replace(problem, agents=(*problem.agents, tuesdays)), time_limit=10)
+    assert solution.status == "optimal" and solution.shortfall == 0
+    assert worked(solution) == [(480, 600), (600, 720)] and "Tue" not in set(solution.shifts["agent"])
+
+
 def test_a_break_inside_a_half_hour_takes_half_an_agent_off_the_phones():
     rules = replace(tiny_rules(), breaks=(BreakRule("break", 15, True, (0.5, 0.5)),))
     (shift, *_) = shift_options(rules, 0)

@@ -326,6 +326,8 @@ class _Builder:
                     self.plan[kind, day, s] = var = model.NewIntVar(0, size, f"plan{len(self.plan)}")
                     self.plan_caps[day, s] += size
                     days.setdefault(day, []).append((s, var))
+        if not days:  # no shift open to this kind at all (only with optional agents: see diagnose)
+            return
         paid_on = {d: {self.options[d][s].paid_minutes for s, _ in on_day} for d, on_day in days.items()}
         weeks = weeks_of(paid_on, rules.max_days, rules.days_off, agent.min_minutes, agent.max_minutes)
         follow = {}
