@@ -65,19 +65,25 @@ def _kind(agents, members: list[int], weeks: list[tuple], planned: dict[tuple[in
     for d, s in planned:
         by_day[d].append(s)
     x: dict[tuple[int, int, int], cp_model.IntVar] = {}
+    on_shift: dict[tuple[int, int], list] = defaultdict(list)  # (day, shift) -> its agents' variables
     given = dict(zip(members, weeks, strict=False))  # agents beyond the plan's weeks work no shift
+    slot = SLOT_MINUTES
     for a, (mask, mix) in given.items():
+        week = []
         for d in range(7):
             if not mask >> d & 1:
                 continue
-            day = [x.setdefault((a, d, s), model.NewBoolVar(f"x{a}_{d}_{s}")) for s in by_day[d]]
-            if not day:
+            if not by_day[d]:
                 return None  # the plan gives this week a day without shifts: not a plan of this kind
+            day = []
+            for s in by_day[d]:
+                x[a, d, s] = var = model.NewBoolVar(f"x{a}_{d}_{s}")
+                on_shift[d, s].append(var)
+                day.append(var)
+                week.append((d, s, var))
             model.AddExactlyOne(day)
-        week = [(d, s, var) for (b, d, s), var in x.items() if b == a]
         for length, days in mix or ():  # the plan's number of days of each paid length
             model.Add(sum(var for d, s, var in week if options[d][s].paid_minutes == length) == days)
-        slot = SLOT_MINUTES
         paid = sum(var * (options[d][s].paid_minutes // slot) for d, s, var in week)
         agent = agents[a]
         model.Add(paid >= -(-agent.min_minutes // slot))
@@ -92,18 +98,46 @@ def _kind(agents, members: list[int], weeks: list[tuple], planned: dict[tuple[in
                     model.Add(sum(var for e, var in today if e >= end) + sum(too_soon) <= 1)
     deviations = []
     for (d, s), count in planned.items():
-        taken = [var for (_, e, t), var in x.items() if e == d and t == s]
+        taken = on_shift[d, s]
         over, under = model.NewIntVar(0, len(taken), ""), model.NewIntVar(0, count, "")
         model.Add(sum(taken) == count + over - under)
         deviations += [over, under]
+    for (a, d, s), value in _in_turn(given, planned, options, min_rest).items():
+        model.AddHint(x[a, d, s], value)
     model.Minimize(sum(deviations))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(seconds, 0.1)
     solver.parameters.num_workers = workers
     if solver.Solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    weeks: dict[int, list[tuple[int, int]]] = {a: [] for a in members}
+    weeks_out: dict[int, list[tuple[int, int]]] = {a: [] for a in members}
     for (a, d, s), var in x.items():
         if solver.Value(var):
-            weeks[a].append((d, s))
-    return weeks, round(solver.ObjectiveValue()) // 2
+            weeks_out[a].append((d, s))
+    return weeks_out, round(solver.ObjectiveValue()) // 2
+
+
+def _in_turn(given: dict[int, tuple], planned: dict[tuple[int, int], int], options: list[list[Shift]],
+             min_rest: int) -> dict[tuple[int, int, int], int]:
+    """A start for the model: day by day, from the day after the one most agents have off, the day's
+    planned shifts latest start first to the agents whose rest allows the least (the latest end the
+    day before first). On one pair of days this pairing keeps the rest whenever any pairing can; the
+    model repairs what it misses (rest across the week's wrap, contracts of mixed lengths)."""
+    off = [sum(1 for mask, _ in given.values() if not mask >> d & 1) for d in range(7)]
+    first = (max(range(7), key=lambda d: off[d]) + 1) % 7
+    hint = {}
+    last_end: dict[int, int] = {}
+    for step in range(7):
+        d = (first + step) % 7
+        shifts = sorted(((options[d][s].start, s) for (e, s), count in planned.items() if e == d
+                         for _ in range(count)), reverse=True)
+        working = [a for a, (mask, _) in given.items() if mask >> d & 1]
+        # the earliest start each agent may take today, after yesterday's end and the rest
+        earliest = {a: last_end[a] + min_rest - 1440 if a in last_end else -1440 for a in working}
+        working.sort(key=lambda a: earliest[a], reverse=True)
+        today: dict[int, int] = {}
+        for a, (_, s) in zip(working, shifts, strict=False):
+            hint[a, d, s] = 1
+            today[a] = options[d][s].end
+        last_end = today
+    return hint

@@ -525,7 +525,8 @@ def _two_solves(built: _Builder, hint: dict | None, first_until: float, second_u
     for var, value in (hint or {}).items():
         model.AddHint(var, value)
     paid_slots = sum(built.paid)
-    model.Minimize(sum(built.shortfall))
+    shortfall = sum(built.shortfall)
+    model.Minimize(shortfall)
     solver = _solver(first_until - time.monotonic(), workers)
     first = solver.Solve(model)
     if first not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -537,7 +538,7 @@ def _two_solves(built: _Builder, hint: dict | None, first_until: float, second_u
     for index in range(len(model.Proto().variables)):
         var = model.GetIntVarFromProtoIndex(index)
         model.AddHint(var, solver.Value(var))
-    model.Add(sum(built.shortfall) <= best)
+    model.Add(shortfall <= best)
     model.Minimize(paid_slots)
     second_solver = _solver(second_until - time.monotonic(), workers)
     answer.second = second_solver.Solve(model)
