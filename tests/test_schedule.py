@@ -428,3 +428,25 @@ def test_a_schedule_is_kept_with_its_inputs_and_read_back(tmp_path):
     assert meta["inputs"]["agents"] == 8 and meta["inputs"]["shrinkage_pct"] == 25
     assert meta["week"]["paid_hours"] == made.solution.paid_hours
     assert len(shifts) == len(made.shifts) and list(shifts.columns) == list(made.shifts.columns)
+
+
+def test_agents_take_the_plan_in_turn_latest_end_to_latest_start_so_the_rest_holds():
+    from cxdash.schedule.assign import _in_turn, assign
+    from cxdash.schedule.rules import Shift
+
+    # Monday: 07:00-15:00 and 14:00-22:00; Tuesday: 07:00-15:00 and 09:00-17:00; 11 hours' rest.
+    # Whoever closes on Monday at 22:00 can only start at 09:00 on Tuesday (07:00 is 9 hours later).
+    monday, tuesday = [Shift(420, 480, ()), Shift(840, 480, ())], [Shift(420, 480, ()), Shift(540, 480, ())]
+    options = [monday, tuesday] + [[] for _ in range(5)]
+    planned = {(0, 0): 1, (0, 1): 1, (1, 0): 1, (1, 1): 1}
+    given = {0: (0b11, None), 1: (0b11, None)}
+    hint = _in_turn(given, planned, options, 660)
+    closer = next(a for (a, d, s) in hint if (d, s) == (0, 1))
+    assert (closer, 1, 1) in hint and len(hint) == 4
+    agents = tuple(Agent(f"A{n}", 960, 960) for n in range(2))
+    kind = agents[0].kind()
+    given_out = assign(agents, options, 660, {(kind, d, s): c for (d, s), c in planned.items()},
+                       {(kind, (0b11, None)): 2}, seconds=5)
+    assert given_out.moved == 0
+    weeks = {tuple(sorted(w)) for w in given_out.weeks.values()}
+    assert weeks == {((0, 1), (1, 1)), ((0, 0), (1, 0))}
