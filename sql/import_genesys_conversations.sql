@@ -38,8 +38,9 @@ parsed as (
         line_no,
         line,
         blank,
-        -- every line (a blank one gives null): a case around it would only add a copy of the result
-        try(json_transform(line, '{
+        -- every line (a blank one gives null); only a valid line is transformed: an error inside try()
+        -- makes DuckDB redo the whole chunk of 2,048 lines one by one, so a few bad lines cost seconds
+        try(case when json_valid(line) then json_transform(line, '{
             "conversationId": "JSON", "conversations": "JSON",
             "conversationStart": "VARCHAR", "conversationEnd": "VARCHAR",
             "originatingDirection": "VARCHAR", "selfServed": "BOOLEAN",
@@ -57,7 +58,7 @@ parsed as (
                     "metrics": [{"name": "VARCHAR", "value": "DOUBLE"}]}]}],
             "surveys": [{"surveyPromoterScore": "DOUBLE", "surveyCompletedDate": "TIMESTAMPTZ",
                          "eventTime": "TIMESTAMPTZ"}],
-            "resolutions": [{"nNextContactAvoided": "DOUBLE", "eventTime": "TIMESTAMPTZ"}]}')) as c
+            "resolutions": [{"nNextContactAvoided": "DOUBLE", "eventTime": "TIMESTAMPTZ"}]}') end) as c
     from lines
 ),
 

@@ -97,6 +97,51 @@ def test_a_deletion_removes_the_stored_contact_unless_it_is_newer_and_the_summar
     assert (summary.removed, summary.deleted, summary.months_written) == (0, 5, []) and summary.balanced
 
 
+def test_the_newest_version_of_each_id_is_kept_by_import_checked_sql(tmp_path):
+    """sql/import_checked.sql ranks ids and versions alone, then takes the whole rows of the newest:
+    the rows the merge takes in, with the staged columns (less the row number and sort key) and the
+    version."""
+    from cxdash.db import load_sql
+
+    days = (11, 12, None, 12, 10, 10, 13, 9, None, None)
+    versions = pd.Series([datetime(2024, 1, day, tzinfo=UTC) if day else None for day in days],
+                         dtype="datetime64[us, UTC]")
+    rows = _rows(10, interaction_id=list("aabbccddee"), source_updated_at=versions,
+                 talk_seconds=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, -1.0, 7.0, 8.0, 9.0])
+    con = _checked_connection(rows)
+    try:
+        kept = con.execute(load_sql("import_checked")).df()
+        staged = [c for c in con.execute("select * from staged_typed limit 0").df().columns
+                  if c not in ("source_row", "sort_time")]
+    finally:
+        con.close()
+    # a: the 12th over the 11th; b: a version over none; c: of two equal versions the later row;
+    # d: the newest (13th) is set aside (a negative talk time), so the 9th; e: no versions, the later row
+    expected = {"a": 2.0, "b": 4.0, "c": 6.0, "d": 7.0, "e": 9.0}
+    assert dict(zip(kept["interaction_id"], kept["talk_seconds"], strict=True)) == expected
+    assert list(kept.columns) == [*staged, "source_updated_at"]
+    newest_a = kept.set_index("interaction_id").loc["a", "source_updated_at"]
+    assert newest_a == pd.Timestamp("2024-01-12", tz="UTC")
+
+
+def test_a_month_file_that_fails_to_be_written_fails_the_import_and_leaves_no_file(tmp_path):
+    """The parts of a month are written on a thread of their own: a part that cannot be written still
+    stops the import, and no month file (nor a temporary one) is left."""
+    import pyarrow as pa
+    import pytest
+
+    from cxdash.importers import core
+
+    good = pa.table({name: pa.nulls(1, field.type) for name, field in
+                     zip(core.import_schema().names, core.import_schema(), strict=True)})
+    bad = pa.table({"interaction_id": ["x"]})  # not the month files' schema
+    parts = iter([good, bad, good])
+    with pytest.raises((pa.ArrowException, ValueError)):
+        core._write_atomically(tmp_path / "2024-01.parquet",
+                               lambda temporary: core._write_parts(temporary, parts))
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- the contracts of the queries the merge runs (collected by tests/test_sql_contract.py) ------------
 
 def _checked_connection(rows: pd.DataFrame):

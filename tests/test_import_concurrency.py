@@ -440,8 +440,8 @@ def test_soak_imports_and_page_loads_at_once_leave_the_folder_consistent(tmp_pat
 
 
 def test_month_files_written_in_batches_hold_each_months_rows_in_time_order(tmp_path, monkeypatch):
-    """Months are written from one stream of batches (core.MONTH_BATCH_ROWS rows each); batches that
-    straddle two months are split at the boundary."""
+    """Months are written a query each, in batches of core.MONTH_BATCH_ROWS rows (a row group each),
+    each month holding its own rows only, in time order."""
     monkeypatch.setattr(core, "MONTH_BATCH_ROWS", 7)
     parsed = batch("m", 60)
     # 20 contacts in each of February, March and April (local time), shuffled

