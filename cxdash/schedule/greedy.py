@@ -136,21 +136,7 @@ def first_schedule(built, seconds: float = 2.0, plan: dict | None = None) -> dic
     ((agent kind, day, shift) -> agents, from the model without agents), agents take its shifts
     first. Rounds of
     taking each agent out and placing it again stop after `seconds`."""
-    started = time.monotonic()
-    greedy = _Greedy(built, plan)
-    agents = range(len(built.problem.agents))
-    for a in agents:
-        greedy.place(a)
-    # then each agent's best week against all the others, the plan set aside: agents left out of it
-    # come in where a shortfall remains, and the shifts the plan could not place are made good
-    greedy.plan_left = {}
-    for _ in range(ROUNDS):
-        for a in agents:
-            if time.monotonic() - started > seconds:
-                break
-            greedy.take_out(a)
-            greedy.place(a)
-    return _hint(built, greedy)
+    return _hint(built, _placed(built, seconds, plan))
 
 
 def plan_hint(relaxed, seconds: float) -> dict:
@@ -158,23 +144,9 @@ def plan_hint(relaxed, seconds: float) -> dict:
     placed one at a time and placed again for `seconds`, read as counts (shifts per kind and day, weeks
     per kind, breaks). CP-SAT proves the plan's bound at once but can take seconds to find a plan as
     good as this one on its own."""
-    started = time.monotonic()
-    greedy = _Greedy(relaxed)
-    agents = range(len(relaxed.problem.agents))
-    for a in agents:
-        greedy.place(a)
-    for _ in range(ROUNDS):
-        for a in agents:
-            if time.monotonic() - started > seconds:
-                break
-            greedy.take_out(a)
-            greedy.place(a)
+    greedy = _placed(relaxed, seconds)
     problem, options = relaxed.problem, relaxed.options
-    hint = {var: 0 for var in [*relaxed.plan.values(), *relaxed.patterns.values(),
-                               *relaxed.break_counts.values(), *relaxed.tables.values()]}
-    for (_, d, s), starts in greedy.breaks.items():
-        for k, p in enumerate(starts):
-            hint[relaxed.break_counts[d, s, k, p]] += 1
+    hint = {var: 0 for var in [*relaxed.plan.values(), *relaxed.patterns.values(), *relaxed.tables.values()]}
     for a, week in greedy.weeks.items():
         kind = problem.agents[a].kind()
         mask = sum(1 << d for d, _ in week)
@@ -190,12 +162,42 @@ def plan_hint(relaxed, seconds: float) -> dict:
         if key[1][1] is not None:
             for d, s in week:
                 hint[relaxed.tables[kind, key[1], d, options[d][s].paid_minutes]] += 1
-    for (d, s), count in relaxed.counts.items():
+    return hint | _coverage_hint(relaxed, greedy)
+
+
+def _placed(built, seconds: float, plan: dict | None = None) -> _Greedy:
+    """Every agent placed in turn (the plan's shifts first, when there is one), then, the plan set aside,
+    each taken out and placed again against all the others for a few rounds, until `seconds`: agents
+    left out of the plan come in where a shortfall remains, and the shifts it could not place are made
+    good."""
+    started = time.monotonic()
+    greedy = _Greedy(built, plan)
+    agents = range(len(built.problem.agents))
+    for a in agents:
+        greedy.place(a)
+    greedy.plan_left = {}
+    for _ in range(ROUNDS):
+        for a in agents:
+            if time.monotonic() - started > seconds:
+                break
+            greedy.take_out(a)
+            greedy.place(a)
+    return greedy
+
+
+def _coverage_hint(built, greedy: _Greedy) -> dict:
+    """The values the greedy schedule gives what both models share: break counts, agents per shift
+    option, and each interval's coverage and penalties."""
+    hint = {var: 0 for var in built.break_counts.values()}
+    for (_, d, s), starts in greedy.breaks.items():
+        for k, p in enumerate(starts):
+            hint[built.break_counts[d, s, k, p]] += 1
+    for (d, s), count in built.counts.items():
         hint[count] = sum(1 for week in greedy.weeks.values() if (d, s) in week)
-    for t, (short, late) in enumerate(relaxed.hulls):
-        hint[relaxed.coverage[t]] = int(greedy.covered[t])
-        hint[relaxed.shortfall[t]] = _at_least(short, greedy.covered[t])
-        hint[relaxed.late[t]] = _at_least(late, greedy.covered[t])
+    for t, (short, late) in enumerate(built.hulls):
+        hint[built.coverage[t]] = int(greedy.covered[t])
+        hint[built.shortfall[t]] = _at_least(short, greedy.covered[t])
+        hint[built.late[t]] = _at_least(late, greedy.covered[t])
     return hint
 
 
@@ -203,10 +205,7 @@ def _hint(built, greedy: _Greedy) -> dict:
     """Every variable's value for the greedy schedule, agents of a kind ordered as the model orders
     them (by their working days read as a binary number)."""
     problem = built.problem
-    hint = {var: 0 for var in [*built.x.values(), *built.break_counts.values()]}
-    for (_, d, s), starts in greedy.breaks.items():
-        for k, p in enumerate(starts):
-            hint[built.break_counts[d, s, k, p]] += 1
+    hint = {var: 0 for var in built.x.values()}
     kinds: dict[tuple, list[int]] = {}
     for a, agent in enumerate(problem.agents):
         kinds.setdefault(agent.kind(), []).append(a)
@@ -221,13 +220,7 @@ def _hint(built, greedy: _Greedy) -> dict:
                 if (a, d) in built.runs:
                     hint[built.runs[a, d]] = int(all((d + j) % 7 not in working
                                                      for j in range(problem.rules.days_off)))
-    for (d, s), count in built.counts.items():
-        hint[count] = sum(1 for week in greedy.weeks.values() if (d, s) in week)
-    for t, (short, late) in enumerate(built.hulls):
-        hint[built.coverage[t]] = int(greedy.covered[t])
-        hint[built.shortfall[t]] = _at_least(short, greedy.covered[t])
-        hint[built.late[t]] = _at_least(late, greedy.covered[t])
-    return hint
+    return hint | _coverage_hint(built, greedy)
 
 
 def _at_least(hull: list[tuple[int, int]], coverage: int) -> int:

@@ -606,7 +606,7 @@ def solve(problem: Problem, time_limit: float = 10.0, workers: int = 2) -> Solut
     if plan.solver is not None and answer.shortfall <= plan.shortfall_bound:
         paid_bound = max(paid_bound, plan.paid_bound)  # the relaxation kept the same shortfall
     if not problem.optional_agents:  # every agent is paid at least their contract's least hours
-        paid_bound = max(paid_bound, sum(-(-agent.min_minutes // SLOT_MINUTES) for agent in problem.agents))
+        paid_bound = max(paid_bound, _least_slots(problem))
     proven = answer.first == cp_model.OPTIMAL and answer.second == cp_model.OPTIMAL
     status = "optimal" if proven else "feasible"
     if answer.shortfall <= shortfall_bound and answer.paid <= paid_bound:
@@ -621,6 +621,11 @@ def solve(problem: Problem, time_limit: float = 10.0, workers: int = 2) -> Solut
                     time.monotonic() - started, (STATUS_WORDS[answer.first], STATUS_WORDS[answer.second]))
 
 
+def _least_slots(problem: Problem) -> int:
+    """The paid slots every agent's contract asks for at least, together (a bound when none is optional)."""
+    return sum(-(-agent.min_minutes // SLOT_MINUTES) for agent in problem.agents)
+
+
 def _planned_solution(problem: Problem, relaxed: _Builder, plan: _Answer, given, started: float) -> Solution:
     """The plan as the schedule: every agent keeps their rules with the plan's shifts, so the plan's
     figures are the schedule's, and its bounds (a relaxation's) bound the schedule."""
@@ -631,7 +636,7 @@ def _planned_solution(problem: Problem, relaxed: _Builder, plan: _Answer, given,
     slot_hours = SLOT_MINUTES / 60
     paid_bound = plan.paid_bound if plan.second in (cp_model.OPTIMAL, cp_model.FEASIBLE) else 0
     if not problem.optional_agents:
-        paid_bound = max(paid_bound, sum(-(-agent.min_minutes // SLOT_MINUTES) for agent in problem.agents))
+        paid_bound = max(paid_bound, _least_slots(problem))
     proven = plan.shortfall <= plan.shortfall_bound and plan.paid <= paid_bound
     shifts = _extract(problem, relaxed.options, on_shift, relaxed.break_counts, plan.solver.Value)
     return Solution("optimal" if proven else "feasible", None, shifts, plan.shortfall / PENALTY_SCALE,
