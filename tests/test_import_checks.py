@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cxdash.importers.core import Parsed, store
@@ -193,3 +194,69 @@ def _contract_import_checked(_) -> None:
 
 
 SQL_CONTRACTS = {"import_problems": _contract_import_problems, "import_checked": _contract_import_checked}
+
+
+def _arrow_and_pandas_rows() -> tuple[pa.Table, pd.DataFrame]:
+    """The same four contacts as Arrow (as an importer reading with DuckDB hands them over: a naive
+    time, a zoned one, a duration, the file's name as a dictionary, a column of nulls) and as pandas."""
+    table = pa.table({
+        "interaction_id": ["a", "b", "c", "d"],
+        "channel": ["phone", "chat", "phone", "email"],
+        "arrived_at": pa.array([datetime(2024, 1, 10, 18, 0), datetime(2024, 1, 10, 19, 0),
+                                datetime(2024, 1, 11, 9, 30), datetime(2024, 2, 1, 8, 0)],
+                               pa.timestamp("us")),
+        "answered_at": pa.array([datetime(2024, 1, 10, 18, 1, tzinfo=UTC), None, None, None],
+                                pa.timestamp("us", tz="Europe/Dublin")),
+        "wrap_seconds": pa.array([pd.Timedelta(seconds=90), None, pd.Timedelta(seconds=1.5), None],
+                                 pa.duration("ms")),
+        "talk_seconds": [120.0, None, 30.0, None],
+        "csat_score": pa.nulls(4),
+        "source_file": pa.DictionaryArray.from_arrays(pa.array([0, 0, 0, 0], pa.int32()), ["export.csv"]),
+        "source_row": [2, 3, 4, 5],
+    })
+    frame = table.to_pandas()
+    frame["arrived_at"] = frame["arrived_at"].dt.tz_localize("UTC")
+    return table, frame
+
+
+def test_contacts_handed_over_as_arrow_are_stored_as_the_same_contacts_as_pandas(tmp_path):
+    table, frame = _arrow_and_pandas_rows()
+    arrow_summary, arrow = _import(tmp_path / "arrow", table)
+    pandas_summary, pandas = _import(tmp_path / "pandas", frame)
+    assert arrow_summary.to_dict() == pandas_summary.to_dict()
+    assert (arrow_summary.new, arrow_summary.set_aside) == (4, 0)
+    arrow, pandas = (stored.sort_values("interaction_id").reset_index(drop=True)
+                     for stored in (arrow, pandas))
+    pd.testing.assert_frame_equal(arrow, pandas)
+    # by hand: a naive time is UTC, a zoned one the same instant, a duration its seconds
+    assert arrow["arrived_at"].iloc[0] == pd.Timestamp("2024-01-10 18:00", tz="UTC")
+    assert arrow["answered_at"].iloc[0] == pd.Timestamp("2024-01-10 18:01", tz="UTC")
+    assert arrow["wrap_seconds"].fillna(-1).tolist() == [90.0, -1, 1.5, -1]
+    assert arrow["csat_score"].isna().all()
+
+
+def test_a_duration_in_a_column_of_a_time_of_day_is_set_aside_from_arrow_as_from_pandas(tmp_path):
+    """A duration where the contract wants a time is no time: set aside the same way from either."""
+    table, frame = _arrow_and_pandas_rows()
+    table = table.set_column(table.schema.get_field_index("answered_at"), "answered_at",
+                             pa.array([pd.Timedelta(seconds=5)] * 4, pa.duration("s")))
+    frame["answered_at"] = pd.to_timedelta([5] * 4, unit="s")
+    arrow_summary, _ = _import(tmp_path / "arrow", table)
+    pandas_summary, _ = _import(tmp_path / "pandas", frame)
+    assert arrow_summary.reasons == pandas_summary.reasons and arrow_summary.set_aside == 4
+
+
+def test_store_lets_go_of_the_parsed_contacts_only_when_told(tmp_path):
+    """import_files owns what it parsed and lets store release it; a check (preview) and the Import
+    page's import keep it: the page imports what its check read, again after a wait that failed."""
+    table, _ = _arrow_and_pandas_rows()
+    kept = Parsed("test", table, records_read=4)
+    store(tmp_path / "a", kept, Settings(), ["export.csv"], preview=True)
+    store(tmp_path / "a", kept, Settings(), ["export.csv"])
+    assert kept.contacts.num_rows == 4 and len(kept.rows) == 4
+    released = Parsed("test", table, records_read=4)
+    assert len(released.rows) == 4  # the pandas form, cached: released too
+    summary = store(tmp_path / "b", released, Settings(), ["export.csv"], release=True)
+    assert summary.new == 4 and summary.balanced
+    assert released.contacts.num_rows == 0 and released.contacts.schema == table.schema
+    assert released.rows.empty

@@ -55,5 +55,6 @@ def import_files(folder: Path, name: str, paths: list[Path], settings: Settings,
     after telling `on_wait` so. `progress` hears the stages of both (core.steady, core.part)."""
     progress = steady(progress)
     parsed = parse_files(name, paths, settings, mapping, part(progress, 0.0, PARSE_SHARE))
+    # the parsed rows are this call's alone: once checked, their memory goes to the merge
     return store(Path(folder), parsed, settings, [Path(p).name for p in paths], preview=preview,
-                 on_wait=on_wait, progress=part(progress, PARSE_SHARE, 1.0))
+                 on_wait=on_wait, progress=part(progress, PARSE_SHARE, 1.0), release=True)

@@ -260,8 +260,7 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
         contacts = contacts.filter(pc.invert(dropped))
         set_aside = pd.concat([set_aside.astype({"source_row": "int64"}),
                                _judged_set_aside(judged[aside], seconds)], ignore_index=True)
-    contacts = contacts.to_pandas()
-    chain_count = len(contacts) + int(aside.sum())
+    chain_count = contacts.num_rows + int(aside.sum())
     superseded = read - (len(set_aside) - int(aside.sum())) - kept_legs
     notes = []
     if superseded:

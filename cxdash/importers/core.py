@@ -31,23 +31,26 @@ import fcntl
 import json
 import os
 import secrets
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cxdash import calendar
 from cxdash.contract import INTERACTION_COLUMNS, TABLES, contract_schema
-from cxdash.db import connect, load_sql
+from cxdash.db import MEMORY_LIMIT, connect, load_sql
 from cxdash.ingest import file_columns, judge
 from cxdash.settings import Settings, valid_timezone
 
@@ -79,8 +82,11 @@ def empty_set_aside() -> pd.DataFrame:
 class Parsed:
     """An export read by an importer.
 
-    rows: one row per customer contact, with any of the contract's columns (absent ones are null)
-        and source_updated_at; timestamps tz-aware (UTC or any zone).
+    contacts: one row per customer contact, with any of the contract's columns (absent ones are null)
+        and source_updated_at; timestamps tz-aware (UTC or any zone). A pandas frame, or an Arrow
+        table as DuckDB hands it over: store reads either, so an importer that reads with DuckDB
+        never makes a million rows pandas (a second copy of them, and seconds) only for store to
+        make them Arrow again. `rows` is the same as pandas, for reading.
     set_aside: source_file, source_row (1-based line or record number), reason, record (raw text).
     records_read: records in the files (lines, array items, rows), before any dedupe or chaining.
     merged: records folded into another row (transfer legs chained into one customer contact).
@@ -89,7 +95,7 @@ class Parsed:
     """
 
     source: str
-    rows: pd.DataFrame
+    contacts: pd.DataFrame | pa.Table
     set_aside: pd.DataFrame = field(default_factory=empty_set_aside)
     records_read: int = 0
     merged: int = 0
@@ -99,6 +105,13 @@ class Parsed:
     # record already stored, an empty value here keeps the stored one instead of erasing it
     not_carried: tuple[str, ...] = ()
     deletions: pd.DataFrame = field(default_factory=empty_deletions)
+
+    @cached_property
+    def rows(self) -> pd.DataFrame:
+        """The contacts as a pandas frame (converted once, when asked)."""
+        if isinstance(self.contacts, pd.DataFrame):
+            return self.contacts
+        return self.contacts.to_pandas()
 
 
 @dataclass
@@ -223,40 +236,29 @@ def flag(reasons: pd.Series, mask: pd.Series, reason: str) -> None:
 ROW = "__row"  # the position of a row, beside its values, while DuckDB checks them
 
 
-def _arrow_rows(rows: pd.DataFrame) -> tuple[pa.Table, dict[str, str]]:
+def _arrow_rows(rows: pd.DataFrame | pa.Table) -> tuple[pa.Table, dict[str, str]]:
     """The parsed rows as Arrow, for DuckDB: every contract column (absent ones null), the record's
     version, source_file, source_row and the row's position (ROW). Values keep the types the parser
     gave them (the contract's checks type them); only what Arrow or DuckDB cannot read as it is gets
     converted: a duration counts its seconds (named in the returned units where no duration belongs,
-    for the checks to set aside), times become UTC instants, text stays text. Returns the table and
-    the duration columns' units."""
+    for the checks to set aside), times become UTC instants, text stays text. An Arrow table's
+    columns are taken as they are (no copy) where nothing needs converting. Returns the table and the
+    duration columns' units."""
     arrays, names, durations = [], [], {}
     count = len(rows)
     for column in [*INTERACTION_COLUMNS, None, "source_file", "source_row"]:
         name = VERSION_COLUMN if column is None else column if isinstance(column, str) else column.name
         kind = "TIMESTAMPTZ" if column is None else "VARCHAR" if column == "source_file" else \
             "BIGINT" if column == "source_row" else column.sql_type
-        if name not in rows:
+        present = name in (rows.column_names if isinstance(rows, pa.Table) else rows)
+        if not present:
             if name == "source_row":
                 arrays.append(pa.array(np.zeros(count, dtype=np.int64)))
             else:
                 arrays.append(pa.nulls(count, _ARROW_TYPES.get(kind, pa.string())))
             names.append(name)
             continue
-        values = rows[name]
-        if pd.api.types.is_timedelta64_dtype(values.dtype):
-            # a duration counts seconds (read as a number it would count its unit: microseconds)
-            values = values.dt.total_seconds()
-            if not name.endswith("_seconds"):
-                durations[name] = "s"
-        elif kind == "TIMESTAMPTZ" and not isinstance(values.dtype, pd.DatetimeTZDtype):
-            values = pd.to_datetime(values, utc=True, errors="coerce")
-        if isinstance(values.dtype, pd.DatetimeTZDtype):
-            values = values.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
-        try:
-            array = pa.array(values, from_pandas=True)
-        except (pa.ArrowException, TypeError, ValueError):  # mixed objects: as text, for the checks
-            array = pa.array(values.astype("string"), from_pandas=True)
+        array = _arrow_column(rows[name], name, kind, durations)
         if pa.types.is_null(array.type):
             array = array.cast(_ARROW_TYPES.get(kind, pa.string()))
         arrays.append(array)
@@ -266,11 +268,41 @@ def _arrow_rows(rows: pd.DataFrame) -> tuple[pa.Table, dict[str, str]]:
     return pa.Table.from_arrays(arrays, names=names), durations
 
 
+def _arrow_column(values: pd.Series | pa.ChunkedArray, name: str, kind: str,
+                  durations: dict[str, str]) -> pa.Array | pa.ChunkedArray:
+    """One column of the parsed rows as Arrow (see _arrow_rows)."""
+    if isinstance(values, pa.ChunkedArray):
+        if pa.types.is_duration(values.type):  # a duration counts seconds
+            if not name.endswith("_seconds"):
+                durations[name] = "s"
+            return pc.divide(values.cast(pa.duration("us")).cast(pa.int64()).cast(pa.float64()), 1e6)
+        if pa.types.is_timestamp(values.type) and kind == "TIMESTAMPTZ":
+            return values.cast(pa.timestamp("us", tz="UTC"))  # a time without a zone is UTC
+        if pa.types.is_dictionary(values.type):
+            return values.cast(values.type.value_type)
+        if kind != "TIMESTAMPTZ" or pa.types.is_null(values.type):
+            return values
+        values = values.to_pandas()  # text or numbers for a time: read as pandas reads them, below
+    if pd.api.types.is_timedelta64_dtype(values.dtype):
+        # a duration counts seconds (read as a number it would count its unit: microseconds)
+        values = values.dt.total_seconds()
+        if not name.endswith("_seconds"):
+            durations[name] = "s"
+    elif kind == "TIMESTAMPTZ" and not isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = pd.to_datetime(values, utc=True, errors="coerce")
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+    try:
+        return pa.array(values, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):  # mixed objects: as text, for the checks
+        return pa.array(values.astype("string"), from_pandas=True)
+
+
 _ARROW_TYPES = {"VARCHAR": pa.string(), "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"), "DOUBLE": pa.float64(),
                 "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(), "BIGINT": pa.int64()}
 
 
-def _check(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, settings: Settings) -> None:
+def _check(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame | pa.Table, settings: Settings) -> None:
     """Register the parsed rows as `imported` and run the contract's checks on them (the checks validate
     runs on a file of the data folder: required values, types, finite numbers, whole numbers, ranges,
     channels, the plausibility window of the settings, the rules across columns): staged_typed holds
@@ -469,22 +501,29 @@ def part(progress: Progress | None, start: float, end: float) -> Progress | None
 def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], preview: bool = False,
           now: datetime | None = None, on_wait: Callable[[str], None] | None = None,
           wait_seconds: float = WAIT_SECONDS,
-          progress: Callable[[str, float], None] | None = None) -> ImportSummary:
+          progress: Callable[[str, float], None] | None = None, release: bool = False) -> ImportSummary:
     """Check, deduplicate and merge an export into its month files (or, with preview, only count).
     DuckDB does the work: the rows go in once, as Arrow, and each month file comes out of it. The merge
     reads and writes under `import_lock` (a preview does not wait for it): `on_wait` hears when
     another import is running and this one waits for it. `progress` hears each stage, as a short
     sentence and the fraction done (0 to 1, never going back): checking, comparing, writing month i of
-    m (by months written), done (1.0)."""
+    m (by months written), done (1.0). With `release` (a caller that will not read the parsed rows
+    again, and never retries with them), the parsed contacts are let go once DuckDB has checked them
+    (`parsed` keeps none), so that their memory goes to the merge."""
     tell = progress or (lambda stage, fraction: None)
     summary = ImportSummary(parsed.source, [str(f) for f in files], records_read=parsed.records_read,
                             merged=parsed.merged, notes=list(parsed.notes), preview=preview)
-    con = connect()
+    spill = tempfile.TemporaryDirectory(prefix="cxdash-store-")
+    con = connect(temp_directory=Path(spill.name))
     try:
+        # DuckDB's share of an import: beyond it, the checked and merged rows spill to disk rather than
+        # sit beside the parsed ones (a million Talkdesk calls: peak 1.16 GB without, about 0.95 GB with
+        # it, in about the same time)
+        con.execute(f"set memory_limit = '{min(STORE_MEMORY_MB, int(MEMORY_LIMIT.removesuffix('MiB')))}MiB'")
         con.execute("set TimeZone = 'UTC'")  # the plausibility window's dates are UTC days
-        tell(f"Checking {len(parsed.rows):,} record{'' if len(parsed.rows) == 1 else 's'} against the data "
-             "contract", 0.0)
-        _check(con, parsed.rows.reset_index(drop=True), settings)
+        count = len(parsed.contacts)
+        tell(f"Checking {count:,} record{'' if count == 1 else 's'} against the data contract", 0.0)
+        _check(con, parsed.contacts, settings)
         problems = con.execute(load_sql("import_problems")).fetch_df()
         set_aside = [frame for frame in (parsed.set_aside, pd.DataFrame({
             "source_file": problems["source_file"].astype(str).to_numpy(dtype=object),
@@ -496,7 +535,10 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
         con.execute("drop view staged_raw; drop table staged_typed; drop table staged_problems; "
                     "drop table if exists staged_column_problems")
         con.unregister("imported")
-        summary.superseded = len(parsed.rows) - len(problems) - _count(con, "checked") + parsed.superseded
+        if release:
+            parsed.contacts = _none_of(parsed.contacts)
+            parsed.__dict__.pop("rows", None)  # the cached pandas form, if any
+        summary.superseded = count - len(problems) - _count(con, "checked") + parsed.superseded
         summary.deleted = len(parsed.deletions)
         deletions = _latest_deletions(parsed.deletions)
         con.register("deleted", pa.table({
@@ -548,10 +590,17 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
         tell("Done", 1.0)
     finally:
         con.close()
+        spill.cleanup()
     return summary
 
 
+STORE_MEMORY_MB = 400  # DuckDB's memory while an import is checked and merged (it spills beyond)
 MONTH_BATCH_ROWS = 262_144  # rows of a month file held at once while it is written (a row group each)
+
+
+def _none_of(rows: pd.DataFrame | pa.Table) -> pd.DataFrame | pa.Table:
+    """No rows, in the columns of these (sharing none of their memory)."""
+    return rows.schema.empty_table() if isinstance(rows, pa.Table) else rows.iloc[:0].copy()
 
 
 def _month_tables(con: duckdb.DuckDBPyConnection, written: Written) -> Iterator[tuple[str, Iterator | None]]:

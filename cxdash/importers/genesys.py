@@ -133,19 +133,13 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
     return Parsed(SOURCE.name, rows, set_aside, records_read=read, notes=notes)
 
 
-def _frame(contacts: list[pa.Table]) -> pd.DataFrame:
-    """The contacts as pandas, Arrow's buffers handed over as they are converted (self_destruct): the
-    rows never sit in memory twice. Text stays in Arrow (pandas' ArrowDtype): a million ids as Python
-    strings would take GBs."""
+def _frame(contacts: list[pa.Table]) -> pa.Table | pd.DataFrame:
+    """The contacts as one Arrow table, as DuckDB gave them (the core reads Arrow as it is)."""
     if not contacts:
         return pd.DataFrame(columns=ROW_COLUMNS)
     table = pa.concat_tables(contacts)
     contacts.clear()
-    return table.to_pandas(types_mapper=_text, self_destruct=True, split_blocks=True)
-
-
-def _text(kind: pa.DataType) -> pd.ArrowDtype | None:
-    return pd.ArrowDtype(kind) if pa.types.is_string(kind) or pa.types.is_large_string(kind) else None
+    return table
 
 
 def _queue_names(mapping: dict | None) -> dict[str, str]:

@@ -493,12 +493,13 @@ def _in_order(table: pa.Table) -> pa.Table:
     return table if (np.diff(rows) >= 0).all() else table.take(np.argsort(rows, kind="stable"))
 
 
-def _rows_frame(rows: pa.Table | None) -> pd.DataFrame:
-    """The usable calls as the core reads them: the contract's columns, the version, file and row."""
+def _rows_frame(rows: pa.Table | None) -> pa.Table | pd.DataFrame:
+    """The usable calls as the core reads them (Arrow, as DuckDB gave them): the contract's columns,
+    the version, file and row."""
     if rows is None:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in
                              [*CONTRACT_COLUMNS, "source_file", "source_row"]})
-    return rows.to_pandas()
+    return rows
 
 
 # the source, declared once: the command line, the upload checks and the Import page read it here

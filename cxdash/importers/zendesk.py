@@ -542,14 +542,12 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
     place = ["file_no", "value_no", "item"]
     order = pc.sort_indices(contacts, [(key, "ascending") for key in place])
     contacts = contacts.drop_columns(place).take(order)
-    # column by column, each Arrow buffer let go once converted
-    contacts = contacts.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get, self_destruct=True,
-                                  split_blocks=True)
-    # a ticket solved before it was created cannot be imported (validate refuses it): set aside
-    backwards = contacts["problem"].notna().to_numpy()
-    rows = contacts[~backwards].drop(columns="problem").reset_index(drop=True)
-    if backwards.any():
-        solved = contacts[backwards]
+    # a ticket solved before it was created cannot be imported (validate refuses it): set aside (the
+    # rest stay Arrow, as the core reads them)
+    backwards = pc.is_valid(contacts["problem"])
+    rows = contacts.filter(pc.invert(backwards)).drop_columns(["problem"])
+    if pc.any(backwards).as_py():
+        solved = contacts.filter(backwards).to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
         set_aside = pd.concat([set_aside, pd.DataFrame({
             "source_file": solved["source_file"].to_numpy(), "source_row": solved["source_row"].to_numpy(),
             "reason": solved["problem"].to_numpy(),
