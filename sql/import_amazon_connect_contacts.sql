@@ -22,22 +22,23 @@
 --         attribute's name as written, when the contact had one, whether or not its value was
 --         understood), channel_type (of a judged contact), record (for a drop or unknown: the fields
 --         that decided, as JSON).
-with usable as (
-    select * from ctr_legs where problem is null
-),
-
-redelivered as (
+-- (the usable legs, those without a problem, are read from ctr_legs where they are used: a scan of the
+-- table is cheaper than keeping a copy of them)
+with redelivered as (
     -- the few records delivered more than once (delivery is at least once)
-    select contact_id from usable group by contact_id having count(*) > 1
+    select contact_id from ctr_legs where problem is null group by contact_id having count(*) > 1
 ),
 
 newest as (
     -- usable records only, the newest version of each: records delivered once pass straight
     -- through, only the redelivered few are sorted
-    select * from usable anti join redelivered using (contact_id)
+    select * exclude (problem, line)
+    from ctr_legs anti join redelivered using (contact_id)
+    where problem is null
     union all
-    select *
-    from usable semi join redelivered using (contact_id)
+    select * exclude (problem, line)
+    from ctr_legs semi join redelivered using (contact_id)
+    where problem is null
     qualify row_number() over (partition by contact_id
                                order by version desc nulls last, source_file desc, source_row desc) = 1
 ),
@@ -227,14 +228,23 @@ shaped as (
     from decided
 ),
 
-repeats as (
-    -- a contact set aside (a drop) is no repeat of an earlier one
+next_contacts as (
+    -- each kept contact's customer's next kept contact: a contact set aside (a drop) is no repeat of
+    -- an earlier one. Ids and times only: a window over every column would sort them all
     select
-        *,
-        lead(arrived_at) over (partition by customer_id, set_aside order by arrived_at, interaction_id)
-            as next_contact_at,
-        max(arrived_at) over () as export_ends_at
+        interaction_id,
+        lead(arrived_at) over (partition by customer_id order by arrived_at, interaction_id)
+            as next_contact_at
     from shaped
+    where customer_id is not null and not set_aside
+),
+
+repeats as (
+    select
+        shaped.*,
+        next_contacts.next_contact_at,
+        (select max(arrived_at) from shaped) as export_ends_at
+    from shaped left join next_contacts using (interaction_id)
 ),
 
 final as (
