@@ -317,7 +317,7 @@ def floor(summary: dict, people: int, cores: int | None = None) -> dict | None:
 
 def print_summary(summary: dict, people_count: int, say=print) -> None:
     say(f"{people_count} people at once against one at a time (seconds; same server, same run):")
-    say(f"  {'':<18} {'alone: n':>8} {'median':>7} {'max':>6}   {'at once: n':>10} {'median':>7} {'max':>6}")
+    say(f"  {'':<22} {'alone: n':>8} {'median':>7} {'max':>6}   {'at once: n':>10} {'median':>7} {'max':>6}")
     for what, sides in summary["figures"].items():
         cells = []
         for side in ("single", "crowd"):
@@ -325,7 +325,7 @@ def print_summary(summary: dict, people_count: int, say=print) -> None:
             median = f"{f['median_ms'] / 1000:7.2f}" if f["median_ms"] is not None else "      -"
             most = f"{f['max_ms'] / 1000:6.2f}" if f["max_ms"] is not None else "     -"
             cells.append((f["n"], median, most))
-        say(f"  {what:<18} {cells[0][0]:>8} {cells[0][1]} {cells[0][2]}   {cells[1][0]:>10} {cells[1][1]} "
+        say(f"  {what:<22} {cells[0][0]:>8} {cells[0][1]} {cells[0][2]}   {cells[1][0]:>10} {cells[1][1]} "
             f"{cells[1][2]}")
     ratio = summary["ratio"]
     say(f"  overview tiles, median at once / median alone: "
