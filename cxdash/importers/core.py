@@ -276,9 +276,11 @@ def _arrow_column(values: pd.Series | pa.ChunkedArray, name: str, kind: str,
         if pa.types.is_duration(values.type):  # a duration counts seconds
             if not name.endswith("_seconds"):
                 durations[name] = "s"
-            return pc.divide(values.cast(pa.duration("us")).cast(pa.int64()).cast(pa.float64()), 1e6)
-        if pa.types.is_timestamp(values.type) and kind == "TIMESTAMPTZ":
-            return values.cast(pa.timestamp("us", tz="UTC"))  # a time without a zone is UTC
+            # (unsafe: nanoseconds beyond the microsecond are dropped, as the pandas path drops them)
+            micros = values.cast(pa.duration("us"), safe=False).cast(pa.int64())
+            return pc.divide(micros.cast(pa.float64()), 1e6)
+        if pa.types.is_timestamp(values.type) and kind == "TIMESTAMPTZ":  # a time without a zone is UTC
+            return values.cast(pa.timestamp("us", tz="UTC"), safe=False)
         if pa.types.is_dictionary(values.type):
             return values.cast(values.type.value_type)
         if kind != "TIMESTAMPTZ" or pa.types.is_null(values.type):
