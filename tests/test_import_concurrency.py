@@ -221,6 +221,46 @@ def test_the_import_page_confirm_waits_and_says_so(tmp_path):
     assert results[0][0].startswith("Imported calls.csv: 40 new")
 
 
+# --- a check reads the month files as they were when it started -----------------------------------
+
+def test_a_check_reads_the_month_files_as_they_were_though_an_import_replaces_them(tmp_path, monkeypatch):
+    """A check holds no lock, and DuckDB opens a file more than once within a query: a month file an
+    import replaced mid-query gave "Invalid data" in the soak below. The check reads links to the files
+    as they were when it started, which an import's os.replace does not touch."""
+    folder, other = tmp_path / "data", tmp_path / "other"
+    store(folder, batch("old", 100), Settings(), ["old.csv"])
+    store(other, batch("new", 100), Settings(), ["new.csv"])
+    month = core.source_dir(folder, SOURCE) / f"{MONTH}.parquet"
+    replacement = core.source_dir(other, SOURCE) / f"{MONTH}.parquet"
+    checked = core._stored_columns
+
+    def replaced_once_linked(path, name):  # an import replaces the month file once the check began
+        if replacement.exists():
+            os.replace(replacement, month)
+        return checked(path, name)
+
+    monkeypatch.setattr(core, "_stored_columns", replaced_once_linked)
+    summary = store(folder, batch("old", 100), Settings(), ["again.csv"], preview=True)
+    assert (summary.new, summary.unchanged) == (0, 100)  # the old file's ids, though it was replaced
+    assert set(month_ids(folder).str[:3]) == {"new"}  # the import's file is in place, untouched
+    assert not (folder / "imports" / core.PINNED_DIR).exists()  # the links are gone
+
+
+def test_where_links_cannot_be_made_a_check_reads_the_month_files_themselves(tmp_path, monkeypatch):
+    import errno
+
+    folder = tmp_path / "data"
+    store(folder, batch("old", 100), Settings(), ["old.csv"])
+
+    def no_links(source, target):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(core.os, "link", no_links)
+    summary = store(folder, batch("old", 60, start=50), Settings(), ["again.csv"], preview=True)
+    assert (summary.new, summary.unchanged) == (10, 50)
+    assert not (folder / "imports" / core.PINNED_DIR).exists()
+
+
 # --- a month file that cannot be read ----------------------------------------------------------------
 
 def test_a_month_file_that_cannot_be_read_is_named_and_left_alone(tmp_path):

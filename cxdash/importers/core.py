@@ -32,11 +32,12 @@ import fcntl
 import json
 import os
 import secrets
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -352,10 +353,58 @@ def _month_files(folder: Path, source: str) -> dict[str, Path]:
     return {path.stem: path for path in sorted(directory.glob("*.parquet"))} if directory.is_dir() else {}
 
 
-def _damaged(path: Path, error: Exception) -> ValueError:
-    """What to say of a month file that cannot be read. The file is left as it is: it may hold all
-    there is of that month, so what to do with it is for a person to decide."""
-    name = "/".join(path.parts[-3:])  # interactions/<source>/<month>.parquet
+PINNED_DIR = ".pinned"  # DATA/imports/.pinned/<process>-<token>/: a check's links to the month files
+
+
+@contextmanager
+def _pinned(folder: Path, files: dict[str, Path]) -> Iterator[dict[str, Path]]:
+    """The month files as they are now, for a reader that holds no import lock (a check): a hard link
+    to each, which an import's os.replace never touches. DuckDB opens a file more than once within a
+    query, so a month file replaced while a query reads it would give parts of both ("Prefetch
+    registered for bytes outside file", "Invalid data"). A file removed since it was listed is
+    left out (its month was emptied). Where links cannot be made, the files themselves are read.
+    The links go when the read is done, and the folder is left as it was found."""
+    if not files:
+        yield {}
+        return
+    parent = Path(folder) / IMPORTS_DIR / PINNED_DIR
+    root = parent / f"{os.getpid()}-{secrets.token_hex(4)}"
+    pinned: dict[str, Path] = {}
+    try:
+        root.mkdir(parents=True)
+        for month, path in files.items():
+            try:
+                os.link(path, root / path.name)
+            except FileNotFoundError:
+                continue
+            pinned[month] = root / path.name
+    except OSError:  # no links here (a file system without them, a read-only folder)
+        shutil.rmtree(root, ignore_errors=True)
+        pinned = dict(files)
+    try:
+        yield pinned
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        with suppress(OSError):  # another check's links are still there
+            parent.rmdir()
+
+
+def _remove_stale_pins(folder: Path) -> None:
+    """A check's links left by a process that was killed (only under the import lock)."""
+    cutoff = time.time() - STALE_TEMPORARY_SECONDS
+    directory = Path(folder) / IMPORTS_DIR / PINNED_DIR
+    for path in directory.iterdir() if directory.is_dir() else []:
+        try:
+            if path.stat().st_mtime < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _damaged(name: str, error: Exception) -> ValueError:
+    """What to say of a month file (interactions/<source>/<month>.parquet) that cannot be read. The
+    file is left as it is: it may hold all there is of that month, so what to do with it is for a
+    person to decide."""
     return ValueError(
         f"{name}: a month file of this data folder cannot be read ({error}), so nothing was "
         "imported. It was damaged (by two imports at once in a cxdash older than this one, or by the "
@@ -363,11 +412,11 @@ def _damaged(path: Path, error: Exception) -> ValueError:
         "then import the exports of that month again, or put back a copy from a backup.")
 
 
-def _stored_columns(path: Path) -> set[str]:
+def _stored_columns(path: Path, name: str) -> set[str]:
     try:
         return set(pq.read_schema(path).names)
     except (pa.ArrowException, OSError) as error:
-        raise _damaged(path, error) from error
+        raise _damaged(name, error) from error
 
 
 # --- one import at a time ----------------------------------------------------------------------------
@@ -563,7 +612,9 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
         summary.set_aside_rows = set_aside_frame
         if preview:
             tell("Comparing with what is stored", 0.6)
-            _merge(con, folder, parsed, settings, summary)
+            # a check holds no lock: it reads the month files as they are when it starts
+            with _pinned(folder, _month_files(folder, parsed.source)) as files:
+                _merge(con, files, parsed, settings, summary)
             tell("Done", 1.0)
             return summary
 
@@ -571,8 +622,9 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
         # would write over that import's rows
         with import_lock(folder, on_wait, wait_seconds):
             _remove_stale_temporaries(source_dir(folder, parsed.source))
+            _remove_stale_pins(folder)
             tell("Comparing with what is stored", 0.3)
-            written = _merge(con, folder, parsed, settings, summary)
+            written = _merge(con, _month_files(folder, parsed.source), parsed, settings, summary)
             directory = source_dir(folder, parsed.source)
             months = len(written.counts)
             for number, (month, parts) in enumerate(_month_tables(con, written), start=1):
@@ -681,14 +733,14 @@ class Written:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _merge(con: duckdb.DuckDBPyConnection, folder: Path, parsed: Parsed, settings: Settings,
+def _merge(con: duckdb.DuckDBPyConnection, files: dict[str, Path], parsed: Parsed, settings: Settings,
            summary: ImportSummary) -> Written:
     """Meet the checked rows (temp table checked) with the stored month files of the source: count
     new, updated and unchanged rows and the stored contacts the deletions (temp table deleted) remove
-    into the summary. Returns the new content of every month file that changes."""
-    files = _month_files(folder, parsed.source)
-    for path in files.values():
-        _stored_columns(path)  # a damaged file is named before anything is merged
+    into the summary. `files`: the source's month files, by month (a check's links to them, see
+    _pinned). Returns the new content of every month file that changes."""
+    for month, path in files.items():  # a damaged file is named before anything is merged
+        _stored_columns(path, f"interactions/{parsed.source}/{month}.parquet")
     paths = [str(path) for path in files.values()]
     month = r"regexp_extract(filename, '([^/]+)\.parquet$', 1)"
     stored = (f"(select * exclude (filename), {month} as month from read_parquet($paths, filename = true, "
@@ -712,7 +764,10 @@ def _merge(con: duckdb.DuckDBPyConnection, folder: Path, parsed: Parsed, setting
                     "where interaction_id in (select interaction_id from checked) "
                     "and interaction_id not in (select interaction_id from gone)", params)
     except duckdb.Error as error:
-        raise ValueError(f"interactions/{parsed.source}: its month files cannot be read ({error}), so "
+        said = str(error)  # the files by their names in the data folder, not where they are
+        for month, path in files.items():
+            said = said.replace(str(path), f"interactions/{parsed.source}/{month}.parquet")
+        raise ValueError(f"interactions/{parsed.source}: its month files cannot be read ({said}), so "
                          "nothing was imported. Data health names a damaged file; move it out of the data "
                          "folder, then import the exports of that month again.") from None
     con.execute(_incoming_sql(parsed.not_carried), {"timezone": settings.timezone})
