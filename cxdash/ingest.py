@@ -690,18 +690,43 @@ def judge(con: duckdb.DuckDBPyConnection, spec: Table, present: dict[str, FileCo
     )
 
 
+@contextmanager
+def _pinned_file(path: Path, store: Path):
+    """A hard link to a source file, in the store, and its stat, for reading it whole: an import
+    replaces a month file (os.replace) while a page prepares the folder, and DuckDB opens a file more
+    than once within a query, so the path itself could give parts of two files ("Invalid data") and a
+    month that looks damaged until the next preparation. Where no link can be made (the store on
+    another file system), the path itself and no stat. The link goes when the read is done."""
+    link = store / f".reading-{os.getpid()}-{uuid.uuid4().hex[:8]}{path.suffix}"
+    try:
+        os.link(path, link)
+        pinned = link.stat()
+    except OSError:
+        link.unlink(missing_ok=True)
+        yield path, None
+        return
+    try:
+        yield link, pinned
+    finally:
+        link.unlink(missing_ok=True)
+
+
 def _validate_file(con: duckdb.DuckDBPyConnection, folder: Path, store: Path, spec: Table,
                    path: Path, stat: os.stat_result, settings: Settings) -> FileReport:
     relative = path.relative_to(folder).as_posix()
-    report = FileReport(table=spec.name, path=relative, size_bytes=stat.st_size,
-                        modified_ns=stat.st_mtime_ns, prepared_at=time.time())
-    try:
-        durations = _stage(con, path)
-    except duckdb.Error as error:
-        # the reason as DuckDB gives it, without where the data folder lives (the browser shows it)
-        reason = (str(error).splitlines() or [type(error).__name__])[0]
-        report.unreadable = reason.replace(str(path), relative).replace(str(folder), "DATA")[:300]
-        return report
+    with _pinned_file(path, store) as (reading, pinned):
+        # the file read is the one described: a link to it, made before reading, holds both still
+        stat = pinned or stat
+        report = FileReport(table=spec.name, path=relative, size_bytes=stat.st_size,
+                            modified_ns=stat.st_mtime_ns, prepared_at=time.time())
+        try:
+            durations = _stage(con, reading)
+        except duckdb.Error as error:
+            # the reason as DuckDB gives it, without where the data folder lives (the browser shows it)
+            reason = (str(error).splitlines() or [type(error).__name__])[0]
+            report.unreadable = (reason.replace(str(reading), relative).replace(str(path), relative)
+                                 .replace(str(folder), "DATA")[:300])
+            return report
 
     present, report.ignored_columns = file_columns(con, spec, durations)
     judge(con, spec, present, settings)

@@ -218,3 +218,31 @@ def test_listing_the_store_never_enters_the_snapshots_other_stores_remove(folder
     assert store_outputs(store) == before and before
     # preparing looks for leftover .tmp files outside the snapshots (and removes orphan snapshots)
     assert not prepare(folder, load_settings(folder)).notes
+
+
+def test_a_month_file_replaced_while_it_is_prepared_is_read_whole_then_prepared_again(folder, monkeypatch):
+    """An import replaces a month file (os.replace) while a page prepares the folder: the preparation
+    reads the file as it was when it started (a link to it), never parts of two, records that file's
+    size and time, and the next preparation sees the new file and reads it."""
+    import cxdash.ingest as ingest
+
+    month = folder / "interactions" / "2024-01.parquet"
+    month.touch()  # changed: judged again by the next preparation
+    newer = folder.parent / "newer"
+    write_interactions(newer, [call("a"), call("b"), call("d")], "interactions/2024-01.parquet")
+    staged = ingest._stage
+
+    def replaced_while_read(con, path):
+        if (newer / "interactions" / "2024-01.parquet").exists():
+            os.replace(newer / "interactions" / "2024-01.parquet", month)  # an import, mid-preparation
+        return staged(con, path)
+
+    monkeypatch.setattr(ingest, "_stage", replaced_while_read)
+    with Store.open(folder) as store:
+        january = next(f for f in store.report.files if f.path == "interactions/2024-01.parquet")
+        assert january.unreadable is None and january.rows_read == 2  # the file as it was: a and b
+        assert kpi_values(store, TENTH)["contacts"] == 2
+    assert not list(store_path(folder).glob(".reading-*"))  # the link is gone
+    with Store.open(folder) as again:  # the new file: a, b and d
+        assert next(f for f in again.report.files if f.path == "interactions/2024-01.parquet").rows_read == 3
+        assert kpi_values(again, TENTH)["contacts"] == 3
