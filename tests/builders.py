@@ -1,8 +1,11 @@
-"""Helpers that write tiny data folders for tests: contract-typed tables, raw and broken files, settings."""
+"""Helpers that write tiny data folders for tests: contract-typed tables, raw and broken files, settings;
+and bench_module, a bench script loaded for its tests."""
 
 from __future__ import annotations
 
 import csv
+import importlib.util
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -110,3 +113,14 @@ def write_settings(folder: Path, text: str) -> Path:
     path = _target(folder, SETTINGS_FILE)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def bench_module(name: str):
+    """bench/<name>.py loaded by its path (bench/ is no package), registered as <name> so that its
+    dataclasses and pickles resolve."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "bench"
+                                                  / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -5,27 +5,15 @@ build (calls spread inside their 5 minutes, local wall clock to UTC, answered_at
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.builders import bench_module
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location("forecast_real", ROOT / "bench" / "forecast_real.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["forecast_real"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fr = _load()
+fr = bench_module("forecast_real")
 ORIGIN = date(2024, 1, 29)  # a Monday
 
 

@@ -4,21 +4,13 @@ cores."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.builders import bench_module
 
 
 def _load():
-    spec = importlib.util.spec_from_file_location("signin_load", ROOT / "bench" / "signin_load.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["signin_load"] = module
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("signin_load")
 
 
 def _person(overview_ms: float, renderer_ms: float, errors=()) -> dict:
