@@ -6,10 +6,12 @@ import math
 import os
 import re
 import sys
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 
@@ -118,6 +120,49 @@ def connect(database: str = ":memory:", temp_directory: Path | None = None) -> d
     con = duckdb.connect(database, config=config)
     con.execute("set enable_progress_bar = false")  # a long query prints no bar into a command's output
     return con
+
+
+SESSION_SETTINGS = ("TimeZone",)  # what a cursor does not take from its connection (DuckDB: per session)
+T = TypeVar("T")
+
+
+def session_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor of the connection (DuckDB: one connection per thread) with its session settings."""
+    cursor = con.cursor()
+    for name in SESSION_SETTINGS:
+        [(value,)] = con.execute("select current_setting($name)", {"name": name}).fetchall()
+        cursor.execute(f"set {name} = '{str(value).replace(chr(39), chr(39) * 2)}'")
+    return cursor
+
+
+def in_parts(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection, dict], T],
+             parts: int | None = None) -> list[T]:
+    """`work(cursor, {"parts": k, "part": i})` for every part i of k (the connection's threads) at
+    once, each on a cursor of its own; the results in part order. For a query over the numbered lines
+    of a file: DuckDB numbers rows (row_number() over (), with ordinality) on one thread, and all the
+    work after the numbering in the same pipeline (parsing each line's JSON) on that thread too. Each
+    part's query keeps the lines whose number is part modulo parts right after numbering them: every
+    part reads the file (cheap), each parses its share, on a core of its own. When a part fails, the
+    others are interrupted and its error is raised."""
+    count = parts or int(con.execute("select current_setting('threads')").fetchall()[0][0])
+    if count <= 1:
+        return [work(con, {"parts": 1, "part": 0})]
+    cursors = [session_cursor(con) for _ in range(count)]
+    try:
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            futures = [pool.submit(work, cursor, {"parts": count, "part": number})
+                       for number, cursor in enumerate(cursors)]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            failed = [future.exception() for future in futures if future in done and future.exception()]
+            if failed:  # the others stop, and the first failure is raised (not their interruption)
+                for cursor in cursors:
+                    cursor.interrupt()
+                wait(futures)
+                raise failed[0]
+            return [future.result() for future in futures]
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 @cache

@@ -3,9 +3,10 @@
 -- or a parseable InitiationTimestamp, get a problem (they are set aside, never dropped silently).
 -- The file is streamed, not loaded: only the fields are kept, and the text of problem lines.
 -- CTR timestamps are UTC (yyyy-mm-ddThh:mm:ssZ); durations are seconds.
--- grain: one row per non-empty line of the file (source_row: its line number, as an editor shows it).
+-- grain: one row per non-empty line of the file read (source_row: its line number, as an editor shows it).
 -- params: $path, $name (the file's name for messages), $separator (a character that never occurs
---         unescaped in JSON, so a line is one value), $limit (characters of a problem line kept).
+--         unescaped in JSON, so a line is one value), $limit (characters of a problem line kept),
+--         $parts, $part (the lines read: those whose number is $part modulo $parts; 1, 0 for all).
 -- output: source_file, source_row, line (problem lines only), problem (null when the record can be
 --         used), contact_id, version (LastUpdateTimestamp), initial_contact_id, channel_type,
 --         initiation_method, initiated_at, enqueued_at, queue_name, connected_at, disconnected_at,
@@ -26,9 +27,12 @@ lines as (
         line,
         json_valid(line) as valid
     from numbered
+    -- this part's share of the lines (db.in_parts: DuckDB numbers them on one thread, and parses
+    -- them in the same pipeline on it; each part parses its share on a core of its own)
+    where source_row % $parts = $part
     -- a line of only blanks is no record; trimmed only when it starts with one (trimming every
     -- line of a million long records costs seconds)
-    where line <> '' and case when ascii(line) in (9, 13, 32) then trim(line, chr(9) || chr(13) || ' ') <> ''
+      and line <> '' and case when ascii(line) in (9, 13, 32) then trim(line, chr(9) || chr(13) || ' ') <> ''
                               else true end
 ),
 

@@ -4,12 +4,13 @@
 -- participants summed up with list functions, never unnested into rows, so a million conversations
 -- never sit in memory as JSON. A line that is a page or an array of conversations is flagged
 -- (kind container) for the importer to read that file as documents (import_genesys_documents.sql).
--- grain: one row per line of the file, blank lines included (line_no unique: the line's number, as an
---        editor shows it; rows may come out of the file's order), the kinds blank and status left out
---        by the importer.
+-- grain: one row per line of the file read (line_no unique: the line's number, as an editor shows it;
+--        rows may come out of the file's order), blank lines included, the kinds blank and status
+--        left out by the importer.
 -- params: $path, $name (the file's name), $separator (a character that never occurs unescaped in JSON,
 --         so a line is one value), $limit (characters of a set-aside line kept), $live_channels (the
---         settings' live channels), $queue_ids, $queue_names (the mapping's [queues] table, in pairs).
+--         settings' live channels), $queue_ids, $queue_names (the mapping's [queues] table, in pairs),
+--         $parts, $part (the lines read: those whose number is $part modulo $parts; 1, 0 for all).
 -- output: source_file, line_no, kind (conversation: an object with a conversationId; container: a page or an
 --         array; status: a page's status alone (totalHits, cursor, ...), no record; blank: no record;
 --         invalid: not JSON; other, bad page: JSON that is no conversation), reason (null for a contact,
@@ -18,8 +19,8 @@
 --         abandoned, talk_seconds, hold_seconds, wrap_seconds, agent_id, team, tier,
 --         resolved_first_contact, csat_score, nps_score, ces_score, customer_id, source_updated_at.
 with lines as (
-    -- every line, blank ones too, numbered by the reader (rows may come out of the file's order when
-    -- the file is read on several threads: the number says where each is)
+    -- every line, blank ones too, numbered as read (DuckDB numbers on one thread, and runs what
+    -- follows in the same pipeline on it: the parts of db.in_parts parse their shares at once)
     select
         ordinality as line_no,
         line,
@@ -60,6 +61,7 @@ parsed as (
                          "eventTime": "TIMESTAMPTZ"}],
             "resolutions": [{"nNextContactAvoided": "DOUBLE", "eventTime": "TIMESTAMPTZ"}]}') end) as c
     from lines
+    where line_no % $parts = $part  -- this part's share of the lines (db.in_parts)
 ),
 
 classified as (

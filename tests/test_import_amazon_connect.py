@@ -439,7 +439,8 @@ def _contacts_query(path: Path, **params) -> pd.DataFrame:
     try:
         con.execute("set preserve_insertion_order = true")
         con.execute("create table ctr_legs as " + load_sql("import_amazon_connect_legs"),
-                    {"path": str(path), "name": path.name, "separator": "\x1f", "limit": 20})
+                    {"path": str(path), "name": path.name, "separator": "\x1f", "limit": 20,
+                     "parts": 1, "part": 0})
         values = {"repeat_days": 7, "attribute_names": ["contained", "selfservicecontained", "self_service"],
                   "contained_values": ["true", "yes"], "dropped_values": ["false", "no"],
                   "menu_drop_seconds": 20.0, **params}

@@ -451,7 +451,7 @@ def test_messy_files_never_fail_the_import(tmp_path):
 # --- the SQL files' contracts (collected by tests/test_sql_contract.py) ------------------------------
 
 def _conversation_rows(path: Path, mapping: dict[str, str] | None = None,
-                       live: tuple[str, ...] = ("phone", "chat")) -> pd.DataFrame:
+                       live: tuple[str, ...] = ("phone", "chat"), parts: int = 1, part: int = 0) -> pd.DataFrame:
     from cxdash.db import connect, load_sql
 
     con = connect()
@@ -460,9 +460,11 @@ def _conversation_rows(path: Path, mapping: dict[str, str] | None = None,
         frame = con.execute(load_sql("import_genesys_conversations"), {
             "path": str(path), "name": path.name, "separator": "\x1f", "limit": 25,
             "live_channels": list(live), "queue_ids": list(mapping or {}),
-            "queue_names": list((mapping or {}).values())}).df()
+            "queue_names": list((mapping or {}).values()), "parts": parts, "part": part}).df()
     finally:
         con.close()
+    if parts > 1:
+        return frame
     return frame.assign(source_row=range(1, len(frame) + 1))  # in the file's order: a row's line
 
 
@@ -492,6 +494,12 @@ def contract_import_genesys_conversations(p) -> None:
     # the mapping's [queues] names the queue; chat not live: the conversation's end
     again = _conversation_rows(LINES, {"q-web": "Web chat"}, live=("phone",)).set_index("source_row")
     assert (again.loc[2, "queue"], again.loc[2, "ended_at"]) == ("Web chat", utc("2026-03-14 10:25"))
+    # in parts (db.in_parts): part i of 2 reads the lines numbered i modulo 2, each as read whole
+    halves = [_conversation_rows(LINES, parts=2, part=part) for part in (0, 1)]
+    assert [half["line_no"].tolist() for half in halves] == [[2, 4, 6], [1, 3, 5, 7]]
+    whole = everything.drop(columns="source_row")
+    joined = pd.concat(halves).sort_values("line_no", ignore_index=True).astype(whole.dtypes.to_dict())
+    pd.testing.assert_frame_equal(joined, whole)
     # a page's status alone and a page among the lines: no reason (the importer leaves the one out and
     # reads the file as documents for the other)
     scratch = p.folder / "scratch"
@@ -536,28 +544,29 @@ SQL_CONTRACTS = {
 
 # --- each row at its line ---------------------------------------------------------------------------------
 
-def _fetched(path: Path):
-    """What the conversations query makes of a JSON-lines file."""
+def _fetched(path: Path, threads: int = 2):
+    """What the conversations query makes of a JSON-lines file, read in as many parts as threads."""
     from cxdash.db import connect
 
     params = {"path": str(path), "name": path.name, "separator": genesys.SEPARATOR, "limit": 60,
               "live_channels": ["phone", "chat"], "queue_ids": [], "queue_names": []}
     con = connect()
     try:
-        con.execute("set preserve_insertion_order = true; set TimeZone = 'UTC'")
+        con.execute(f"set preserve_insertion_order = true; set TimeZone = 'UTC'; set threads = {threads}")
         return genesys._fetch(con, params)
     finally:
         con.close()
 
 
-def test_contacts_and_records_set_aside_are_each_at_their_line(tmp_path):
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_contacts_and_records_set_aside_are_each_at_their_line(tmp_path, threads):
     # contacts, a conversation set aside, a line cut short, a page's status, an object and a value that
-    # are no conversation
+    # are no conversation; read whole, or in parts at once (one a thread), the same rows at their lines
     lines = [line for line in LINES.read_text().splitlines() if line.strip()]
     path = tmp_path / "lines.jsonl"
     others = ['{"totalHits": 2, "cursor": "x"}', "{}", '"a string"']
     path.write_text("\n".join([*lines, *others, lines[0]]) + "\n")
-    rows = _fetched(path)
+    rows = _fetched(path, threads)
     assert (rows.kinds, rows.lines) == ({"conversation", "invalid", "other"}, 10)
     # each row at its line: the chat twice, the self-service one, the chat again on the last line (the
     # status on line 7 is no record)

@@ -1433,12 +1433,16 @@ def stage_csv_file(folder: Path) -> None:
 CTR_FIXTURE = Path(__file__).parent / "fixtures" / "imports" / "amazon_connect" / "ctr-2026-10.jsonl"
 
 
-def _ctr_legs(path: Path = CTR_FIXTURE) -> duckdb.DuckDBPyConnection:
-    """ctr_legs as the importer makes it, from the hand-written CTR fixture."""
+def _ctr_legs(path: Path = CTR_FIXTURE, parts: int = 1) -> duckdb.DuckDBPyConnection:
+    """ctr_legs as the importer makes it, from the hand-written CTR fixture (in parts: each part's
+    rows inserted, as db.in_parts has them, the last part first)."""
     con = connect()
     con.execute("set preserve_insertion_order = true")
-    con.execute("create table ctr_legs as " + load_sql("import_amazon_connect_legs"),
-                {"path": str(path), "name": path.name, "separator": "\x1f", "limit": 20})
+    query = load_sql("import_amazon_connect_legs")
+    params = {"path": str(path), "name": path.name, "separator": "\x1f", "limit": 20}
+    con.execute(f"create table ctr_legs as select * from ({query}) limit 0", {**params, "parts": 1, "part": 0})
+    for part in reversed(range(parts)):
+        con.execute("insert into ctr_legs " + query, {**params, "parts": parts, "part": part})
     return con
 
 
@@ -1446,8 +1450,19 @@ def import_amazon_connect_legs(p: Prepared) -> None:
     con = _ctr_legs()
     try:
         frame = con.execute("select * from ctr_legs").df().set_index("source_row")
+        # part i of 2 keeps the lines numbered i modulo 2; the two parts together are the whole
+        odd = con.execute("select * from (" + load_sql("import_amazon_connect_legs") + ")", {
+            "path": str(CTR_FIXTURE), "name": CTR_FIXTURE.name, "separator": "\x1f", "limit": 20,
+            "parts": 2, "part": 1}).df()
     finally:
         con.close()
+    assert odd["source_row"].tolist() == [1, 3, 5, 7, 9, 11]  # line 13 is blank
+    halves = _ctr_legs(parts=2)
+    try:
+        joined = halves.execute("select * from ctr_legs order by source_row").df().set_index("source_row")
+    finally:
+        halves.close()
+    pd.testing.assert_frame_equal(joined, frame)
     assert len(frame) == 13 and frame.index.is_unique  # 14 lines, one blank: numbered as an editor does
     problems = frame["problem"].dropna().to_dict()
     assert problems == {8: "not an inbound customer contact (InitiationMethod OUTBOUND)",

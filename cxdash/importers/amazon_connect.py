@@ -46,7 +46,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cxdash.db import connect, load_sql
+from cxdash.db import connect, in_parts, load_sql
 from cxdash.importers.core import MappingFile, Parsed, Source
 from cxdash.settings import Settings
 
@@ -231,14 +231,17 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
         (scratch / "json").mkdir()
         con = _connection(scratch / "spill")
         try:
-            created = False
-            for path in paths:
+            legs = load_sql("import_amazon_connect_legs")
+            for number, path in enumerate(paths):
                 lines = _as_json_lines(Path(path), scratch / "json")
-                statement = "insert into ctr_legs " if created else "create table ctr_legs as "
-                con.execute(statement + load_sql("import_amazon_connect_legs"), {
-                    "path": str(lines), "name": Path(path).name, "separator": "\x1f",
-                    "limit": RECORD_TEXT_LIMIT})
-                created = True
+                params = {"path": str(lines), "name": Path(path).name, "separator": "\x1f",
+                          "limit": RECORD_TEXT_LIMIT}
+                if number == 0:  # the table's columns, as the query gives them
+                    con.execute(f"create table ctr_legs as select * from ({legs}) limit 0",
+                                {**params, "parts": 1, "part": 0})
+                # in parts at once (db.in_parts): each parses its share of the lines on a core of its own
+                in_parts(con, lambda cursor, part, params=params: cursor.execute(
+                    "insert into ctr_legs " + legs, {**params, **part}).fetchall())
             read = con.execute("select count(*) from ctr_legs").fetchone()[0]
             set_aside = con.execute(load_sql("import_amazon_connect_set_aside")).df()
             # through Arrow: a million zoned timestamps convert in a blink rather than seconds

@@ -87,7 +87,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cxdash.db import connect, load_sql
+from cxdash.db import connect, in_parts, load_sql
 from cxdash.importers.core import SET_ASIDE_COLUMNS, MappingFile, Parsed, Source, empty_set_aside
 from cxdash.settings import Settings
 
@@ -254,10 +254,23 @@ def _conversations(con: duckdb.DuckDBPyConnection, path: Path, name: str, settin
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, params: dict) -> _Rows:
-    """The query's rows, streamed from DuckDB in Arrow batches and split at once into contacts and
+    """The query's rows, read in parts at once (db.in_parts: each part parses its share of the lines on
+    a core of its own), streamed from DuckDB in Arrow batches and split at once into contacts and
     records set aside (the whole result never sits in memory twice), each at its line (line_no), in
     the file's order. Blank lines and page statuses are no records."""
-    reader = con.sql(load_sql("import_genesys_conversations"), params=params).to_arrow_reader(FETCH_ROWS)
+    parts = in_parts(con, lambda cursor, part: _fetch_part(cursor, {**params, **part}))
+    contacts = [batch for part in parts for batch in part[0]]
+    aside = [batch for part in parts for batch in part[1]]
+    kinds = set().union(*(part[2] for part in parts)) - {"blank", "status"}
+    schema = _numbered_schema(parts[0][3])
+    return _Rows(_table(contacts, schema, ROW_COLUMNS), _table(aside, schema, SET_ASIDE_COLUMNS), kinds,
+                 sum(part[4] for part in parts))
+
+
+def _fetch_part(cursor: duckdb.DuckDBPyConnection, params: dict) -> tuple[list, list, set, pa.Schema, int]:
+    """One part's rows (sql/import_genesys_conversations.sql): its contacts' and its records' batches,
+    the kinds of record met, the query's schema and the rows it gave."""
+    reader = cursor.sql(load_sql("import_genesys_conversations"), params=params).to_arrow_reader(FETCH_ROWS)
     contacts, aside, kinds, lines = [], [], set(), 0
     for batch in reader:  # batches of FETCH_ROWS rows, not rows
         batch = _numbered(batch)
@@ -268,10 +281,7 @@ def _fetch(con: duckdb.DuckDBPyConnection, params: dict) -> _Rows:
         record = pc.invert(pc.or_(contact, pc.is_in(kind, pa.array(["blank", "status"]))))
         contacts.append(batch.filter(contact).select(ROW_COLUMNS))
         aside.append(batch.filter(record).select(SET_ASIDE_COLUMNS))
-    kinds -= {"blank", "status"}
-    schema = _numbered_schema(reader.schema)
-    return _Rows(_table(contacts, schema, ROW_COLUMNS), _table(aside, schema, SET_ASIDE_COLUMNS), kinds,
-                 lines)
+    return contacts, aside, kinds, reader.schema, lines
 
 
 def _numbered(batch: pa.RecordBatch) -> pa.RecordBatch:
