@@ -110,10 +110,15 @@ class Parsed:
 
     @cached_property
     def rows(self) -> pd.DataFrame:
-        """The contacts as a pandas frame (converted once, when asked)."""
+        """The contacts as a pandas frame (converted once, when asked; a dictionary-encoded column
+        as its values, text rather than categories)."""
         if isinstance(self.contacts, pd.DataFrame):
             return self.contacts
-        return self.contacts.to_pandas()
+        table = self.contacts
+        for index, field_ in enumerate(table.schema):
+            if pa.types.is_dictionary(field_.type):
+                table = table.set_column(index, field_.name, table.column(index).cast(field_.type.value_type))
+        return table.to_pandas()
 
 
 @dataclass
