@@ -43,8 +43,8 @@ def test_one_thread_is_one_part_on_the_connection_itself(con):
 
 def test_a_part_reads_with_the_connection_s_time_zone(con):
     con.execute("set TimeZone = 'America/Chicago'")
-    zones = in_parts(con, lambda cursor, part: cursor.execute(
-        "select current_setting('TimeZone'), '2026-03-14 10:00'::timestamptz::varchar").fetchall()[0], parts=2)
+    query = "select current_setting('TimeZone'), '2026-03-14 10:00'::timestamptz::varchar"
+    zones = in_parts(con, lambda cursor, part: cursor.execute(query).fetchall()[0], parts=2)
     assert zones == [("America/Chicago", "2026-03-14 10:00:00-05")] * 2
 
 
@@ -67,7 +67,8 @@ def test_a_part_that_fails_stops_the_others_and_its_own_error_is_raised(con):
 
 def test_a_duckdb_error_in_a_part_is_raised_as_it_is(con):
     def work(cursor, part):
-        return cursor.execute("select * from read_csv($path)", {"path": f"/nonexistent/part-{part['part']}.csv"})
+        path = f"/nonexistent/part-{part['part']}.csv"
+        return cursor.execute("select * from read_csv($path)", {"path": path})
 
     with pytest.raises(duckdb.IOException, match="part-"):
         in_parts(con, work, parts=2)

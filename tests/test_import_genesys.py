@@ -451,7 +451,8 @@ def test_messy_files_never_fail_the_import(tmp_path):
 # --- the SQL files' contracts (collected by tests/test_sql_contract.py) ------------------------------
 
 def _conversation_rows(path: Path, mapping: dict[str, str] | None = None,
-                       live: tuple[str, ...] = ("phone", "chat"), parts: int = 1, part: int = 0) -> pd.DataFrame:
+                       live: tuple[str, ...] = ("phone", "chat"), parts: int = 1,
+                       part: int = 0) -> pd.DataFrame:
     from cxdash.db import connect, load_sql
 
     con = connect()

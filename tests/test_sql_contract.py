@@ -1440,7 +1440,8 @@ def _ctr_legs(path: Path = CTR_FIXTURE, parts: int = 1) -> duckdb.DuckDBPyConnec
     con.execute("set preserve_insertion_order = true")
     query = load_sql("import_amazon_connect_legs")
     params = {"path": str(path), "name": path.name, "separator": "\x1f", "limit": 20}
-    con.execute(f"create table ctr_legs as select * from ({query}) limit 0", {**params, "parts": 1, "part": 0})
+    con.execute(f"create table ctr_legs as select * from ({query}) limit 0",
+                {**params, "parts": 1, "part": 0})
     for part in reversed(range(parts)):
         con.execute("insert into ctr_legs " + query, {**params, "parts": parts, "part": part})
     return con
