@@ -18,7 +18,10 @@ Every page must render without an error (no exception, no "Something went wrong"
 The renderer's own work until the Overview's tiles are drawn (its main thread's task time, from the
 Chrome DevTools Protocol) is read too: with the browsers on the server's machine it sets a floor
 under the twenty's median that no server can lower (printed as "the least the median at once could
-be").
+be"). So is the server's answer ("tiles delivered": from the page's first WebSocket message, its
+request to run the Overview, to the message carrying the last tile, read in the browser's network
+layer, which does not wait for the page's renderer): the server's side of the wait, alone and at
+once.
 
 Order: one uncounted warm-up person per role (caches and each team's store), then each role's person
 alone, one after another (--single-rounds times), then all twenty at once: the twenty sign in at the
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import shutil
@@ -73,6 +77,10 @@ TILES_DRAWN = """(count) => {
   return filled >= count ? performance.now() : false;
 }"""
 IDLE = oidc.APP_DRAWN
+# each tile's label and value as drawn, to find the WebSocket message that carried it
+TILE_TEXTS = """() => [...document.querySelectorAll('[data-testid="stMetric"]')].map(tile => [
+  (tile.querySelector('[data-testid="stMetricLabel"]') || {}).textContent || '',
+  (tile.querySelector('[data-testid="stMetricValue"]') || {}).textContent || ''].map(t => t.trim()))"""
 # --still: no CSS animation or transition in the pages (Streamlit's running indicator and skeletons
 # animate while a run lasts; twenty of them in one software-rendered browser compete with the server
 # for the same cores, which twenty people on their own computers would not)
@@ -168,6 +176,53 @@ async def renderer_seconds(cdp) -> float:
     return next(m["value"] for m in metrics if m["name"] == "TaskDuration")
 
 
+class Wire:
+    """What crossed the browser's network layer while a page loaded (Chrome DevTools Protocol's
+    Network domain), in the browser's own clock: when the document was asked for, when the page first
+    wrote to the server over its WebSocket (its request to run the page, sent once the page's
+    script has started) and every WebSocket message received. Read in the browser process as bytes
+    arrive, it does not wait for the page's renderer to draw them: the server's side of a page
+    load, as far as it can be seen from the browser."""
+
+    def __init__(self, cdp) -> None:
+        self.asked: float | None = None
+        self.wrote: float | None = None
+        self.messages: list[tuple[float, bytes]] = []
+        cdp.on("Network.requestWillBeSent", self._request)
+        cdp.on("Network.webSocketFrameSent", self._sent)
+        cdp.on("Network.webSocketFrameReceived", self._message)
+
+    def _request(self, event: dict) -> None:
+        if event.get("type") == "Document" and self.asked is None:
+            self.asked = event["timestamp"]
+
+    def _sent(self, event: dict) -> None:
+        if self.asked is not None and self.wrote is None and event["timestamp"] >= self.asked:
+            self.wrote = event["timestamp"]
+
+    def _message(self, event: dict) -> None:
+        response = event["response"]
+        data = response.get("payloadData", "")
+        payload = base64.b64decode(data) if response.get("opcode") == 2 else data.encode()
+        self.messages.append((event["timestamp"], payload))
+
+    def delivered_ms(self, tiles: list[list[str]]) -> float | None:
+        """From the page's first message to the server to the message that carried the last of these
+        tiles (a message holding both its label and its value): the server's answer. None when the
+        page wrote nothing or a tile was in no message."""
+        if self.wrote is None or not tiles:
+            return None
+        last = self.wrote
+        for label, value in tiles:
+            wanted = [label.encode(), value.encode()]
+            found = next((at for at, payload in self.messages
+                          if at >= self.wrote and all(text in payload for text in wanted)), None)
+            if found is None:
+                return None
+            last = max(last, found)
+        return 1000 * (last - self.wrote)
+
+
 async def check(page, where: str, errors: list[str]) -> None:
     await page.wait_for_function(IDLE, polling=POLL_MS, timeout=STEP_MS)
     found = await page.evaluate(ERROR)
@@ -204,6 +259,8 @@ async def visit(browser, app: str, person, tiles: dict[str, int], together=None,
         if not result["errors"]:
             cdp = await context.new_cdp_session(page)
             await cdp.send("Performance.enable")
+            wire = Wire(cdp)
+            await cdp.send("Network.enable")
             before = await renderer_seconds(cdp)
             await page.goto(app, wait_until="commit", timeout=STEP_MS)
             drawn = await page.wait_for_function(TILES_DRAWN, arg=tiles[role], polling=POLL_MS,
@@ -212,6 +269,11 @@ async def visit(browser, app: str, person, tiles: dict[str, int], together=None,
             after = await renderer_seconds(cdp)
             # the page's own work until its tiles (a navigation that changed renderer starts from 0)
             result["renderer_ms"] = 1000 * (after - before if after >= before else after)
+            delivered = wire.delivered_ms(await page.evaluate(TILE_TEXTS))
+            if delivered is not None:
+                result["delivered_ms"] = delivered
+            await cdp.send("Network.disable")
+            wire.messages.clear()
             await check(page, "overview", result["errors"])
             path, title = OTHER_PAGE[role]
             started = time.perf_counter()
@@ -289,14 +351,18 @@ def summarise(result: dict) -> dict:
     summary = {what: {"single": figures(single, key), "crowd": figures(crowd, key)}
                for what, key in (("sign-in to tiles", "signin_ms"), ("overview tiles", "overview_ms"),
                                  ("other page", "other_ms"),
-                                 ("renderer work to tiles", "renderer_ms"))}
+                                 ("renderer work to tiles", "renderer_ms"),
+                                 ("tiles delivered", "delivered_ms"))}
     overview = summary["overview tiles"]
     one, many = overview["single"]["median_ms"], overview["crowd"]["median_ms"]
     ratio = many / one if one and many else None
     errors = [f"{r['email']} ({r['role']}): {e}" for r in single + crowd for e in r["errors"]]
     met = ratio is not None and ratio <= GOAL and not errors
+    wire = summary["tiles delivered"]
+    delivered = (wire["crowd"]["median_ms"] / wire["single"]["median_ms"]
+                 if wire["single"]["median_ms"] and wire["crowd"]["median_ms"] else None)
     return {"figures": summary, "cpu_seconds": result["cpu_seconds"], "ratio": ratio, "goal": GOAL,
-            "met": met, "errors": errors, "floor": floor(summary, len(crowd))}
+            "met": met, "errors": errors, "floor": floor(summary, len(crowd)), "delivered_ratio": delivered}
 
 
 def floor(summary: dict, people: int, cores: int | None = None) -> dict | None:
@@ -330,6 +396,10 @@ def print_summary(summary: dict, people_count: int, say=print) -> None:
     ratio = summary["ratio"]
     say(f"  overview tiles, median at once / median alone: "
         f"{f'{ratio:.2f}x' if ratio else 'n/a'} (goal <= {GOAL:g}x)")
+    delivered = summary.get("delivered_ratio")
+    if delivered:
+        say(f"  tiles delivered (the server's answer: the page's request to run until the message with its "
+            f"last tile), median at once / median alone: {delivered:.2f}x")
     least = summary.get("floor")
     if least:
         say(f"  the least the median at once could be with the browsers on this machine's {least['cores']} "

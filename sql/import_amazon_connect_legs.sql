@@ -11,7 +11,8 @@
 --         used), contact_id, version (LastUpdateTimestamp), initial_contact_id, channel_type,
 --         initiation_method, initiated_at, enqueued_at, queue_name, connected_at, disconnected_at,
 --         talk_seconds, hold_seconds, wrap_seconds, agent_username, agent_group, customer_address,
---         attributes (JSON).
+--         attributes (JSON), tier, resolved_attribute, csat_score, nps_score, ces_score (the
+--         attributes of those names, typed; null when absent or not of the type).
 with numbered as (
     select
         row_number() over () as source_row,
@@ -80,7 +81,11 @@ fields as (
         ctr.Agent.Username as agent_username,
         ctr.Agent.HierarchyGroups.Level1.GroupName as agent_group,
         ctr.CustomerEndpoint.Address as customer_address,
-        ctr.Attributes as attributes
+        ctr.Attributes as attributes,
+        -- what a flow stored for the reports, each attribute's value as text: the attributes parsed
+        -- once, here, where each part parses its share of the lines
+        json_transform(ctr.Attributes, '{"tier": "VARCHAR", "resolved_first_contact": "VARCHAR",
+            "csat_score": "VARCHAR", "nps_score": "VARCHAR", "ces_score": "VARCHAR"}') as said
     from records
 ),
 
@@ -116,7 +121,12 @@ judged as (
         agent_username,
         agent_group,
         customer_address,
-        attributes
+        attributes,
+        try_cast(said.tier as integer) as tier,
+        try_cast(said.resolved_first_contact as boolean) as resolved_attribute,
+        try_cast(said.csat_score as integer) as csat_score,
+        try_cast(said.nps_score as integer) as nps_score,
+        try_cast(said.ces_score as integer) as ces_score
     from fields
 ),
 
