@@ -609,5 +609,7 @@ def test_every_row_is_at_its_line_in_a_large_file(tmp_path):
     assert all(json.loads(lines[row - 1])["conversationId"] == conversation
                for row, conversation in zip(rows["source_row"], rows["interaction_id"], strict=True))
     aside = parsed.set_aside
+    # the contacts' repeated text is held compactly while read; what comes out is text, not categories
+    assert not any(isinstance(dtype, pd.CategoricalDtype) for dtype in [*rows.dtypes, *aside.dtypes])
     assert len(aside) and all(lines[row - 1].startswith(record)
                               for row, record in zip(aside["source_row"], aside["record"], strict=True))

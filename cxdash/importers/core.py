@@ -114,11 +114,8 @@ class Parsed:
         as its values, text rather than categories)."""
         if isinstance(self.contacts, pd.DataFrame):
             return self.contacts
-        table = self.contacts
-        for index, field_ in enumerate(table.schema):
-            if pa.types.is_dictionary(field_.type):
-                table = table.set_column(index, field_.name, table.column(index).cast(field_.type.value_type))
-        return table.to_pandas()
+        return pa.table([_values(column) for column in self.contacts.columns],
+                        names=self.contacts.column_names).to_pandas()
 
 
 @dataclass
@@ -288,7 +285,7 @@ def _arrow_column(values: pd.Series | pa.ChunkedArray, name: str, kind: str,
         if pa.types.is_timestamp(values.type) and kind == "TIMESTAMPTZ":  # a time without a zone is UTC
             return values.cast(pa.timestamp("us", tz="UTC"), safe=False)
         if pa.types.is_dictionary(values.type):
-            return values.cast(values.type.value_type)
+            return _values(values)
         if kind != "TIMESTAMPTZ" or pa.types.is_null(values.type):
             return values
         values = values.to_pandas()  # text or numbers for a time: read as pandas reads them, below
@@ -305,6 +302,11 @@ def _arrow_column(values: pd.Series | pa.ChunkedArray, name: str, kind: str,
         return pa.array(values, from_pandas=True)
     except (pa.ArrowException, TypeError, ValueError):  # mixed objects: as text, for the checks
         return pa.array(values.astype("string"), from_pandas=True)
+
+
+def _values(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A dictionary-encoded column as its values; any other as it is."""
+    return column.cast(column.type.value_type) if pa.types.is_dictionary(column.type) else column
 
 
 _ARROW_TYPES = {"VARCHAR": pa.string(), "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"), "DOUBLE": pa.float64(),

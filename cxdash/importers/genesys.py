@@ -260,7 +260,7 @@ def _fetch(con: duckdb.DuckDBPyConnection, params: dict) -> _Rows:
     records set aside (the whole result never sits in memory twice), each at its line (line_no), in
     the file's order. Blank lines and page statuses are no records."""
     parts = in_parts(con, lambda cursor, part: _fetch_part(cursor, {**params, **part}))
-    schema = _compact_schema(_numbered_schema(parts[0][3]))
+    schema = _numbered_schema(parts[0][3])
     contacts, aside, kinds, lines = [], [], set(), 0
     for part_contacts, part_aside, part_kinds, _, part_lines in parts:
         contacts += part_contacts
@@ -268,8 +268,8 @@ def _fetch(con: duckdb.DuckDBPyConnection, params: dict) -> _Rows:
         kinds |= part_kinds
         lines += part_lines
     parts.clear()  # the batches are held once, by the lists _table empties
-    return _Rows(_table(contacts, schema, ROW_COLUMNS), _table(aside, schema, SET_ASIDE_COLUMNS),
-                 kinds - {"blank", "status"}, lines)
+    return _Rows(_table(contacts, _compact_schema(schema), ROW_COLUMNS),
+                 _table(aside, schema, SET_ASIDE_COLUMNS), kinds - {"blank", "status"}, lines)
 
 
 def _fetch_part(cursor: duckdb.DuckDBPyConnection, params: dict) -> tuple[list, list, set, pa.Schema, int]:
@@ -285,7 +285,7 @@ def _fetch_part(cursor: duckdb.DuckDBPyConnection, params: dict) -> tuple[list, 
         contact = pc.and_(pc.is_null(batch["reason"]), pc.equal(kind, "conversation"))
         record = pc.invert(pc.or_(contact, pc.is_in(kind, pa.array(["blank", "status"]))))
         contacts.append(_compact(batch.filter(contact).select(ROW_COLUMNS)))
-        aside.append(_compact(batch.filter(record).select(SET_ASIDE_COLUMNS)))
+        aside.append(batch.filter(record).select(SET_ASIDE_COLUMNS))  # few: kept as text
     return contacts, aside, kinds, reader.schema, lines
 
 
