@@ -126,8 +126,9 @@ def test_the_newest_version_of_each_id_is_kept_by_import_checked_sql(tmp_path):
 
 
 def test_a_month_file_that_fails_to_be_written_fails_the_import_and_leaves_no_file(tmp_path):
-    """The parts of a month are written on a thread of their own: a part that cannot be written still
-    stops the import, and no month file (nor a temporary one) is left."""
+    """The parts of the months are written on a thread of their own, the next month's handed over while
+    the last one's are written: a part that cannot be written still stops the import; its month file
+    stays as it was, no later month is written, and no temporary file is left."""
     import pyarrow as pa
     import pytest
 
@@ -136,11 +137,49 @@ def test_a_month_file_that_fails_to_be_written_fails_the_import_and_leaves_no_fi
     good = pa.table({name: pa.nulls(1, field.type) for name, field in
                      zip(core.import_schema().names, core.import_schema(), strict=True)})
     bad = pa.table({"interaction_id": ["x"]})  # not the month files' schema
-    parts = iter([good, bad, good])
+    (tmp_path / "2024-02.parquet").write_bytes(b"as it was")
+    (tmp_path / "2024-04.parquet").write_bytes(b"to be removed")
+    months = iter([("2024-01", iter([good, good])), ("2024-02", iter([good, bad, good])),
+                   ("2024-03", iter([good])), ("2024-04", None)])
+    heard = []
     with pytest.raises((pa.ArrowException, ValueError)):
-        core._write_atomically(tmp_path / "2024-01.parquet",
-                               lambda temporary: core._write_parts(temporary, parts))
-    assert list(tmp_path.iterdir()) == []
+        core._write_months(tmp_path, months, 4, lambda stage, fraction: heard.append(stage))
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["2024-01.parquet", "2024-02.parquet",
+                                                                "2024-04.parquet"]
+    assert pq_rows(tmp_path / "2024-01.parquet") == 2  # written before the failure: whole
+    assert (tmp_path / "2024-02.parquet").read_bytes() == b"as it was"
+    assert (tmp_path / "2024-04.parquet").read_bytes() == b"to be removed"
+    assert heard[:2] == ["Writing month 1 of 4 (2024-01)", "Writing month 2 of 4 (2024-02)"]
+
+
+def test_months_are_written_removed_and_told_in_order(tmp_path):
+    import pyarrow as pa
+
+    from cxdash.importers import core
+
+    def rows(count):
+        return pa.table({name: pa.nulls(count, field.type) for name, field in
+                         zip(core.import_schema().names, core.import_schema(), strict=True)})
+
+    (tmp_path / "2024-02.parquet").write_bytes(b"to be removed")
+    (tmp_path / "2024-03.parquet").write_bytes(b"to be replaced")
+    heard = []
+    core._write_months(tmp_path, iter([("2024-01", iter([rows(2), rows(3)])), ("2024-02", None),
+                                       ("2024-03", iter([rows(1)]))]), 3,
+                       lambda stage, fraction: heard.append((stage, fraction)))
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["2024-01.parquet", "2024-03.parquet"]
+    assert pq_rows(tmp_path / "2024-01.parquet") == 5 and pq_rows(tmp_path / "2024-03.parquet") == 1
+    import pyarrow.parquet as pq
+    assert pq.ParquetFile(tmp_path / "2024-01.parquet").num_row_groups == 2  # a row group a part
+    assert heard == [("Writing month 1 of 3 (2024-01)", 0.5),
+                     ("Writing month 2 of 3 (2024-02)", 0.5 + 0.5 / 3),
+                     ("Writing month 3 of 3 (2024-03)", 0.5 + 1 / 3)]
+
+
+def pq_rows(path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
 
 
 # --- the contracts of the queries the merge runs (collected by tests/test_sql_contract.py) ------------

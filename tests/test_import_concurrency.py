@@ -169,11 +169,11 @@ def test_a_failed_write_leaves_no_temporary_file_and_releases_the_lock(tmp_path,
     store(folder, batch("old", 100), Settings(), ["old.csv"])
     before = (core.source_dir(folder, SOURCE) / f"{MONTH}.parquet").read_bytes()
 
-    def broken(where, parts):  # the disk fills after the first part of the month file
-        Path(where).write_bytes(next(iter(parts)).num_rows * b"x")
-        raise OSError(28, "No space left on device")
+    class Full(core.pq.ParquetWriter):  # the disk fills once the month file is begun
+        def write_table(self, table, *args, **kwargs):
+            raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(core, "_write_parts", broken)
+    monkeypatch.setattr(core.pq, "ParquetWriter", Full)
     with pytest.raises(OSError, match="No space left"):
         store(folder, batch("b", 50), Settings(), ["b.csv"])
     monkeypatch.undo()

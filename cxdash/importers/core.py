@@ -632,16 +632,8 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
             _remove_stale_pins(folder)
             tell("Comparing with what is stored", 0.3)
             written = _merge(con, _month_files(folder, parsed.source), parsed, settings, summary)
-            directory = source_dir(folder, parsed.source)
-            months = len(written.counts)
-            for number, (month, parts) in enumerate(_month_tables(con, written), start=1):
-                tell(f"Writing month {number} of {months} ({month})", 0.5 + 0.5 * (number - 1) / months)
-                target = directory / f"{month}.parquet"
-                if parts is None:
-                    target.unlink(missing_ok=True)
-                    continue
-                directory.mkdir(parents=True, exist_ok=True)
-                _write_atomically(target, lambda temporary, parts=parts: _write_parts(temporary, parts))
+            _write_months(source_dir(folder, parsed.source), _month_tables(con, written),
+                          len(written.counts), tell)
 
             moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%f")  # two imports a second apart
             if len(set_aside_frame):
@@ -698,19 +690,82 @@ def _month_tables(con: duckdb.DuckDBPyConnection, written: Written) -> Iterator[
         yield month, parts(month) if written.counts[month] else None
 
 
-def _write_parts(path: Path, parts: Iterator[pa.Table]) -> None:
-    """One month file from its parts, a row group each. A part is compressed and written on a thread of
-    its own while DuckDB hands over the next (both let go of Python while they work): a million rows
-    are written in about four fifths of the time."""
-    with pq.ParquetWriter(path, import_schema(), compression="zstd") as writer, \
-            ThreadPoolExecutor(max_workers=1) as pool:
-        pending = None
-        for part in parts:
-            if pending is not None:
-                pending.result()  # one part waits at most: the memory of two parts, and a failure raises
-            pending = pool.submit(writer.write_table, part)
-        if pending is not None:
-            pending.result()
+def _write_months(directory: Path, months: Iterator[tuple[str, Iterator[pa.Table] | None]], count: int,
+                  tell: Progress) -> None:
+    """Each changed month file (None: remove it), through a temporary name beside it and os.replace (see
+    _write_atomically). One thread compresses and writes the parts, a row group each, in order, while
+    DuckDB hands over the next part, the next month's included (both let go of Python while they
+    work): the next month is sorted while the last one is written. At most two parts are held: the
+    one being written and the one handed over. A part that cannot be written stops the writing; its
+    month file is left as it was and no temporary file stays."""
+    opened: list[_MonthFile] = []
+    handed = []  # everything handed to the writer, in order
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        writing = None  # the part being written
+        try:
+            for number, (month, parts) in enumerate(months, start=1):
+                tell(f"Writing month {number} of {count} ({month})", 0.5 + 0.5 * (number - 1) / count)
+                target = directory / f"{month}.parquet"
+                if parts is None:
+                    handed.append(pool.submit(target.unlink, missing_ok=True))
+                    continue
+                directory.mkdir(parents=True, exist_ok=True)
+                file = _MonthFile(target)
+                opened.append(file)
+                for part in parts:
+                    if writing is not None:
+                        writing.result()  # a failure raises here
+                    writing = pool.submit(file.write, part)
+                    handed.append(writing)
+                handed.append(pool.submit(file.finish))  # holds no rows: not waited for
+            for done in handed:
+                done.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # after a failure, nothing more is written
+            for file in opened:
+                file.discard()  # a file finished has nothing left to discard
+
+
+class _MonthFile:
+    """A month file written part by part on the writer's thread, under a temporary name of its own
+    beside it until it is finished (os.replace: a reader sees the old file or the new one)."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.temporary = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        self.writer: pq.ParquetWriter | None = None
+        self.failed = False
+
+    def write(self, part: pa.Table) -> None:
+        if self.failed:
+            return
+        try:
+            if self.writer is None:
+                self.writer = pq.ParquetWriter(self.temporary, import_schema(), compression="zstd")
+            self.writer.write_table(part)
+        except BaseException:
+            self.failed = True
+            self.discard()
+            raise
+
+    def finish(self) -> None:
+        if self.failed:
+            return
+        try:
+            if self.writer is None:
+                self.writer = pq.ParquetWriter(self.temporary, import_schema(), compression="zstd")
+            self.writer.close()
+            os.replace(self.temporary, self.target)
+        finally:
+            self.writer = None
+            self.temporary.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        if self.writer is not None:
+            with suppress(Exception):
+                self.writer.close()
+            self.writer = None
+        self.temporary.unlink(missing_ok=True)
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
