@@ -18,7 +18,9 @@ Every page must render without an error (no exception, no "Something went wrong"
 The renderer's own work until the Overview's tiles are drawn (its main thread's task time, from the
 Chrome DevTools Protocol) is read too: with the browsers on the server's machine it sets a floor
 under the twenty's median that no server can lower (printed as "the least the median at once could
-be"). So is the server's answer ("tiles delivered": from the page's first WebSocket message, its
+be"); so does the whole browser side's CPU until the tiles (every Chromium process: the renderer's
+other threads, the GPU process drawing in software, the browser process; and the driver), read for
+each person alone, when nothing else runs in the browser. So is the server's answer ("tiles delivered": from the page's first WebSocket message, its
 request to run the Overview, to the message carrying the last tile, read in the browser's network
 layer, which does not wait for the page's renderer): the server's side of the wait, alone and at
 once.
@@ -230,9 +232,12 @@ async def check(page, where: str, errors: list[str]) -> None:
         errors.append(f"{where}: {found}")
 
 
-async def visit(browser, app: str, person, tiles: dict[str, int], together=None, still=False) -> dict:
+async def visit(browser, app: str, person, tiles: dict[str, int], together=None, still=False,
+                browser_cpu=None) -> dict:
     """One person: sign in, load the Overview, open their other page. `together` (twenty at once):
-    a pair of (arrived, go) the person reports to after signing in and waits on before the Overview."""
+    a pair of (arrived, go) the person reports to after signing in and waits on before the Overview.
+    `browser_cpu` (alone: nothing else runs in the browser): the browser side's CPU seconds so far,
+    read before the Overview's navigation and when its tiles are drawn."""
     email, role, _ = person
     result = {"email": email, "role": role, "errors": []}
     context = await browser.new_context(viewport={"width": 1440, "height": 1000},
@@ -262,9 +267,12 @@ async def visit(browser, app: str, person, tiles: dict[str, int], together=None,
             wire = Wire(cdp)
             await cdp.send("Network.enable")
             before = await renderer_seconds(cdp)
+            cpu_before = browser_cpu() if browser_cpu else None
             await page.goto(app, wait_until="commit", timeout=STEP_MS)
             drawn = await page.wait_for_function(TILES_DRAWN, arg=tiles[role], polling=POLL_MS,
                                                  timeout=STEP_MS)
+            if browser_cpu:
+                result["browser_cpu_ms"] = 1000 * (browser_cpu() - cpu_before)
             result["overview_ms"] = await drawn.json_value()
             after = await renderer_seconds(cdp)
             # the page's own work until its tiles (a navigation that changed renderer starts from 0)
@@ -328,7 +336,8 @@ async def run(app: str, everyone, single_rounds: int, pids: dict[str, int], stil
             before = cpu_seconds(pids)
             for _ in range(single_rounds):
                 for person in first_of_role:
-                    alone = await visit(browser, app, person, tiles, still=still)
+                    alone = await visit(browser, app, person, tiles, still=still,
+                                        browser_cpu=lambda: cpu_seconds(pids)["browser"])
                     single.append(alone)
                     say(f"  alone     {person[1]:<9} overview {alone.get('overview_ms', 0) / 1000:5.2f} s"
                         f"{'; ' + '; '.join(alone['errors']) if alone['errors'] else ''}")
@@ -352,6 +361,7 @@ def summarise(result: dict) -> dict:
                for what, key in (("sign-in to tiles", "signin_ms"), ("overview tiles", "overview_ms"),
                                  ("other page", "other_ms"),
                                  ("renderer work to tiles", "renderer_ms"),
+                                 ("browser CPU to tiles", "browser_cpu_ms"),
                                  ("tiles delivered", "delivered_ms"))}
     overview = summary["overview tiles"]
     one, many = overview["single"]["median_ms"], overview["crowd"]["median_ms"]
@@ -362,18 +372,24 @@ def summarise(result: dict) -> dict:
     delivered = (wire["crowd"]["median_ms"] / wire["single"]["median_ms"]
                  if wire["single"]["median_ms"] and wire["crowd"]["median_ms"] else None)
     return {"figures": summary, "cpu_seconds": result["cpu_seconds"], "ratio": ratio, "goal": GOAL,
-            "met": met, "errors": errors, "floor": floor(summary, len(crowd)), "delivered_ratio": delivered}
+            "met": met, "errors": errors, "floor": floor(summary, len(crowd)),
+            "floor_browser": floor(summary, len(crowd), work="browser CPU to tiles"),
+            "delivered_ratio": delivered}
 
 
-def floor(summary: dict, people: int, cores: int | None = None) -> dict | None:
+def floor(summary: dict, people: int, cores: int | None = None,
+          work: str = "renderer work to tiles") -> dict | None:
     """The least the crowd's median could be on this machine with a server that cost nothing: each
     page's renderer must do its own work before its tiles draw (its main thread, one core at a time),
     and the people's pages share the machine's cores, so the median person waits for at least half of
     everyone's work to be done: people x the single visitors' median work / cores / 2. As a ratio to
     the single visitors' median time, it is what the goal is up against when the browsers share the
-    server's machine (the people's own computers would each do their own page's work)."""
+    server's machine (the people's own computers would each do their own page's work). `work`: the
+    renderer's main thread (a page cannot draw without it), or the whole browser side's CPU (every
+    Chromium process: the renderer's other threads, the GPU process drawing in software, the browser
+    process; and the driver), read alone, when nothing else runs in the browser."""
     cores = cores or os.cpu_count() or 1
-    work = summary["renderer work to tiles"]["single"]["median_ms"]
+    work = summary[work]["single"]["median_ms"]
     alone = summary["overview tiles"]["single"]["median_ms"]
     if not work or not alone:
         return None
@@ -405,6 +421,10 @@ def print_summary(summary: dict, people_count: int, say=print) -> None:
         say(f"  the least the median at once could be with the browsers on this machine's {least['cores']} "
             f"core(s) and a server that cost nothing: {least['median_ms'] / 1000:.2f} s = "
             f"{least['ratio']:.2f}x (each page's renderer work to its tiles, shared by {people_count})")
+    least = summary.get("floor_browser")
+    if least:
+        say(f"  the same from the whole browser's CPU to the tiles (every Chromium process), read alone: "
+            f"{least['median_ms'] / 1000:.2f} s = {least['ratio']:.2f}x")
     for phase, used in summary["cpu_seconds"].items():
         say(f"  CPU seconds used {phase:<8}: " + ", ".join(f"{name} {seconds:.0f}" for name, seconds in
                                                         used.items()))

@@ -33,6 +33,22 @@ def test_the_summary_gives_the_ratio_and_the_floor_the_browsers_set_on_two_cores
     assert summary["floor"] == {"cores": 2, "median_ms": 14_000, "ratio": pytest.approx(14_000 / 3000)}
 
 
+def test_the_floor_from_the_whole_browsers_cpu_read_alone(monkeypatch):
+    bench = _load()
+    monkeypatch.setattr(bench.os, "cpu_count", lambda: 2)
+    # alone: overview medians 1,500 ms; the browser side's CPU to the tiles 1,200/1,600/2,000 -> 1,600
+    single = [{**_person(1500, 800), "browser_cpu_ms": cpu} for cpu in (1200, 1600, 2000)]
+    crowd = [_person(20_000, 5000) for _ in range(20)]  # no CPU read at once: it is not one person's
+    summary = bench.summarise({"single": single, "crowd": crowd, "cpu_seconds": {}})
+    assert summary["figures"]["browser CPU to tiles"]["crowd"]["n"] == 0
+    # 20 x 1,600 ms / 2 cores / 2 = 8,000 ms, 5.33x the 1,500 ms alone; the renderer's: 20 x 800 / 4
+    assert summary["floor_browser"] == {"cores": 2, "median_ms": 8000, "ratio": pytest.approx(8000 / 1500)}
+    assert summary["floor"] == {"cores": 2, "median_ms": 4000, "ratio": pytest.approx(4000 / 1500)}
+    lines = []
+    bench.print_summary(summary, 20, lines.append)
+    assert any("whole browser's CPU" in line and "8.00 s = 5.33x" in line for line in lines)
+
+
 def test_an_error_on_any_page_fails_the_goal_and_no_work_read_gives_no_floor():
     bench = _load()
     single = [{"email": "a@x", "role": "admin", "errors": [], "overview_ms": 1000.0}]
