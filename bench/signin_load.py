@@ -20,10 +20,10 @@ Chrome DevTools Protocol) is read too: with the browsers on the server's machine
 under the twenty's median that no server can lower (printed as "the least the median at once could
 be"); so does the whole browser side's CPU until the tiles (every Chromium process: the renderer's
 other threads, the GPU process drawing in software, the browser process; and the driver), read for
-each person alone, when nothing else runs in the browser. So is the server's answer ("tiles delivered": from the page's first WebSocket message, its
-request to run the Overview, to the message carrying the last tile, read in the browser's network
-layer, which does not wait for the page's renderer): the server's side of the wait, alone and at
-once.
+each person alone, when nothing else runs in the browser. So is the server's answer ("tiles
+delivered": from the page's first WebSocket message, its request to run the Overview, to the message
+carrying the last tile, read in the browser's network layer, which does not wait for the page's
+renderer): the server's side of the wait, alone and at once.
 
 Order: one uncounted warm-up person per role (caches and each team's store), then each role's person
 alone, one after another (--single-rounds times), then all twenty at once: the twenty sign in at the
