@@ -495,12 +495,18 @@ def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
     """Write a file through a temporary name of its own beside it, then os.replace: a reader (prepare,
     a page) sees the old file or the new one, never half of one, and no two writers share a temporary
     file. The temporary file is removed whatever goes wrong."""
-    temporary = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    temporary = _temporary_beside(target)
     try:
         write(temporary)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _temporary_beside(target: Path) -> Path:
+    """A temporary name of this writer's own beside the target (a hidden .tmp file, which
+    _remove_stale_temporaries finds if the writer is killed)."""
+    return target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
 
 
 def _remove_stale_temporaries(directory: Path) -> None:
@@ -732,7 +738,7 @@ class _MonthFile:
 
     def __init__(self, target: Path) -> None:
         self.target = target
-        self.temporary = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        self.temporary = _temporary_beside(target)
         self.writer: pq.ParquetWriter | None = None
         self.failed = False
 
