@@ -746,9 +746,7 @@ class _MonthFile:
         if self.failed:
             return
         try:
-            if self.writer is None:
-                self.writer = pq.ParquetWriter(self.temporary, import_schema(), compression="zstd")
-            self.writer.write_table(part)
+            self._open().write_table(part)
         except BaseException:
             self.failed = True
             self.discard()
@@ -758,13 +756,16 @@ class _MonthFile:
         if self.failed:
             return
         try:
-            if self.writer is None:
-                self.writer = pq.ParquetWriter(self.temporary, import_schema(), compression="zstd")
-            self.writer.close()
+            self._open().close()
             os.replace(self.temporary, self.target)
         finally:
             self.writer = None
             self.temporary.unlink(missing_ok=True)
+
+    def _open(self) -> pq.ParquetWriter:
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.temporary, import_schema(), compression="zstd")
+        return self.writer
 
     def discard(self) -> None:
         if self.writer is not None:
