@@ -195,9 +195,14 @@ def source_files(folder: Path, spec: Table) -> list[Path]:
     root = folder / spec.name
     if not root.is_dir():
         return []
-    return sorted(p for p in root.rglob("*")
-                  if p.is_file() and p.suffix.lower() in spec.extensions
-                  and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    found = []
+    # os.walk, not Path.rglob: every page's run lists the files (a few hundred Path objects cost ms)
+    for directory, folders, files in os.walk(root):  # a linked folder is not entered, as rglob did not
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [os.path.join(directory, name) for name in files if not name.startswith(".")
+                  and os.path.splitext(name)[1].lower() in spec.extensions
+                  and os.path.isfile(os.path.join(directory, name))]
+    return sorted(map(Path, found))
 
 
 @contextmanager
@@ -284,15 +289,19 @@ def store_outputs(store: Path) -> dict[str, tuple[int, int]]:
     """Every prepared file of a store (relative path -> size, modification time): what the manifest
     records after preparing, so a file deleted, truncated or replaced behind its back is seen."""
     outputs = {}
-    for path in _store_files(store, ".parquet"):
-        relative = path.relative_to(store)
-        if path.name.startswith("."):
-            continue
-        try:
-            stat = path.stat()
-        except OSError:
-            continue  # removed while listing
-        outputs[relative.as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    root = str(store)
+    for directory, folders, files in os.walk(root):  # as _store_files, in strings: every run stats them
+        if directory == root:
+            folders[:] = [name for name in folders if name not in NOT_OUTPUTS]
+        for name in files:
+            if not name.endswith(".parquet") or name.startswith("."):
+                continue
+            path = os.path.join(directory, name)
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue  # removed while listing
+            outputs[path[len(root) + 1:].replace(os.sep, "/")] = (stat.st_size, stat.st_mtime_ns)
     return outputs
 
 

@@ -246,3 +246,39 @@ def test_a_month_file_replaced_while_it_is_prepared_is_read_whole_then_prepared_
     with Store.open(folder) as again:  # the new file: a, b and d
         assert next(f for f in again.report.files if f.path == "interactions/2024-01.parquet").rows_read == 3
         assert kpi_values(again, TENTH)["contacts"] == 3
+
+
+def test_a_tables_files_are_found_at_any_depth_in_order_without_hidden_ones(tmp_path):
+    from cxdash.ingest import TABLES, source_files
+
+    made = ["costs/2024.csv", "costs/year=2024/month=02/part-0.parquet", "costs/B.CSV", "costs/a/b/c.csv",
+            "costs/.hidden.csv", "costs/.partial/x.csv", "costs/a/.cache/y.parquet", "costs/notes.txt",
+            "orders/2024.csv"]
+    for name in made:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    (tmp_path / "costs" / "folder.csv").mkdir()  # a folder named like a file is no file
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "linked.csv").write_text("x")
+    (tmp_path / "costs" / "link").symlink_to(tmp_path / "elsewhere")  # not entered (no loops)
+
+    found = source_files(tmp_path, TABLES["costs"])
+    assert found == [tmp_path / "costs" / name for name in
+                     ("2024.csv", "B.CSV", "a/b/c.csv", "year=2024/month=02/part-0.parquet")]
+    assert source_files(tmp_path, TABLES["qa"]) == []  # no folder: nothing
+
+
+def test_the_stores_outputs_are_its_parquet_files_by_relative_path_with_size_and_time(folder):
+    from cxdash.ingest import store_outputs
+
+    store = store_path(folder)
+    outputs = store_outputs(store)
+    on_disk = {path.relative_to(store).as_posix(): (path.stat().st_size, path.stat().st_mtime_ns)
+               for path in store.rglob("*.parquet")
+               if not path.name.startswith(".") and path.relative_to(store).parts[0] not in
+               ("uploads", "spill", "snapshots")}
+    assert outputs == on_disk and any(name.startswith("interactions/clean/") for name in outputs)
+    (store / "uploads").mkdir(exist_ok=True)
+    (store / "uploads" / "waiting.parquet").write_bytes(b"x")
+    (store / "interactions" / "clean" / ".half-written.parquet").write_bytes(b"x")
+    assert store_outputs(store) == outputs

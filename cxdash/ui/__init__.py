@@ -8,6 +8,7 @@ callbacks.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import os
@@ -33,9 +34,11 @@ log = logging.getLogger("cxdash")
 
 
 
-def _signature(folder: Path, store_at: Path | None = None) -> tuple:
+def _signature(folder: Path, store_at: Path | None = None) -> str:
     """What decides whether the prepared store is current: every source file's size and time, the
-    settings, and the store's own files (deleted or damaged behind the server's back, it is repaired)."""
+    settings, and the store's own files (deleted or damaged behind the server's back, it is repaired),
+    as one digest. A digest, not the stats themselves: it keys the cached stores below, and Streamlit
+    hashes a key on every run, item by item (hundreds of files' stats took 25 ms of each page's run)."""
     stats: list = [store_signature(store_at or _STORE_AT.get(str(folder), store_path(folder)))]
     for spec in TABLES.values():
         for path in source_files(folder, spec):
@@ -44,12 +47,12 @@ def _signature(folder: Path, store_at: Path | None = None) -> tuple:
     settings = folder / SETTINGS_FILE
     if settings.exists():
         stats.append((str(settings), settings.stat().st_size, settings.stat().st_mtime_ns))
-    return tuple(stats)
+    return hashlib.sha256(repr(stats).encode()).hexdigest()
 
 
 # the file signature each data folder was last prepared for, by this server process, and where its
 # prepared store is (DATA/.cxdash, unless the folder is read-only or $CXDASH_STORE moves it)
-_PREPARED: dict[str, tuple] = {}
+_PREPARED: dict[str, str] = {}
 _STORE_AT: dict[str, Path] = {}
 # what the last preparation of each folder did beyond the usual (a repair, a store kept elsewhere)
 _NOTES: dict[str, list[str]] = {}
@@ -61,13 +64,13 @@ def store_notes(store: Store) -> list[str]:
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _open_store(folder: str, signature: tuple) -> Store:
+def _open_store(folder: str, signature: str) -> Store:
     """One store per data folder and state of its files (the signature keys the cache)."""
     return Store.open(Path(folder))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _open_scoped_store(folder: str, signature: tuple, teams: tuple[str, ...]) -> Store:
+def _open_scoped_store(folder: str, signature: str, teams: tuple[str, ...]) -> Store:
     """A team lead's store: the same prepared files, holding their teams' rows only."""
     return Store.open(Path(folder), teams=teams)
 
