@@ -99,9 +99,9 @@ def test_a_deletion_removes_the_stored_contact_unless_it_is_newer_and_the_summar
 
 
 def test_the_newest_version_of_each_id_is_kept_by_import_checked_sql(tmp_path):
-    """sql/import_checked.sql ranks ids and versions alone, then takes the whole rows of the newest:
-    the rows the merge takes in, with the staged columns (less the row number and sort key) and the
-    version."""
+    """sql/import_newest.sql ranks ids and versions alone; sql/import_checked.sql then takes the whole
+    rows of the newest: the rows the merge takes in, with the staged columns (less the row number and
+    sort key) and the version."""
     from cxdash.db import load_sql
 
     days = (11, 12, None, 12, 10, 10, 13, 9, None, None)
@@ -111,6 +111,7 @@ def test_the_newest_version_of_each_id_is_kept_by_import_checked_sql(tmp_path):
                  talk_seconds=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, -1.0, 7.0, 8.0, 9.0])
     con = _checked_connection(rows)
     try:
+        con.execute("create temp table newest_rows as " + load_sql("import_newest"))
         kept = con.execute(load_sql("import_checked")).df()
         staged = [c for c in con.execute("select * from staged_typed limit 0").df().columns
                   if c not in ("source_row", "sort_time")]
@@ -222,6 +223,7 @@ def _contract_import_checked(_) -> None:
                  source_updated_at=versions)
     con = _checked_connection(rows)
     try:
+        con.execute("create temp table newest_rows as " + load_sql("import_newest"))
         frame = con.execute(load_sql("import_checked")).df()
     finally:
         con.close()
@@ -232,7 +234,28 @@ def _contract_import_checked(_) -> None:
     assert "sort_time" not in frame and "source_row" not in frame and "source_updated_at" in frame
 
 
-SQL_CONTRACTS = {"import_problems": _contract_import_problems, "import_checked": _contract_import_checked}
+def _contract_import_newest(_) -> None:
+    from cxdash.db import load_sql
+
+    days = (11, 12, None, 12, 9, None)
+    versions = pd.Series([datetime(2024, 1, day, tzinfo=UTC) if day else None for day in days],
+                         dtype="datetime64[us, UTC]")
+    rows = _rows(6, interaction_id=["a", "a", "b", "b", "c", "d"], talk_seconds=[1.0, 2.0, 3.0, 4.0, -1.0, 5.0],
+                 source_updated_at=versions)
+    con = _checked_connection(rows)
+    try:
+        frame = con.execute(load_sql("import_newest")).df()
+    finally:
+        con.close()
+    # grain: a row number, one per id that passed; a: the 12th (row 1), b: the one with a version (row 3),
+    # c: set aside (a negative talk time), d: its only row, without a version
+    assert frame["source_row"].is_unique and list(frame.columns) == ["source_row", "source_updated_at"]
+    assert sorted(frame["source_row"].tolist()) == [1, 3, 5]
+    assert frame.set_index("source_row")["source_updated_at"].isna().to_dict() == {1: False, 3: False, 5: True}
+
+
+SQL_CONTRACTS = {"import_problems": _contract_import_problems, "import_checked": _contract_import_checked,
+                 "import_newest": _contract_import_newest}
 
 
 def _arrow_and_pandas_rows() -> tuple[pa.Table, pd.DataFrame]:

@@ -596,15 +596,17 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
             "source_row": problems["line"].to_numpy(dtype="int64"),
             "reason": problems["reason"].to_numpy(dtype=object),
             "record": problems["record"].to_numpy(dtype=object)})) if len(frame)]
-        con.execute("create temp table checked as " + load_sql("import_checked"))
-        # the checks' tables and the parsed rows are not needed any more: their memory goes to the merge
-        con.execute("drop view staged_raw; drop table staged_typed; drop table staged_problems; "
-                    "drop table if exists staged_column_problems")
+        # the rows that pass, each id's newest: their numbers, and a view of them (typed rows, not copied)
+        con.execute("create temp table newest_rows as " + load_sql("import_newest"))
+        con.execute("create temp view checked as " + load_sql("import_checked"))
+        # the other checks' tables and the parsed rows are not needed any more: their memory goes to
+        # the merge
+        con.execute("drop view staged_raw; drop table staged_problems; drop table if exists staged_column_problems")
         con.unregister("imported")
         if release:
             parsed.contacts = _none_of(parsed.contacts)
             parsed.__dict__.pop("rows", None)  # the cached pandas form, if any
-        summary.superseded = count - len(problems) - _count(con, "checked") + parsed.superseded
+        summary.superseded = count - len(problems) - _count(con, "newest_rows") + parsed.superseded
         summary.deleted = len(parsed.deletions)
         deletions = _latest_deletions(parsed.deletions)
         con.register("deleted", pa.table({
@@ -612,10 +614,12 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
             "deleted_at": pa.array(deletions.reset_index(drop=True), from_pandas=True)
             .cast(pa.timestamp("us", tz="UTC"))}))
         # a row of this export that a deletion read with it does not postdate is gone too
-        kept = _count(con, "checked")
-        con.execute("delete from checked using deleted where checked.interaction_id = deleted.interaction_id "
-                    "and not coalesce(checked.source_updated_at > deleted.deleted_at, false)").fetchall()
-        summary.superseded += kept - _count(con, "checked")
+        kept = _count(con, "newest_rows")
+        con.execute("delete from newest_rows using staged_typed, deleted "
+                    "where newest_rows.source_row = staged_typed.source_row "
+                    "and staged_typed.interaction_id = deleted.interaction_id "
+                    "and not coalesce(newest_rows.source_updated_at > deleted.deleted_at, false)").fetchall()
+        summary.superseded += kept - _count(con, "newest_rows")
 
         set_aside_frame = pd.concat(set_aside, ignore_index=True) if set_aside else empty_set_aside()
         summary.set_aside = len(set_aside_frame)
@@ -804,7 +808,7 @@ class Written:
 
 def _merge(con: duckdb.DuckDBPyConnection, files: dict[str, Path], parsed: Parsed, settings: Settings,
            summary: ImportSummary) -> Written:
-    """Meet the checked rows (temp table checked) with the stored month files of the source: count
+    """Meet the checked rows (the view checked) with the stored month files of the source: count
     new, updated and unchanged rows and the stored contacts the deletions (temp table deleted) remove
     into the summary. `files`: the source's month files, by month (a check's links to them, see
     _pinned). Returns the new content of every month file that changes."""
@@ -862,7 +866,8 @@ def _merge(con: duckdb.DuckDBPyConnection, files: dict[str, Path], parsed: Parse
                               written.params).fetchall())
     written.counts = {m: counts.get(m, 0) for m in changed_months}
     # what the months are written from is `incoming` and the stored files: the rest goes
-    con.execute("drop table checked; drop table stored_rows; drop table stored_keys")
+    con.execute("drop view checked; drop table newest_rows; drop table staged_typed; drop table stored_rows; "
+                "drop table stored_keys")
     return written
 
 
