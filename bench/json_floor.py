@@ -56,7 +56,8 @@ def stages(source: str, path: Path) -> dict[str, tuple[str, dict]]:
     return {
         "lines": (f"select count(*) from {lines}", base),
         "validated": (f"select count(*) filter (where json_valid(line)) from {lines}", base),
-        "typed": (f"select count(json_transform(line, '{schema}')) from {lines} where json_valid(line)", base),
+        "typed": (f"select count(json_transform(line, '{schema}')) from {lines} where json_valid(line)",
+                  base),
         # every column kept (a count would let DuckDB skip the columns no one reads)
         "importer": (f"create or replace temp table kept as {load_sql(QUERIES[source])}", whole),
     }

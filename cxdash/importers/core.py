@@ -601,7 +601,8 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
         con.execute("create temp view checked as " + load_sql("import_checked"))
         # the other checks' tables and the parsed rows are not needed any more: their memory goes to
         # the merge
-        con.execute("drop view staged_raw; drop table staged_problems; drop table if exists staged_column_problems")
+        con.execute("drop view staged_raw; drop table staged_problems; "
+                    "drop table if exists staged_column_problems")
         con.unregister("imported")
         if release:
             parsed.contacts = _none_of(parsed.contacts)
