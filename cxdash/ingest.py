@@ -273,15 +273,17 @@ def _remove_outputs(store: Path, table: str, key: str) -> None:
         (store / table / kind / f"{key}.parquet").unlink(missing_ok=True)
 
 
-def _store_files(store: Path, suffix: str) -> list[Path]:
-    """The files of a store ending in suffix, outside NOT_OUTPUTS. Those folders are not even
-    listed: a snapshot is made and removed by other stores at any time (a folder that vanishes
-    while being listed would raise in Path.rglob; os.walk skips it)."""
+def _store_files(store: Path, suffix: str) -> list[str]:
+    """The files of a store ending in suffix, outside NOT_OUTPUTS, as paths in strings (every page's
+    run stats them: Path objects cost milliseconds). Those folders are not even listed: a snapshot is
+    made and removed by other stores at any time (a folder that vanishes while being listed would
+    raise in Path.rglob; os.walk skips it)."""
     found = []
-    for root, folders, files in os.walk(store):
-        if root == str(store):
+    root = str(store)
+    for directory, folders, files in os.walk(root):
+        if directory == root:
             folders[:] = [name for name in folders if name not in NOT_OUTPUTS]
-        found += [Path(root) / name for name in files if name.endswith(suffix)]
+        found += [os.path.join(directory, name) for name in files if name.endswith(suffix)]
     return found
 
 
@@ -289,19 +291,15 @@ def store_outputs(store: Path) -> dict[str, tuple[int, int]]:
     """Every prepared file of a store (relative path -> size, modification time): what the manifest
     records after preparing, so a file deleted, truncated or replaced behind its back is seen."""
     outputs = {}
-    root = str(store)
-    for directory, folders, files in os.walk(root):  # as _store_files, in strings: every run stats them
-        if directory == root:
-            folders[:] = [name for name in folders if name not in NOT_OUTPUTS]
-        for name in files:
-            if not name.endswith(".parquet") or name.startswith("."):
-                continue
-            path = os.path.join(directory, name)
-            try:
-                stat = os.stat(path)
-            except OSError:
-                continue  # removed while listing
-            outputs[path[len(root) + 1:].replace(os.sep, "/")] = (stat.st_size, stat.st_mtime_ns)
+    start = len(str(store)) + 1
+    for path in _store_files(store, ".parquet"):
+        if os.path.basename(path).startswith("."):
+            continue
+        try:
+            stat = os.stat(path)
+        except OSError:
+            continue  # removed while listing
+        outputs[path[start:].replace(os.sep, "/")] = (stat.st_size, stat.st_mtime_ns)
     return outputs
 
 
@@ -427,7 +425,7 @@ def prepare(folder: Path, settings: Settings, progress: Progress | None = None) 
         store = fallback
     with store_lock(store):
         for leftover in _store_files(store, ".tmp"):  # a write cut short (a crash, a full disk)
-            leftover.unlink(missing_ok=True)
+            Path(leftover).unlink(missing_ok=True)
         _remove_orphan_snapshots(store)
         manifest = _load_manifest(store, settings)
         if not manifest["files"]:
