@@ -226,9 +226,10 @@ def store_lock(store: Path, shared: bool = False):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _temporary(path: Path) -> Path:
+def temporary_beside(path: Path) -> Path:
     """A name beside `path` no other writer uses (the process and a random part), hidden from the
-    store's globs; renamed over `path` when complete."""
+    store's globs; renamed over `path` when complete. A hidden .tmp file: the store's preparation and
+    an import under its lock find those a killed writer left behind."""
     return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
 
 
@@ -252,7 +253,7 @@ def _load_manifest(store: Path, settings: Settings) -> dict:
 
 
 def _save_manifest(store: Path, manifest: dict) -> None:
-    temporary = _temporary(store / "manifest.json")
+    temporary = temporary_beside(store / "manifest.json")
     try:
         temporary.write_text(json.dumps(manifest, indent=1, sort_keys=True))
         os.replace(temporary, store / "manifest.json")
@@ -958,7 +959,7 @@ def _copy_query(con: duckdb.DuckDBPyConnection, name: str, params: dict, path: P
     `path` is a folder of one part per cohort month (YYYY-MM-DD.parquet), and only the cohort months
     in the result are written again."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _temporary(path)
+    temporary = temporary_beside(path)
     target = _path_literal(temporary)
     options = "format parquet, compression zstd, compression_level 1, row_group_size 122880"
     if by_cohort:
@@ -1001,7 +1002,7 @@ def cohort_parts(folder: Path) -> list[str]:
 
 def _write_table(table: pa.Table, path: Path) -> None:
     """Write an arrow table as _copy_query writes a query's result: whole or not at all."""
-    temporary = _temporary(path)
+    temporary = temporary_beside(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         pq.write_table(table, temporary, compression="zstd", row_group_size=122_880)
@@ -1018,7 +1019,7 @@ def _add_service(con: duckdb.DuckDBPyConnection, folder: Path, interactions: lis
     earliest first coaching contact that came earlier than before came (None when none did)."""
     outcomes, last_nps = folder / DERIVED[0], folder / f"{LAST_NPS}.parquet"
     coaching = folder / f"{COACHING}.parquet"
-    contacts = _temporary(folder / "customer_contacts.parquet")
+    contacts = temporary_beside(folder / "customer_contacts.parquet")
     # a customer's first 12 months are their cohort month and the 11 after: only the cohorts from 12
     # months before the earliest contact (a month more, for the local date) can have service in these
     # files (each part is named by its cohort month)
@@ -1054,7 +1055,7 @@ def _recount_order_months(con: duckdb.DuckDBPyConnection, folder: Path, orders: 
     """Orders by month and coaching counted again from the local month of `since` on (the months
     before keep their rows: no order in them follows a first coaching contact that moved)."""
     path = folder / f"{DERIVED[1]}.parquet"
-    recounted = _temporary(path)
+    recounted = temporary_beside(path)
     try:
         _copy_query(con, "order_months", {
             "orders": orders, "coaching": str(folder / f"{COACHING}.parquet"),

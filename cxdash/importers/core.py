@@ -53,7 +53,7 @@ import pyarrow.parquet as pq
 from cxdash import calendar
 from cxdash.contract import INTERACTION_COLUMNS, TABLES, contract_schema
 from cxdash.db import MEMORY_LIMIT, connect, load_sql
-from cxdash.ingest import file_columns, judge
+from cxdash.ingest import file_columns, judge, temporary_beside
 from cxdash.settings import Settings, valid_timezone
 
 IMPORTS_DIR = "imports"
@@ -495,18 +495,12 @@ def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
     """Write a file through a temporary name of its own beside it, then os.replace: a reader (prepare,
     a page) sees the old file or the new one, never half of one, and no two writers share a temporary
     file. The temporary file is removed whatever goes wrong."""
-    temporary = _temporary_beside(target)
+    temporary = temporary_beside(target)
     try:
         write(temporary)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
-
-
-def _temporary_beside(target: Path) -> Path:
-    """A temporary name of this writer's own beside the target (a hidden .tmp file, which
-    _remove_stale_temporaries finds if the writer is killed)."""
-    return target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
 
 
 def _remove_stale_temporaries(directory: Path) -> None:
@@ -743,7 +737,7 @@ class _MonthFile:
 
     def __init__(self, target: Path) -> None:
         self.target = target
-        self.temporary = _temporary_beside(target)
+        self.temporary = temporary_beside(target)
         self.writer: pq.ParquetWriter | None = None
         self.failed = False
 
