@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# this checkout's cxdash, not one an environment's path file names (a worktree of an older commit, run
+# with another checkout's environment, would otherwise time that checkout's code)
+sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 SOURCES = {"amazon-connect": "amazon_connect", "asterisk": "asterisk", "csv": "csv_mapping",
            "genesys": "genesys", "talkdesk": "talkdesk", "zendesk": "zendesk"}
@@ -65,6 +68,7 @@ def worker(source: str, target: Path, mapping: str, files: list[str]) -> dict:
     """One import into an empty folder, timed in this (fresh) process."""
     import tomllib
 
+    import cxdash
     from cxdash.importers import import_files, parse_files
     from cxdash.settings import Settings
 
@@ -87,7 +91,7 @@ def worker(source: str, target: Path, mapping: str, files: list[str]) -> dict:
             "new": summary.new, "set_aside": summary.set_aside,
             "balanced": summary.balanced and again.balanced,
             "peak_mb": peak, "again_seconds": again_seconds, "again_new": again.new,
-            "again_written": len(again.months_written)}
+            "again_written": len(again.months_written), "code": str(Path(cxdash.__file__).parent)}
 
 
 def measure(source: str, count: int, runs: int) -> dict:
@@ -97,7 +101,11 @@ def measure(source: str, count: int, runs: int) -> dict:
         command = [sys.executable, __file__, "--worker", source, str(OUT / f"import-{source}-{number}"),
                    str(mapping or ""), *map(str, files)]
         output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
-        results.append(json.loads(output.strip().splitlines()[-1]))
+        result = json.loads(output.strip().splitlines()[-1])
+        if Path(result["code"]) != ROOT / "cxdash":
+            raise SystemExit(f"the worker timed the code in {result['code']}, not this checkout's "
+                             f"{ROOT / 'cxdash'}")
+        results.append(result)
     seconds = statistics.median(r["seconds"] for r in results)
     last = results[-1]
     return {"source": source, "records": last["records"], "seconds": seconds,

@@ -430,9 +430,11 @@ def test_the_import_page_offers_the_mapping():
     assert "phone-menu drop" in doc and "menu_drop_seconds" in doc and "20 s" in doc
 
 
-# --- the contracts of sql/import_amazon_connect_contacts.sql ----------------------------------------------
+# --- the contracts of sql/import_amazon_connect_{chains,contacts,judged}.sql -----------------------------
 
-def _contacts_query(path: Path, **params) -> pd.DataFrame:
+def _queries(path: Path, **params) -> dict[str, pd.DataFrame]:
+    """The chains (ctr_chains), the contacts and the judged chains of an export, as the importer reads
+    them (name -> frame)."""
     from cxdash.db import connect, load_sql
 
     con = connect()
@@ -441,17 +443,21 @@ def _contacts_query(path: Path, **params) -> pd.DataFrame:
         con.execute("create table ctr_legs as " + load_sql("import_amazon_connect_legs"),
                     {"path": str(path), "name": path.name, "separator": "\x1f", "limit": 20,
                      "parts": 1, "part": 0})
-        values = {"repeat_days": 7, "attribute_names": ["contained", "selfservicecontained", "self_service"],
+        values = {"attribute_names": ["contained", "selfservicecontained", "self_service"],
                   "contained_values": ["true", "yes"], "dropped_values": ["false", "no"],
                   "menu_drop_seconds": 20.0, **params}
-        return con.execute(load_sql("import_amazon_connect_contacts"), values).df()
+        con.execute("create table ctr_chains as " + load_sql("import_amazon_connect_chains"), values)
+        return {"chains": con.execute("select * from ctr_chains").df(),
+                "contacts": con.execute(load_sql("import_amazon_connect_contacts"), {"repeat_days": 7}).df(),
+                "judged": con.execute(load_sql("import_amazon_connect_judged")).df()}
     finally:
         con.close()
 
 
-def contract_contacts(_) -> None:
-    # in no particular order (the month files are written in time order): in time order here
-    frame = _contacts_query(EXPORT).sort_values(["arrived_at", "interaction_id"]).set_index("interaction_id")
+def contract_chains(_) -> None:
+    # in no particular order: in time order here
+    frame = _queries(EXPORT)["chains"].sort_values(["arrived_at", "interaction_id"])
+    frame = frame.set_index("interaction_id")
     assert frame.index.is_unique
     assert list(frame.index) == ["c1-voice", "c2-abandon", "c3-first-leg", "c4-chat", "c5-ivr-only",
                                  "c8-repeat", "c10-late"]
@@ -469,47 +475,86 @@ def contract_contacts(_) -> None:
     # only the contact that never queued is judged: 90 s in the flow, no attribute
     judged = frame[["self_service", "decided_by"]].dropna(how="all")
     assert judged.to_dict("index") == {"c5-ivr-only": {"self_service": "contained", "decided_by": "duration"}}
-    assert frame["record"].isna().all()
+    assert frame["record"].isna().all() and not frame["set_aside"].any()
 
-    ivr = _contacts_query(IVR).set_index("interaction_id")
+    ivr = _queries(IVR)["chains"].set_index("interaction_id")
     assert ivr.index.is_unique and len(ivr) == 15  # 17 records: one older version, one chained leg
     judged = ivr[["self_service", "decided_by", "attribute_key"]].astype(object)
-    assert judged.where(judged.notna(), None).to_dict("index") == {
-        "m1-drop-4s": {"self_service": "drop", "decided_by": "duration", "attribute_key": None},
-        "m2-ivr-95s": {"self_service": "contained", "decided_by": "duration", "attribute_key": None},
-        "m3-attr-false-95s": {"self_service": "drop", "decided_by": "attribute",
-                              "attribute_key": "contained"},
-        "m4-attr-true-5s": {"self_service": "contained", "decided_by": "attribute",
-                            "attribute_key": "SelfServiceContained"},
-        "m5-no-end": {"self_service": "unknown", "decided_by": "no end time", "attribute_key": None},
-        "m6-no-end-contained": {"self_service": "contained", "decided_by": "attribute",
-                                "attribute_key": "CONTAINED"},
-        "m7-exact-20s": {"self_service": "contained", "decided_by": "duration", "attribute_key": None},
-        "m8-19s": {"self_service": "drop", "decided_by": "duration", "attribute_key": None},
-        "m9-queued-3s": {"self_service": None, "decided_by": None, "attribute_key": None},
-        # "resolved" is none of the values given here: the duration decides, the attribute was seen
-        "m10-chat-bot": {"self_service": "contained", "decided_by": "duration",
-                         "attribute_key": "self_service"},
-        "m11-email-flow": {"self_service": "contained", "decided_by": "email", "attribute_key": None},
-        "m12-unknown-value": {"self_service": "contained", "decided_by": "duration",
-                              "attribute_key": "contained"},
-        "m13-first-flow": {"self_service": "drop", "decided_by": "duration", "attribute_key": None},
-        "m14-answered": {"self_service": None, "decided_by": None, "attribute_key": None},
-        "m15-later": {"self_service": None, "decided_by": None, "attribute_key": None},
-    }
+    assert judged.where(judged.notna(), None).to_dict("index") == IVR_JUDGED
     assert ivr["channel"].to_dict() == {name: "phone" if name in ("m9-queued-3s", "m14-answered", "m15-later")
                                         else "self_service" for name in ivr.index}
     # the set-aside chains (drop, unknown) carry a record of what decided; the rest none
     aside = ivr["self_service"].isin(["drop", "unknown"])
-    assert ivr["record"].notna().eq(aside).all()
+    assert ivr["set_aside"].eq(aside).all() and ivr["record"].notna().eq(aside).all()
     assert json.loads(ivr.loc["m13-first-flow", "record"])["ContactId"] == [
         "m13-first-flow", "m13-second-flow"]
     assert (ivr.loc["m13-first-flow", "legs"], ivr.loc["m13-first-flow", "source_row"]) == (2, 14)
-    # a drop is no contact: the answered call's customer did not call again (the drop is no repeat)
-    assert ivr.loc["m14-answered", "resolved_first_contact"]
     # a threshold of 4 s keeps the 4 s call
-    assert _contacts_query(IVR, menu_drop_seconds=4.0).set_index("interaction_id").loc[
+    assert _queries(IVR, menu_drop_seconds=4.0)["chains"].set_index("interaction_id").loc[
         "m1-drop-4s", "self_service"] == "contained"
 
 
-SQL_CONTRACTS = {"import_amazon_connect_contacts": contract_contacts}
+# what the rules decide of each chain of the IVR export (self_service, decided_by, attribute_key)
+IVR_JUDGED = {
+    "m1-drop-4s": {"self_service": "drop", "decided_by": "duration", "attribute_key": None},
+    "m2-ivr-95s": {"self_service": "contained", "decided_by": "duration", "attribute_key": None},
+    "m3-attr-false-95s": {"self_service": "drop", "decided_by": "attribute", "attribute_key": "contained"},
+    "m4-attr-true-5s": {"self_service": "contained", "decided_by": "attribute",
+                        "attribute_key": "SelfServiceContained"},
+    "m5-no-end": {"self_service": "unknown", "decided_by": "no end time", "attribute_key": None},
+    "m6-no-end-contained": {"self_service": "contained", "decided_by": "attribute",
+                            "attribute_key": "CONTAINED"},
+    "m7-exact-20s": {"self_service": "contained", "decided_by": "duration", "attribute_key": None},
+    "m8-19s": {"self_service": "drop", "decided_by": "duration", "attribute_key": None},
+    "m9-queued-3s": {"self_service": None, "decided_by": None, "attribute_key": None},
+    # "resolved" is none of the values given here: the duration decides, the attribute was seen
+    "m10-chat-bot": {"self_service": "contained", "decided_by": "duration",
+                     "attribute_key": "self_service"},
+    "m11-email-flow": {"self_service": "contained", "decided_by": "email", "attribute_key": None},
+    "m12-unknown-value": {"self_service": "contained", "decided_by": "duration",
+                          "attribute_key": "contained"},
+    "m13-first-flow": {"self_service": "drop", "decided_by": "duration", "attribute_key": None},
+    "m14-answered": {"self_service": None, "decided_by": None, "attribute_key": None},
+    "m15-later": {"self_service": None, "decided_by": None, "attribute_key": None},
+}
+
+
+def contract_contacts(_) -> None:
+    frame = _queries(EXPORT)["contacts"].set_index("interaction_id")
+    assert frame.index.is_unique
+    assert sorted(frame.index) == sorted(["c1-voice", "c2-abandon", "c3-first-leg", "c4-chat", "c5-ivr-only",
+                                          "c8-repeat", "c10-late"])
+    assert "legs" not in frame and "self_service" not in frame  # the contract's columns only
+    assert frame[["channel", "arrived_at", "source_file", "source_row",
+                  "source_updated_at"]].notna().all().all()
+    assert frame.loc["c3-first-leg", "talk_seconds"] == 730
+
+    ivr = _queries(IVR)["contacts"].set_index("interaction_id")
+    # the drops and the unknown are left out: no contacts
+    kept = {name for name, fate in IVR_JUDGED.items() if fate["self_service"] not in ("drop", "unknown")}
+    assert ivr.index.is_unique and set(ivr.index) == kept
+    # a drop is no contact: the answered call's customer did not call again (the drop is no repeat)
+    assert ivr.loc["m14-answered", "resolved_first_contact"]
+
+
+def contract_judged(_) -> None:
+    assert _queries(EXPORT)["judged"][["self_service", "decided_by", "channel_type", "source_row"]].to_dict(
+        "records") == [{"self_service": "contained", "decided_by": "duration", "channel_type": "VOICE",
+                        "source_row": 7}]  # c5-ivr-only, line 7 of the export
+    judged = _queries(IVR)["judged"]
+    frame = _queries(IVR)["chains"].set_index("source_row")
+    # one row per chain that reached no queue and no agent, what the chain says of it
+    expected = {name for name, fate in IVR_JUDGED.items() if fate["self_service"] is not None}
+    assert len(judged) == len(expected) and judged["source_row"].is_unique
+    assert set(frame.loc[judged["source_row"], "interaction_id"]) == expected
+    for row in judged.itertuples():
+        chain = frame.loc[row.source_row]
+        assert (row.self_service, row.decided_by, row.channel_type) == \
+            (chain["self_service"], chain["decided_by"], chain["judged_channel"])
+        assert (row.record if isinstance(row.record, str) else None) == \
+            (chain["record"] if isinstance(chain["record"], str) else None)
+
+
+SQL_CONTRACTS = {"import_amazon_connect_chains": contract_chains,
+                 "import_amazon_connect_contacts": contract_contacts,
+                 "import_amazon_connect_judged": contract_judged}

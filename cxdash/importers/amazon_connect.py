@@ -3,7 +3,7 @@
 Accepts JSON lines (one CTR a line, as Kinesis Data Firehose delivers them), a JSON array of CTRs,
 or one CTR per file. CTRs arrive at least once: the newest LastUpdateTimestamp of each ContactId is
 kept (older versions count as superseded). A transfer creates a new CTR chained to the first by
-InitialContactId: the legs make one customer contact (sql/import_amazon_connect_contacts.sql says
+InitialContactId: the legs make one customer contact (sql/import_amazon_connect_chains.sql says
 how). Timestamps are UTC, as Amazon Connect writes them. Outbound and monitoring contacts and tasks
 are set aside with their reason, as are lines that are not JSON and records without a ContactId or
 an InitiationTimestamp.
@@ -43,8 +43,6 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from cxdash.db import connect, in_parts, load_sql
 from cxdash.importers.core import MappingFile, Parsed, Source
@@ -64,8 +62,6 @@ DROPPED_VALUES = ("false", "no", "n", "0")
 # otherwise, left the phone menu: about a greeting and the first menu prompt, shorter than any
 # self-service message worth the name (mapping: `menu_drop_seconds`)
 MENU_DROP_SECONDS = 20
-# helper columns of import_amazon_connect_contacts.sql, not the contract's
-JUDGED_COLUMNS = ["legs", "self_service", "decided_by", "attribute_key", "channel_type", "record"]
 
 
 def _connection(spill: Path) -> duckdb.DuckDBPyConnection:
@@ -244,22 +240,22 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
                     "insert into ctr_legs " + legs, {**params, **part}).fetchall())
             read = con.execute("select count(*) from ctr_legs").fetchone()[0]
             set_aside = con.execute(load_sql("import_amazon_connect_set_aside")).df()
-            # through Arrow: a million zoned timestamps convert in a blink rather than seconds
-            chains = con.sql(load_sql("import_amazon_connect_contacts"), params={
-                "repeat_days": REPEAT_DAYS, "attribute_names": names,
-                "contained_values": list(CONTAINED_VALUES), "dropped_values": list(DROPPED_VALUES),
-                "menu_drop_seconds": seconds}).to_arrow_table()
+            # the chains once, as a table: the contacts and what the judging decided are read from it
+            con.execute("create table ctr_chains as " + load_sql("import_amazon_connect_chains"), {
+                "attribute_names": names, "contained_values": list(CONTAINED_VALUES),
+                "dropped_values": list(DROPPED_VALUES), "menu_drop_seconds": seconds})
+            con.execute("drop table ctr_legs")
+            kept_legs = int(con.execute("select sum(legs) from ctr_chains").fetchone()[0] or 0)
+            # the chains that reached no queue and no agent, as the rules judged them (a few columns)
+            judged = con.execute(load_sql("import_amazon_connect_judged")).df()
+            # through Arrow: a million zoned timestamps convert in a blink rather than seconds; the
+            # drops are left out by the query (a filter of the Arrow table would copy every column)
+            contacts = con.sql(load_sql("import_amazon_connect_contacts"),
+                               params={"repeat_days": REPEAT_DAYS}).to_arrow_table()
         finally:
             con.close()
-    kept_legs = int(pc.sum(chains["legs"]).as_py() or 0)  # the legs of every chain, set aside or not
-    # the chains that reached no queue and no agent, as the rules judged them (a few columns)
-    judged = chains.select(["self_service", "decided_by", "attribute_key", "channel_type", "source_file",
-                            "source_row", "record"]).filter(pc.is_valid(chains["self_service"])).to_pandas()
     aside = judged["self_service"].isin(["drop", "unknown"])
-    contacts = chains.drop_columns(JUDGED_COLUMNS)  # the contract's columns (a filter copies fewer)
     if aside.any():  # a drop is no contact: set aside, its further legs folded into it
-        dropped = pc.fill_null(pc.is_in(chains["self_service"], pa.array(["drop", "unknown"])), False)
-        contacts = contacts.filter(pc.invert(dropped))
         set_aside = pd.concat([set_aside.astype({"source_row": "int64"}),
                                _judged_set_aside(judged[aside], seconds)], ignore_index=True)
     chain_count = contacts.num_rows + int(aside.sum())
