@@ -53,6 +53,9 @@ def stages(source: str, path: Path) -> dict[str, tuple[str, dict]]:
     whole = {**base, "name": path.name, "limit": 20_000, "parts": 1, "part": 0}
     if source == "genesys":
         whole.update(live_channels=["phone", "chat"], queue_ids=[], queue_names=[])
+    else:  # the self-service attribute's usual names, as the importer looks for them
+        from cxdash.importers.amazon_connect import self_service_options
+        whole.update(attribute_names=self_service_options(None)[0])
     return {
         "lines": (f"select count(*) from {lines}", base),
         "validated": (f"select count(*) filter (where json_valid(line)) from {lines}", base),

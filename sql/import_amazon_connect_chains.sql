@@ -3,26 +3,26 @@
 -- transfer's legs, chained by InitialContactId, make one customer contact, so a transferred call counts
 -- once and its handle time is the sum of its legs. Abandoned = queued but never connected to an agent.
 -- A contact that never queued nor reached an agent is judged (self_service): contained self-service or
--- a drop. First the contact attribute: the first of $attribute_names (lower case; an attribute's name
--- is compared in lower case) the last leg that has one carries; a value in $contained_values means
--- contained, in $dropped_values a drop (values compared trimmed, in lower case). Else an email, which no
--- one can hang up on, was answered by its flow (contained). Else the duration, from the first leg's
--- start to the last leg's end: at least $menu_drop_seconds is contained, shorter a drop; without a
--- usable end (none, or before the start) it is unknown. A drop or an unknown is no contact: it is set
--- aside (set_aside; the importer gives the reason).
+-- a drop. First the contact attribute: the self-service attribute (outcome, as
+-- import_amazon_connect_legs.sql reads it) of the last leg that has one; a value in $contained_values
+-- means contained, in $dropped_values a drop (values compared trimmed, in lower case). Else an email,
+-- which no one can hang up on, was answered by its flow (contained). Else the duration, from the first
+-- leg's start to the last leg's end: at least $menu_drop_seconds is contained, shorter a drop; without
+-- a usable end (none, or before the start) it is unknown. A drop or an unknown is no contact: it is
+-- set aside (set_aside; the importer gives the reason).
 -- The importer keeps these rows as the table ctr_chains, read by import_amazon_connect_contacts.sql
 -- (the contacts) and import_amazon_connect_judged.sql (what the judging decided).
 -- grain: one row per chain of legs (a customer contact, or a drop or unknown to set aside; unique
 --        interaction_id).
--- params: $attribute_names, $contained_values, $dropped_values, $menu_drop_seconds (reads ctr_legs, the
---         output of import_amazon_connect_legs.sql).
+-- params: $contained_values, $dropped_values, $menu_drop_seconds (reads ctr_legs, the output of
+--         import_amazon_connect_legs.sql, which reads each leg's self-service attribute).
 -- output: the contract's interaction columns but resolved_first_contact; resolved_attribute (what the
 --         attributes say of it), source_updated_at, source_file, source_row, legs; self_service (null:
 --         the contact queued or reached an agent; contained, drop or unknown), decided_by (attribute,
 --         email, duration, no end time), attribute_key (the self-service attribute's name as written,
---         when the contact had one, whether or not its value was understood), channel_type (of a judged
---         contact: judged_channel), set_aside (a drop or unknown), record (for a drop or unknown: the fields that
---         decided, as JSON).
+--         when the contact had one, whether or not its value was understood), judged_channel (the
+--         channel type of a judged contact), set_aside (a drop or unknown), record (for a drop or
+--         unknown: the fields that decided, as JSON).
 -- (the usable legs, those without a problem, are read from ctr_legs where they are used: a scan of the
 -- table is cheaper than keeping a copy of them)
 with redelivered as (
@@ -30,31 +30,22 @@ with redelivered as (
     select contact_id from ctr_legs where problem is null group by contact_id having count(*) > 1
 ),
 
-newest as (
-    -- usable records only, the newest version of each: records delivered once pass straight
-    -- through, only the redelivered few are sorted
-    select * exclude (problem, line)
-    from ctr_legs anti join redelivered using (contact_id)
-    where problem is null
-    union all
-    select * exclude (problem, line)
+stale as (
+    -- the older versions of those records (only the redelivered few are sorted), by their row of the
+    -- table (a file name and line number may repeat: two files of one name in different folders)
+    select ctr_legs.rowid as leg
     from ctr_legs semi join redelivered using (contact_id)
     where problem is null
     qualify row_number() over (partition by contact_id
-                               order by version desc nulls last, source_file desc, source_row desc) = 1
+                               order by version desc nulls last, source_file desc, source_row desc) > 1
 ),
 
-legs as (
-    select
-        *,
-        -- the self-service attribute of a leg that neither queued nor reached an agent (only such a
-        -- chain is judged): the first of the names, as {at, key, value}
-        case when enqueued_at is null and connected_at is null then list_sort(list_filter(list_transform(
-            map_entries(try_cast(attributes as map(varchar, varchar))),
-            lambda entry: {'at': list_position($attribute_names, lower(entry.key)), 'key': entry.key,
-                           'value': entry.value}),
-            lambda entry: entry.at is not null))[1] end as outcome
-    from newest
+legs as not materialized (
+    -- usable records only, the newest version of each; not materialized: each reader scans the table
+    -- (a copy of a million legs would spill)
+    select * exclude (problem, line)
+    from ctr_legs anti join stale on ctr_legs.rowid = stale.leg
+    where problem is null
 ),
 
 transferred as (

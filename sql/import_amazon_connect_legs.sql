@@ -6,13 +6,16 @@
 -- grain: one row per non-empty line of the file read (source_row: its line number, as an editor shows it).
 -- params: $path, $name (the file's name for messages), $separator (a character that never occurs
 --         unescaped in JSON, so a line is one value), $limit (characters of a problem line kept),
---         $parts, $part (the lines read: those whose number is $part modulo $parts; 1, 0 for all).
+--         $parts, $part (the lines read: those whose number is $part modulo $parts; 1, 0 for all),
+--         $attribute_names (the self-service attribute's names, lower case, the first found decides).
 -- output: source_file, source_row, line (problem lines only), problem (null when the record can be
 --         used), contact_id, version (LastUpdateTimestamp), initial_contact_id, channel_type,
 --         initiation_method, initiated_at, enqueued_at, queue_name, connected_at, disconnected_at,
 --         talk_seconds, hold_seconds, wrap_seconds, agent_username, agent_group, customer_address,
---         attributes (JSON), tier, resolved_attribute, csat_score, nps_score, ces_score (the
---         attributes of those names, typed; null when absent or not of the type).
+--         outcome (the self-service attribute of a leg that neither queued nor reached an agent, as
+--         {at, key, value}: the first of $attribute_names it has, its name as written; null for the
+--         others), tier, resolved_attribute, csat_score, nps_score, ces_score (the attributes of those
+--         names, typed; null when absent or not of the type).
 with numbered as (
     select
         row_number() over () as source_row,
@@ -121,7 +124,12 @@ judged as (
         agent_username,
         agent_group,
         customer_address,
-        attributes,
+        -- only a leg that neither queued nor reached an agent can be judged self-service or a drop
+        case when enqueued_at is null and connected_at is null then list_sort(list_filter(list_transform(
+            map_entries(try_cast(attributes as map(varchar, varchar))),
+            lambda entry: {'at': list_position($attribute_names, lower(entry.key)), 'key': entry.key,
+                           'value': entry.value}),
+            lambda entry: entry.at is not null))[1] end as outcome,
         try_cast(said.tier as integer) as tier,
         try_cast(said.resolved_first_contact as boolean) as resolved_attribute,
         try_cast(said.csat_score as integer) as csat_score,

@@ -440,11 +440,11 @@ def _queries(path: Path, **params) -> dict[str, pd.DataFrame]:
     con = connect()
     try:
         con.execute("set preserve_insertion_order = true")
+        names = params.pop("attribute_names", ["contained", "selfservicecontained", "self_service"])
         con.execute("create table ctr_legs as " + load_sql("import_amazon_connect_legs"),
                     {"path": str(path), "name": path.name, "separator": "\x1f", "limit": 20,
-                     "parts": 1, "part": 0})
-        values = {"attribute_names": ["contained", "selfservicecontained", "self_service"],
-                  "contained_values": ["true", "yes"], "dropped_values": ["false", "no"],
+                     "parts": 1, "part": 0, "attribute_names": names})
+        values = {"contained_values": ["true", "yes"], "dropped_values": ["false", "no"],
                   "menu_drop_seconds": 20.0, **params}
         con.execute("create table ctr_chains as " + load_sql("import_amazon_connect_chains"), values)
         return {"chains": con.execute("select * from ctr_chains").df(),

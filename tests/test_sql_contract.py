@@ -1439,7 +1439,8 @@ def _ctr_legs(path: Path = CTR_FIXTURE, parts: int = 1) -> duckdb.DuckDBPyConnec
     con = connect()
     con.execute("set preserve_insertion_order = true")
     query = load_sql("import_amazon_connect_legs")
-    params = {"path": str(path), "name": path.name, "separator": "\x1f", "limit": 20}
+    params = {"path": str(path), "name": path.name, "separator": "\x1f", "limit": 20,
+              "attribute_names": ["contained", "selfservicecontained"]}
     con.execute(f"create table ctr_legs as select * from ({query}) limit 0",
                 {**params, "parts": 1, "part": 0})
     for part in reversed(range(parts)):
@@ -1454,7 +1455,7 @@ def import_amazon_connect_legs(p: Prepared) -> None:
         # part i of 2 keeps the lines numbered i modulo 2; the two parts together are the whole
         odd = con.execute("select * from (" + load_sql("import_amazon_connect_legs") + ")", {
             "path": str(CTR_FIXTURE), "name": CTR_FIXTURE.name, "separator": "\x1f", "limit": 20,
-            "parts": 2, "part": 1}).df()
+            "parts": 2, "part": 1, "attribute_names": ["contained"]}).df()
     finally:
         con.close()
     assert odd["source_row"].tolist() == [1, 3, 5, 7, 9, 11]  # line 13 is blank
@@ -1472,6 +1473,17 @@ def import_amazon_connect_legs(p: Prepared) -> None:
     # only a problem line's text is kept, cut to $limit characters
     assert frame["line"].notna().to_dict() == {row: row in problems for row in frame.index}
     assert frame.loc[9, "line"] == '{"ContactId": "broke'
+    # the self-service attribute of a leg that neither queued nor reached an agent: the first of the
+    # names found (compared in lower case), its name as written; none for a leg that queued
+    ivr = _ctr_legs(CTR_FIXTURE.with_name("ctr-ivr-2026-11.jsonl"))
+    try:
+        said = dict(ivr.execute("select contact_id, outcome from ctr_legs").fetchall())
+    finally:
+        ivr.close()
+    assert said["m3-attr-false-95s"] == {"at": 1, "key": "contained", "value": "false"}
+    assert said["m4-attr-true-5s"] == {"at": 2, "key": "SelfServiceContained", "value": "Yes"}
+    assert said["m6-no-end-contained"] == {"at": 1, "key": "CONTAINED", "value": "true"}
+    assert said["m1-drop-4s"] is None and said["m14-answered"] is None
     first = frame.loc[2]
     assert (first["contact_id"], first["initial_contact_id"], first["queue_name"]) == \
         ("c1-voice", "c1-voice", "orders")

@@ -231,7 +231,7 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
             for number, path in enumerate(paths):
                 lines = _as_json_lines(Path(path), scratch / "json")
                 params = {"path": str(lines), "name": Path(path).name, "separator": "\x1f",
-                          "limit": RECORD_TEXT_LIMIT}
+                          "limit": RECORD_TEXT_LIMIT, "attribute_names": names}
                 if number == 0:  # the table's columns, as the query gives them
                     con.execute(f"create table ctr_legs as select * from ({legs}) limit 0",
                                 {**params, "parts": 1, "part": 0})
@@ -242,7 +242,7 @@ def parse(paths: list[Path], settings: Settings, mapping: dict | None = None) ->
             set_aside = con.execute(load_sql("import_amazon_connect_set_aside")).df()
             # the chains once, as a table: the contacts and what the judging decided are read from it
             con.execute("create table ctr_chains as " + load_sql("import_amazon_connect_chains"), {
-                "attribute_names": names, "contained_values": list(CONTAINED_VALUES),
+                "contained_values": list(CONTAINED_VALUES),
                 "dropped_values": list(DROPPED_VALUES), "menu_drop_seconds": seconds})
             con.execute("drop table ctr_legs")
             kept_legs = int(con.execute("select sum(legs) from ctr_chains").fetchone()[0] or 0)
