@@ -9,6 +9,9 @@ schema is taken from the importer's SQL file, so this bench follows it):
 - validated: each line parsed as JSON (json_valid, which the importers run first: a line that is not
   JSON inside try() makes DuckDB redo its whole chunk line by line);
 - typed: and the valid lines typed into the importer's fields (json_transform, parsing them again);
+- reader: the same fields typed by DuckDB's own JSON reader (read_json with them as its columns: one
+  parse a record, but no line numbers, which a set-aside row needs, and no text of a line it cannot
+  read): what typing costs without the lines read as text first;
 - importer: the importer's whole query on one core, its rows kept in a table (every rule; Amazon
   Connect's first query, the legs).
 
@@ -18,6 +21,7 @@ schema is taken from the importer's SQL file, so this bench follows it):
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -44,6 +48,17 @@ def _schema(query: str) -> str:
     return found.group(1)
 
 
+def _columns(schema: str) -> str:
+    """The importer's json_transform schema as read_json's columns (DuckDB types)."""
+    def kind(value) -> str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list):
+            return kind(value[0]) + "[]"
+        return "STRUCT(" + ", ".join(f'"{name}" {kind(inner)}' for name, inner in value.items()) + ")"
+    return "{" + ", ".join(f"'{name}': '{kind(value)}'" for name, value in json.loads(schema).items()) + "}"
+
+
 def stages(source: str, path: Path) -> dict[str, tuple[str, dict]]:
     lines = ("read_csv($path, columns = {'line': 'VARCHAR'}, header = false, delim = $separator, quote = '', "
              "escape = '', auto_detect = false, strict_mode = false, max_line_size = 8388608, "
@@ -61,6 +76,10 @@ def stages(source: str, path: Path) -> dict[str, tuple[str, dict]]:
         "validated": (f"select count(*) filter (where json_valid(line)) from {lines}", base),
         "typed": (f"select count(json_transform(line, '{schema}')) from {lines} where json_valid(line)",
                   base),
+        # every column typed: each counted (count(*) would let the reader skip them)
+        "reader": (f"select count(columns(*)) from read_json($path, format = 'newline_delimited', "
+                   f"columns = {_columns(_schema(QUERIES[source]))}, ignore_errors = true, "
+                   "maximum_object_size = 8388608)", {"path": str(path)}),
         # every column kept (a count would let DuckDB skip the columns no one reads)
         "importer": (f"create or replace temp table kept as {load_sql(QUERIES[source])}", whole),
     }
