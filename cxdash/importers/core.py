@@ -601,6 +601,7 @@ def store(folder: Path, parsed: Parsed, settings: Settings, files: list[str], pr
         if release:
             parsed.contacts = _none_of(parsed.contacts)
             parsed.__dict__.pop("rows", None)  # the cached pandas form, if any
+            _return_freed_memory()  # the parsed rows' memory, for the merge and the month files
         summary.superseded = count - len(problems) - _count(con, "newest_rows") + parsed.superseded
         summary.deleted = len(parsed.deletions)
         deletions = _latest_deletions(parsed.deletions)
