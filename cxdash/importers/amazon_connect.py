@@ -66,8 +66,8 @@ MENU_DROP_SECONDS = 20
 
 def _connection(spill: Path) -> duckdb.DuckDBPyConnection:
     con = connect(temp_directory=spill)  # a large export spills to disk rather than failing
-    # DuckDB's share of an import (it spills beyond it): reading a million CTRs peaks at 0.9 GB with
-    # 500MB, 1.0 GB with 600MB (about 5% faster), 1.55 GB with 1200MB (about 15% faster)
+    # DuckDB's share of an import (it spills beyond it): parsing a million CTRs peaks at about 0.76 GB
+    # with 500MB (about 150 MB of the chaining spilled), 0.86-0.91 GB with 800MB (about 0.2 s faster)
     con.execute("set memory_limit = '500MB'")
     con.execute("set preserve_insertion_order = true")  # line numbers follow the file
     con.execute("set TimeZone = 'UTC'")
