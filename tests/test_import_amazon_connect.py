@@ -112,6 +112,29 @@ def test_a_later_export_adds_the_new_and_replaces_the_changed(tmp_path):
     assert cli.main(["validate", "--data", str(tmp_path)]) == 0
 
 
+def test_a_record_redelivered_in_two_files_of_one_name_counts_once_and_loses_nothing(tmp_path):
+    # Firehose writes objects of the same name under different prefixes: the same line of two files of
+    # one name holds two versions of one record; the newer is kept, and each file's other record too
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = _lines(tmp_path / "a" / "ctr.jsonl", [
+        _ctr("r1", "2026-10-07T09:00:00Z", "2026-10-07T09:05:00Z"),
+        _ctr("r2", "2026-10-07T10:00:00Z", "2026-10-07T10:05:00Z")])
+    second = _lines(tmp_path / "b" / "ctr.jsonl", [
+        _ctr("r1", "2026-10-07T09:00:00Z", "2026-10-07T09:06:00Z", Agent={
+            "Username": "sam", "ConnectedToAgentTimestamp": "2026-10-07T09:00:00Z",
+            "AgentInteractionDuration": 120, "CustomerHoldDuration": 0, "AfterContactWorkDuration": 30}),
+        _ctr("r3", "2026-10-07T11:00:00Z", "2026-10-07T11:05:00Z")])
+    folder = tmp_path / "data"
+    summary = import_files(folder, "amazon-connect", [first, second], Settings())
+    assert (summary.records_read, summary.new, summary.superseded, summary.set_aside) == (4, 3, 1, 0)
+    assert summary.balanced
+    frame = _month(folder)
+    assert sorted(frame.index) == ["r1", "r2", "r3"]
+    assert (frame.loc["r1", "agent_id"], frame.loc["r1", "talk_seconds"], frame.loc["r1", "wrap_seconds"]) == \
+        ("sam", 120, 30)  # the newer version, from the second file
+
+
 def test_a_json_array_and_a_pretty_printed_record_are_read_too(tmp_path):
     array = tmp_path / "records.json"
     array.write_text(json.dumps([_ctr("a1", "2026-10-01T16:00:00Z", "2026-10-01T16:05:00Z"),
