@@ -131,8 +131,8 @@ def test_a_record_redelivered_in_two_files_of_one_name_counts_once_and_loses_not
     assert summary.balanced
     frame = _month(folder)
     assert sorted(frame.index) == ["r1", "r2", "r3"]
-    assert (frame.loc["r1", "agent_id"], frame.loc["r1", "talk_seconds"], frame.loc["r1", "wrap_seconds"]) == \
-        ("sam", 120, 30)  # the newer version, from the second file
+    r1 = frame.loc["r1"]  # the newer version, from the second file
+    assert (r1["agent_id"], r1["talk_seconds"], r1["wrap_seconds"]) == ("sam", 120, 30)
 
 
 def test_a_json_array_and_a_pretty_printed_record_are_read_too(tmp_path):
