@@ -63,7 +63,8 @@ def stages(source: str, path: Path) -> dict[str, tuple[str, dict]]:
     lines = ("read_csv($path, columns = {'line': 'VARCHAR'}, header = false, delim = $separator, quote = '', "
              "escape = '', auto_detect = false, strict_mode = false, max_line_size = 8388608, "
              "buffer_size = 16777216)")
-    schema = _schema(QUERIES[source]).replace("'", "''")
+    fields = _schema(QUERIES[source])
+    schema = fields.replace("'", "''")
     base = {"path": str(path), "separator": SEPARATOR}
     whole = {**base, "name": path.name, "limit": 20_000, "parts": 1, "part": 0}
     if source == "genesys":
@@ -78,7 +79,7 @@ def stages(source: str, path: Path) -> dict[str, tuple[str, dict]]:
                   base),
         # every column typed: each counted (count(*) would let the reader skip them)
         "reader": (f"select count(columns(*)) from read_json($path, format = 'newline_delimited', "
-                   f"columns = {_columns(_schema(QUERIES[source]))}, ignore_errors = true, "
+                   f"columns = {_columns(fields)}, ignore_errors = true, "
                    "maximum_object_size = 8388608)", {"path": str(path)}),
         # every column kept (a count would let DuckDB skip the columns no one reads)
         "importer": (f"create or replace temp table kept as {load_sql(QUERIES[source])}", whole),

@@ -564,8 +564,8 @@ def contract_judged(_) -> None:
     assert _queries(EXPORT)["judged"][["self_service", "decided_by", "channel_type", "source_row"]].to_dict(
         "records") == [{"self_service": "contained", "decided_by": "duration", "channel_type": "VOICE",
                         "source_row": 7}]  # c5-ivr-only, line 7 of the export
-    judged = _queries(IVR)["judged"]
-    frame = _queries(IVR)["chains"].set_index("source_row")
+    ivr = _queries(IVR)
+    judged, frame = ivr["judged"], ivr["chains"].set_index("source_row")
     # one row per chain that reached no queue and no agent, what the chain says of it
     expected = {name for name, fate in IVR_JUDGED.items() if fate["self_service"] is not None}
     assert len(judged) == len(expected) and judged["source_row"].is_unique
